@@ -1,0 +1,57 @@
+"""Shared fixtures: the real project files, loaded once per session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mfbt_kg.catalogue import load_catalogue
+from mfbt_kg.dataset import load_graph, project_root
+from mfbt_kg.store import EmbeddedStore, to_ntriples
+from mfbt_kg.validate import load_shapes
+
+ROOT = project_root(Path(__file__).parent)
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def graph():
+    return load_graph(ROOT)
+
+
+@pytest.fixture(scope="session")
+def shapes():
+    return load_shapes(ROOT)
+
+
+@pytest.fixture(scope="session")
+def store(graph) -> EmbeddedStore:
+    return EmbeddedStore(to_ntriples(graph))
+
+
+@pytest.fixture(scope="session")
+def catalogue():
+    return load_catalogue(ROOT)
+
+
+@pytest.fixture()
+def project_copy(root: Path, tmp_path: Path) -> Path:
+    """A throw-away copy of the real ontology/ and data/ttl/ to break."""
+    for folder in ("ontology", "data/ttl", "queries"):
+        if (root / folder).exists():
+            shutil.copytree(root / folder, tmp_path / folder)
+    return tmp_path
+
+
+def break_file(path: Path, old: str, new: str) -> int:
+    """Replace the first ``old`` with ``new``; return the 1-based line of the change."""
+    text = path.read_text(encoding="utf-8")
+    at = text.index(old)
+    path.write_text(text[:at] + new + text[at + len(old):], encoding="utf-8")
+    return text.count("\n", 0, at) + 1
