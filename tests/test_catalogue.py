@@ -1,0 +1,122 @@
+"""The query catalogue: headers document the queries, and every query answers as the seeds say."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from mfbt_kg.catalogue import ParameterError, bind, load_catalogue, run
+from mfbt_kg.cli import main
+from mfbt_kg.results import rows
+
+from conftest import ROOT
+
+EXPECTED_DIR = Path(__file__).parent / "expected"
+CATALOGUE = load_catalogue(ROOT)
+CASES = [
+    pytest.param(name, case, id=f"{name}[{i}]")
+    for name in CATALOGUE
+    for i, case in enumerate(json.loads((EXPECTED_DIR / f"{name}.json").read_text(encoding="utf-8"))
+                             if (EXPECTED_DIR / f"{name}.json").exists() else [])
+]
+
+
+def test_catalogue_has_at_least_30_questions() -> None:
+    assert len(CATALOGUE) >= 30, sorted(CATALOGUE)
+
+
+@pytest.mark.parametrize("name", sorted(CATALOGUE))
+def test_header_documents_every_parameter(name: str) -> None:
+    query = CATALOGUE[name]
+    body = "\n".join(line for line in query.sparql.splitlines() if not line.lstrip().startswith("#"))
+    for param in query.parameters:
+        assert re.search(rf"[?$]{param.name}\b", body), f"{name}: parameter {param.name} not used in the query"
+    assert query.example.startswith(f"mfbt-kg query run {name}"), f"{name}: example must run this query"
+    for given in re.findall(r"--param (\w+)=", query.example):
+        assert query.parameter(given), f"{name}: example uses undeclared parameter {given}"
+
+
+@pytest.mark.parametrize("name", sorted(CATALOGUE))
+def test_every_query_has_expectations(name: str) -> None:
+    path = EXPECTED_DIR / f"{name}.json"
+    assert path.exists(), f"tests/expected/{name}.json is missing"
+    for case in json.loads(path.read_text(encoding="utf-8")):
+        assert case.get("seed"), f"{path.name}: every case cites its seed passage"
+
+
+def _values(result, columns: list[str]) -> list[tuple[str, ...]]:
+    variables, data = rows(result)
+    missing = [c for c in columns if c not in variables]
+    assert not missing, f"no column(s) {missing} in {variables}"
+    return [tuple("" if row[c] is None else row[c].value for c in columns) for row in data]
+
+
+@pytest.mark.parametrize("name,case", CASES)
+def test_query_answers_as_the_seeds_say(name: str, case: dict, store) -> None:
+    result = run(store, CATALOGUE[name], case.get("params", {}))
+    if "expect_boolean" in case:
+        assert bool(result) is case["expect_boolean"]
+        return
+    got = _values(result, case["columns"])
+    if "expect_rows" in case:
+        assert sorted(got) == sorted(tuple(r) for r in case["expect_rows"]), case["seed"]
+    for row in case.get("expect_includes", []):
+        assert tuple(row) in got, f"missing {row}; {case['seed']}"
+    for row in case.get("expect_excludes", []):
+        assert tuple(row) not in got, f"unexpected {row}; {case['seed']}"
+    if "expect_count" in case:
+        assert len(got) == case["expect_count"], case["seed"]
+
+
+# --- parameters are values, never query text -------------------------------
+
+HOSTILE = ['"} ; DROP ALL ; SELECT * WHERE { ?s ?p ?o', "x> } UNION { ?s ?p ?o } #", "?o }", '\\" . }']
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_string_is_a_plain_value(value: str, store) -> None:
+    result = run(store, CATALOGUE["find-resources-by-label"], {"text": value})
+    assert _values(result, ["resource"]) == []
+
+
+def test_plain_string_finds_resources(store) -> None:
+    found = _values(run(store, CATALOGUE["find-resources-by-label"], {"text": "Åsgård"}), ["resource"])
+    assert ("https://w3id.org/mfbt-kg/id/unit/unn-asgard",) in found
+
+
+@pytest.mark.parametrize("value", HOSTILE + ["unn-asgard>", "UNN Åsgård"])
+def test_hostile_resource_value_is_refused(value: str, store) -> None:
+    with pytest.raises(ParameterError):
+        bind(CATALOGUE["offer-profile"], {"offer": value}, store)
+
+
+@pytest.mark.parametrize("argv,fragment", [
+    (["query", "run", "no-such-query"], "no query named 'no-such-query'"),
+    (["query", "run", "offer-profile"], "needs parameter 'offer'"),
+    (["query", "run", "offer-profile", "--param", "offer=unn-asgard", "--param", "colour=red"], "has no parameter 'colour'"),
+    (["query", "run", "offer-profile", "--param", "offer=no-such-offer"], "no offer named 'no-such-offer'"),
+    (["query", "run", "offers-by-referrer", "--param", "referrer=gp", "--param", "date=last year"], "must be a date YYYY-MM-DD"),
+])
+def test_cli_parameter_errors_are_one_line(argv: list[str], fragment: str, capsys) -> None:
+    assert main(["--root", str(ROOT), *argv]) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_cli_list_and_run(capsys) -> None:
+    assert main(["--root", str(ROOT), "query", "list"]) == 0
+    assert "methods-backed-by-guideline" in capsys.readouterr().out
+    assert main(["--root", str(ROOT), "query", "run", "methods-backed-by-guideline",
+                 "--param", "unit=unn-asgard", "--param", "guideline=psykoselidelser-2013"]) == 0
+    out = capsys.readouterr().out
+    assert "Miljøterapi" in out and "<https://w3id.org/mfbt-kg/id/method-category/" in out
+
+
+@pytest.mark.parametrize("fmt,marker", [("json", '"head"'), ("csv", "method,method_label"), ("tsv", "?method\t")])
+def test_cli_formats(fmt: str, marker: str, capsysbinary) -> None:
+    assert main(["--root", str(ROOT), "query", "run", "methods-backed-by-guideline", "--param", "unit=unn-asgard",
+                 "--param", "guideline=psykoselidelser-2013", "--format", fmt]) == 0
+    assert marker in capsysbinary.readouterr().out.decode("utf-8")
