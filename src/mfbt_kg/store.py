@@ -67,9 +67,9 @@ class EmbeddedStore:
             self._store, self._version = fresh, data_version(ntriples)
 
     def query(self, sparql: str, substitutions: dict[str, Term] | None = None) -> Result:
-        subs = {ox.Variable(name): term for name, term in (substitutions or {}).items()}
+        text = inject_values(sparql, substitutions) if substitutions else sparql
         try:
-            return self._store.query(sparql, substitutions=subs or None)
+            return self._store.query(text)
         except SyntaxError as exc:
             raise StoreError(f"SPARQL syntax error: {exc}") from None
 
@@ -130,35 +130,45 @@ COUNT_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 _TOKENS = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|<[^<>"\s]*>|#[^\n]*|\{|\}|\bWHERE\b', re.IGNORECASE)
 
 
-def inject_values(sparql: str, substitutions: dict[str, Term]) -> str:
-    """Bind parameters for a remote engine: a VALUES block opening the outer WHERE.
+def inject_values(sparql: str, bindings: dict[str, Term]) -> str:
+    """Bind parameters: a VALUES block opening every WHERE group (the outer one and subqueries').
 
     The values are RDF terms serialised by pyoxigraph (escaped N-Triples syntax),
-    never raw user text, so this is binding, not concatenation.
+    never raw user text, so this is binding, not concatenation. Every group gets
+    the block because a subquery does not see the outer query's bindings.
     """
-    names = sorted(substitutions)
-    block = "VALUES (" + " ".join(f"?{n}" for n in names) + ") { (" + " ".join(str(substitutions[n]) for n in names) + ") } "
-    position = _outer_where_brace(sparql)
-    return sparql[: position + 1] + " " + block + sparql[position + 1 :]
+    names = sorted(bindings)
+    block = " VALUES (" + " ".join(f"?{n}" for n in names) + ") { (" + " ".join(str(bindings[n]) for n in names) + ") } "
+    out, last = [], 0
+    for position in _where_braces(sparql):
+        out.append(sparql[last : position + 1] + block)
+        last = position + 1
+    return "".join(out) + sparql[last:]
 
 
-def _outer_where_brace(sparql: str) -> int:
-    depth, first_brace, after_where = 0, None, False
+def _where_braces(sparql: str) -> list[int]:
+    """Offsets of the '{' opening each WHERE group, plus the outer group of a query
+    written without the WHERE keyword (``ASK { ... }``); never a CONSTRUCT template."""
+    found, depth, after_where, outer_where, first_brace = [], 0, False, False, None
     for match in _TOKENS.finditer(sparql):
         token = match.group()
-        if token.upper() == "WHERE" and depth == 0:
+        if token.upper() == "WHERE":
             after_where = True
         elif token == "{":
-            if depth == 0 and (after_where or first_brace is None):
-                if after_where:
-                    return match.start()
+            if after_where:
+                found.append(match.start())
+                outer_where = outer_where or depth == 0
+                after_where = False
+            elif depth == 0 and first_brace is None:
                 first_brace = match.start()
             depth += 1
         elif token == "}":
             depth -= 1
-    if first_brace is None:
-        raise StoreError("query has no WHERE clause to bind parameters into")
-    return first_brace
+    if not outer_where:
+        if first_brace is None or re.search(r"\bCONSTRUCT\b", sparql[:first_brace], re.IGNORECASE):
+            raise StoreError("query has no WHERE clause to bind parameters into")
+        found.insert(0, first_brace)
+    return found
 
 
 def open_store(url: str | None, ntriples: bytes | None = None) -> Store:
