@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
 from .catalogue import CatalogueError, ParameterError, load_catalogue, run
 from .dataset import DataFileError, load_graph, project_root
+from .dcat import ExportSettings, SettingsError
+from .export import ExportError, InvalidGraphError, export_bundle
 from .namespaces import sparql_prologue
 from .results import render_table, serialize
 from .store import Store, StoreError, open_store, to_ntriples
@@ -155,6 +158,29 @@ def cmd_load(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- export -----------------------------------------------------------------
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Exit 1 when the graph does not conform (as ``validate``), 2 for a setting or folder that cannot be used."""
+    try:
+        settings = ExportSettings.from_env(
+            os.environ, publisher_orgnr=args.publisher_orgnr, licence=args.licence, base_url=args.base_url,
+            endpoint_url=args.endpoint_url, issued=args.issued, contact_email=args.contact_email)
+        result = export_bundle(_root(args), Path(args.out), settings)
+    except InvalidGraphError as exc:
+        for violation in exc.report.violations:
+            print(violation.describe(), file=sys.stderr)
+        print(f"mfbt-kg: {exc}", file=sys.stderr)
+        return EXIT_VIOLATIONS
+    except (SettingsError, ExportError) as exc:
+        raise UsageError(str(exc)) from None
+    if not result.publisher_configured:
+        print("mfbt-kg: note: no publisher organisation number configured (--publisher-orgnr); "
+              "the DCAT description names the project as publisher (see README.md)", file=sys.stderr)
+    print(result.summary_line())
+    return EXIT_OK
+
+
 # --- parser -----------------------------------------------------------------
 
 def _parser() -> argparse.ArgumentParser:
@@ -193,6 +219,17 @@ def _parser() -> argparse.ArgumentParser:
     _add(sub, "serve", cmd_serve, "serve the SPARQL endpoint and API", serve_args)
     _add(sub, "load", cmd_load, "upload the validated graph to a remote store",
          lambda p: p.add_argument("--store", required=True, help="SPARQL endpoint URL of the remote store"))
+
+    def export_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--out", required=True, metavar="DIR", help="folder to write (new, empty, or an earlier export)")
+        p.add_argument("--publisher-orgnr", help="the publisher's organisation number (9 digits)")
+        p.add_argument("--licence", help="licence IRI (default: NLOD 2.0)")
+        p.add_argument("--base-url", help="where the files will be downloadable (default: http://127.0.0.1:8000/dump/)")
+        p.add_argument("--endpoint-url", help="the SPARQL endpoint (default: http://127.0.0.1:8000/sparql)")
+        p.add_argument("--issued", metavar="YYYY-MM-DD", help="date the dataset is first published")
+        p.add_argument("--contact-email", help="e-mail address of the contact point")
+
+    _add(sub, "export", cmd_export, "validate, then write dumps, CSVs, DCAT-AP-NO and VoID to a folder", export_args)
     return parser
 
 

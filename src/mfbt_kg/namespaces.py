@@ -18,6 +18,55 @@ SCHEMA = Namespace("https://schema.org/")
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
 VANN = Namespace("http://purl.org/vocab/vann/")
 
+# The dataset description (DCAT-AP-NO, VoID): the project's own resources about the dataset.
+DATASET_IRI = BASE + "dataset"
+CATALOG_IRI = BASE + "catalog"
+DESCRIPTION = Namespace(BASE + "dataset/")  # distributions, data service, contact point, period
+PROJECT_AGENT_IRI = BASE + "project"  # the publisher until an organisation number is configured
+
+# Vocabularies the description uses beyond the model's own.
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+W3C_FORMATS = Namespace("http://www.w3.org/ns/formats/")
+
+# Registries and authority tables DCAT-AP-NO asks values from. A table's scheme IRI is
+# its namespace without the trailing slash (``authority_scheme``).
+EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
+EU_DATA_THEME = Namespace(EU_AUTHORITY + "data-theme/")
+EU_FILE_TYPE = Namespace(EU_AUTHORITY + "file-type/")
+EU_COUNTRY = Namespace(EU_AUTHORITY + "country/")
+EU_LANGUAGE = Namespace(EU_AUTHORITY + "language/")
+EU_LICENCE = Namespace(EU_AUTHORITY + "licence/")
+EU_ACCESS_RIGHT = Namespace(EU_AUTHORITY + "access-right/")
+IANA_MEDIA_TYPE = Namespace("https://www.iana.org/assignments/media-types/")
+ORGANIZATION_CATALOG = Namespace("https://organization-catalog.fellesdatakatalog.digdir.no/organizations/")
+SPARQL_PROTOCOL = "https://www.w3.org/TR/sparql11-protocol/"
+
+NLOD_2_0 = "https://data.norge.no/nlod/no/2.0"
+# Licence documents and their entry in the EU licence table (the table DCAT-AP-NO checks).
+EU_LICENCE_OF = {
+    NLOD_2_0: EU_LICENCE["NLOD_2_0"],
+    "http://data.norge.no/nlod/no/2.0": EU_LICENCE["NLOD_2_0"],
+    "https://data.norge.no/nlod/no/1.0": EU_LICENCE["NLOD_1_0"],
+    "http://data.norge.no/nlod/no/1.0": EU_LICENCE["NLOD_1_0"],
+    "https://creativecommons.org/licenses/by/4.0/": EU_LICENCE["CC_BY_4_0"],
+    "https://creativecommons.org/publicdomain/zero/1.0/": EU_LICENCE["CC0"],
+}
+
+# Prefixes for the description's serialisations (dcat.ttl, void.ttl, /dataset).
+DESCRIPTION_PREFIXES: dict[str, Namespace] = {
+    "dcat": DCAT, "dcterms": DCTERMS, "foaf": FOAF, "owl": OWL, "rdf": RDF, "rdfs": RDFS, "schema": SCHEMA,
+    "skos": SKOS, "spdx": SPDX, "vcard": VCARD, "void": VOID, "xsd": XSD, "mfbt": MFBT,
+    "datatheme": EU_DATA_THEME, "filetype": EU_FILE_TYPE, "country": EU_COUNTRY, "language": EU_LANGUAGE,
+    "licence": EU_LICENCE, "accessright": EU_ACCESS_RIGHT, "formats": W3C_FORMATS,
+}
+
+
+def authority_scheme(namespace: Namespace) -> str:
+    """The concept scheme of an authority table: ``…/file-type/`` is in ``…/file-type``."""
+    return str(namespace).rstrip("/")
+
+
 # Resource kinds: the first path segment after /id/. The shapes check the same list.
 KINDS = (
     "region", "trust", "unit", "offer", "organisation", "area",

@@ -1,0 +1,115 @@
+"""The README of an export bundle: what a recipient needs to load, check and catalogue it.
+
+Written from the same bundle, facts and settings as the DCAT description, so the two
+never disagree; no clock, so the same input gives the same text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING, Mapping
+
+from .dcat import DESCRIPTION_TEXT, TITLE, ExportSettings, Facts, download_url, publisher
+from .namespaces import EU_LICENCE_OF, ID, MFBT, ORGANIZATION_CATALOG
+
+if TYPE_CHECKING:
+    from .export import Bundle
+    from .validate import Report
+
+DEFAULT_BASE_URL = ExportSettings().base_url
+
+
+def render_readme(bundle: Bundle, facts: Facts, settings: ExportSettings, files: Mapping[str, bytes],
+                  report: Report) -> str:
+    """Markdown for the recipient. ``files`` are the bundle's files written before the README."""
+    version = settings.version or facts.version or "not set"
+    modified = settings.modified or facts.modified or "not set"
+    issued = settings.issued or facts.issued or "not set (give --issued when the dataset is published)"
+    out = [f"# {TITLE['en']}", "", f"*{TITLE['nb']}*", "", DESCRIPTION_TEXT["en"], "", DESCRIPTION_TEXT["nb"], "",
+           f"- Version {version}; modified {modified}; issued {issued}.",
+           f"- Checked against the project's SHACL shapes before export: {report.summary_line()}.",
+           f"- Licence: <{settings.licence}>.", ""]
+
+    out += ["## Files", "", "| file | what | bytes | SHA-256 |", "| --- | --- | ---: | --- |"]
+    titles = {part.path: part.title_en for part in bundle.parts}
+    titles.update({"dcat.ttl": "DCAT-AP-NO description of the dataset (see below)",
+                   "void.ttl": "VoID description of the dataset (see below)"})
+    for path, data in sorted(files.items()):
+        out.append(f"| `{path}` | {titles.get(path, '')} | {len(data):,} | `{hashlib.sha256(data).hexdigest()}` |")
+    out += ["", "`SHA256SUMS` lists the SHA-256 of every file but itself (this README included): "
+            "check the bundle with `sha256sum -c SHA256SUMS`.", ""]
+
+    out += ["## Loading the data", "",
+            "- `data/mfbt-kg.ttl`, `.nt` and `.rdf` hold the same graph (the ontology, the controlled vocabularies "
+            "and the facts) in Turtle, N-Triples and RDF/XML; any RDF tool reads them "
+            "(rdflib: `Graph().parse(\"data/mfbt-kg.ttl\")`; Apache Jena: `riot data/mfbt-kg.nt`).",
+            "- `data/mfbt-kg.jsonld` names its context by the relative reference `context.jsonld`: a JSON-LD "
+            "processor resolves it against the document's own location, so keep the two files together. For a "
+            "tool that will not read a referenced context, replace the `\"@context\"` value with the object "
+            "inside `data/context.jsonld`.",
+            f"- Resources are named `{ID}{{kind}}/{{slug}}`; the vocabulary is `{MFBT}` (prefix `mfbt:`). "
+            "Every fact carries `dcterms:source`: the document and section it comes from.",
+            "- `ontology/` holds the model files as curated, with comments; `ontology/shapes.ttl` is the SHACL "
+            "the graph was checked against.", ""]
+
+    out += ["## Query tables", "",
+            "Each question of the project's query catalogue, run with its defaults, as SPARQL CSV "
+            "(IRIs written in full, labels in their own columns).", "",
+            "| file | question | parameters used |", "| --- | --- | --- |"]
+    for table in bundle.tables:
+        if table.path:
+            out.append(f"| `{table.path}` | {table.query.title_en} / *{table.query.title_nb}* | {table.parameters} |")
+    skipped = [t for t in bundle.tables if t.skipped]
+    if skipped:
+        out += ["", "Not included, because a table needs a value the query has no usable default for "
+                "(run them against the SPARQL endpoint or with `mfbt-kg query run NAME --param ...`):", "",
+                "| query | why |", "| --- | --- |"]
+        out += [f"| `{t.query.name}` ({t.query.title_en}) | {t.skipped} |" for t in skipped]
+    out.append("")
+
+    out += _description_section(facts, settings)
+    return "\n".join(out) + "\n"
+
+
+def _description_section(facts: Facts, settings: ExportSettings) -> list[str]:
+    eu_licence = EU_LICENCE_OF.get(settings.licence)
+    years = f"{facts.first_year}–{facts.last_year}" if facts.first_year and facts.last_year else "not known"
+    out = ["## Dataset description (DCAT-AP-NO and VoID)", "",
+           "- `dcat.ttl` describes the dataset by DCAT-AP-NO 2.0, the profile data.norge.no harvests: a catalogue, "
+           "the dataset (title and description in Norwegian and English, publisher, contact point, licence, "
+           "theme, keywords, temporal and spatial coverage, dates, version), the SPARQL endpoint as a "
+           f"`dcat:DataService` at <{settings.endpoint_url}>, and one distribution per data file above with "
+           "format, media type, download URL, byte size and checksums.",
+           f"- `void.ttl` gives the VoID figures: {facts.counts['triples']:,} triples, {facts.counts['entities']:,} "
+           f"entities, {facts.counts['classes']} classes, {facts.counts['properties']} properties; the SPARQL "
+           "endpoint, the dumps and example resources.",
+           f"- Download URLs start with <{settings.base_url}>." + (
+               " That is the default: the files as served by `mfbt-kg serve` on the machine that exported them. "
+               "Export again with `--base-url` set to where the files will be published before the description "
+               "is handed on." if settings.base_url == DEFAULT_BASE_URL else ""),
+           "- Checksums: every distribution carries its SHA-256 (`schema:sha256`, and in `SHA256SUMS`). "
+           "DCAT-AP-NO 2.0 accepts only SHA-1 in `spdx:checksum`, so each distribution carries its SHA-1 there.",
+           f"- Themes: {', '.join(f'<{t}>' for t in settings.themes)} (EU data themes). Spatial coverage: "
+           f"{', '.join(f'<{s}>' for s in settings.spatial)}. Temporal coverage: {years}, the years the sources' "
+           "dates span (the documents and the dates and periods their facts hold for; the national guidelines' "
+           "publication years are the yardstick, not the period, and are left out).",
+           f"- Licence: <{settings.licence}>" + (
+               f", written in the description as the EU licence table's entry <{eu_licence}>, which is what "
+               "DCAT-AP-NO accepts." if eu_licence else
+               ": not an entry of the EU licence table, which DCAT-AP-NO requires, so the national validator "
+               "will reject the description until the licence is one that is."),
+           ]
+    if settings.publisher_orgnr:
+        out.append(f"- Publisher: organisation number {settings.publisher_orgnr}, <{publisher(settings)}>.")
+    else:
+        out.append(
+            "- Publisher: **no organisation number is configured.** DCAT-AP-NO names a publisher by its entry in "
+            f"the national organisation catalogue (`{ORGANIZATION_CATALOG}<orgnr>`), and no number has been "
+            f"invented here. Until one is given (`--publisher-orgnr` or `MFBT_KG_PUBLISHER_ORGNR`), the "
+            f"description names the project itself, <{publisher(settings)}>, as publisher: valid against the "
+            "profile's shapes, but not attributed to any organisation in data.norge.no.")
+    contact = f"<mailto:{settings.contact_email}>" if settings.contact_email else \
+        "the project's address only (no e-mail configured: `--contact-email`)"
+    out += [f"- Contact point: {contact}.",
+            f"- Documentation: this README, at <{download_url(settings, 'README.md')}>.", ""]
+    return out

@@ -1,0 +1,430 @@
+"""The dataset's description: DCAT-AP-NO for data.norge.no, VoID for linked-data tools.
+
+Built from three things only: facts the store answers about the graph, the bytes of
+the files the export writes, and the settings. So the same input always gives the
+same description, and the service's ``/dataset`` says what the bundle's ``dcat.ttl``
+says. No clock: issued and modified come from the settings or the ontology's header.
+
+DCAT-AP-NO checks that themes, formats, languages, licence, access rights and
+coverage come from the EU authority tables (``skos:inScheme``). The description
+says so for each table entry it uses, so it validates offline as the national
+catalogue validates it after fetching those entries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import ClassVar, Mapping, Sequence
+from urllib.parse import quote
+
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, VOID, XSD
+
+from .namespaces import (
+    BASE, CATALOG_IRI, DATASET_IRI, DESCRIPTION, DESCRIPTION_PREFIXES, EU_ACCESS_RIGHT, EU_COUNTRY,
+    EU_DATA_THEME, EU_FILE_TYPE, EU_LANGUAGE, EU_LICENCE, EU_LICENCE_OF, IANA_MEDIA_TYPE, ID, MFBT,
+    NLOD_2_0, ONTOLOGY_IRI, ORGANIZATION_CATALOG, PROJECT_AGENT_IRI, SCHEMA, SPARQL_PROTOCOL, SPDX,
+    VCARD, W3C_FORMATS, authority_scheme, sparql_prologue,
+)
+from .store import Store
+
+# --- what the store tells us about the graph ---------------------------------------
+
+# The ontology's header: when the model last changed and its version.
+ONTOLOGY_HEADER_QUERY = """
+SELECT (MAX(STR(?m)) AS ?modified) (MAX(STR(?i)) AS ?issued) (MAX(STR(?v)) AS ?version) WHERE {
+  ?ontology a owl:Ontology .
+  OPTIONAL { ?ontology dcterms:modified ?m } OPTIONAL { ?ontology dcterms:issued ?i }
+  OPTIONAL { ?ontology owl:versionInfo ?v }
+}"""
+# Temporal coverage: the years the sources' dates span (the documents' dates and the dates and
+# periods their facts hold for). Not the ontology's own dates (metadata), and not the national
+# guidelines' publication years: they are the yardstick the offers are held against (2009-2014),
+# not events of the period the dataset describes.
+SOURCE_YEARS_QUERY = """
+SELECT (MIN(?year) AS ?first) (MAX(?year) AS ?last) WHERE {
+  ?s ?p ?d .
+  FILTER (isLiteral(?d) && DATATYPE(?d) IN (xsd:date, xsd:dateTime, xsd:gYear, xsd:gYearMonth))
+  FILTER NOT EXISTS { VALUES ?background { owl:Ontology mfbt:Guideline mfbt:Guide } ?s a ?background }
+  BIND (xsd:integer(SUBSTR(STR(?d), 1, 4)) AS ?year)
+}"""
+LANGUAGES_QUERY = """
+SELECT DISTINCT (LCASE(LANG(?o)) AS ?lang) WHERE { ?s ?p ?o FILTER (isLiteral(?o) && LANG(?o) != "") }"""
+# Keywords: the Norwegian and English names of the model's main classes the data has instances of.
+KEYWORDS_QUERY = """
+SELECT DISTINCT ?label WHERE {
+  VALUES ?class { mfbt:TreatmentOffer mfbt:Method mfbt:Guideline mfbt:RegionalHealthAuthority
+                  mfbt:RegionalProtocol mfbt:DiagnosisGroup }
+  ?class rdfs:label ?label FILTER (LANG(?label) IN ("nb", "nn", "en"))
+  FILTER EXISTS { ?instance a ?class }
+}"""
+VOID_COUNTS_QUERY = """
+SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?p) AS ?properties)
+       (COUNT(DISTINCT ?s) AS ?distinctSubjects) (COUNT(DISTINCT ?o) AS ?distinctObjects)
+WHERE { ?s ?p ?o }"""
+VOID_CLASSES_QUERY = "SELECT (COUNT(DISTINCT ?class) AS ?classes) WHERE { ?s a ?class }"
+# VoID entities: resources named in the dataset's own URI space.
+VOID_ENTITIES_QUERY = """
+SELECT (COUNT(DISTINCT ?s) AS ?entities) WHERE { ?s ?p ?o FILTER (isIRI(?s) && STRSTARTS(STR(?s), ?space)) }"""
+# One example resource per main class (the first by IRI, so the choice is stable).
+EXAMPLES_QUERY = """
+SELECT ?class (MIN(STR(?resource)) AS ?example) WHERE {
+  VALUES ?class { mfbt:TreatmentOffer mfbt:Unit mfbt:Method mfbt:Guideline mfbt:Figure mfbt:Document }
+  ?resource a ?class
+} GROUP BY ?class"""
+
+# Two-letter tags the data uses -> EU language table entries.
+EU_LANGUAGE_CODES = {"nb": "NOB", "nn": "NNO", "no": "NOR", "en": "ENG", "se": "SME"}
+
+TITLE = {"nb": "Medikamentfrie behandlingstilbud i psykisk helsevern (kunnskapsgraf)",
+         "en": "Medication-free treatment offers in Norwegian mental health care (knowledge graph)"}
+DESCRIPTION_TEXT = {
+    "nb": "De medikamentfrie behandlingstilbudene i psykisk helsevern i Norge som lenkede data: hvem som "
+          "driver dem, under hvilken regional protokoll, for hvem, med hvilke behandlingsmetoder, og hvilke "
+          "nasjonale retningslinjer som støtter metodene. Hvert faktum har sin kilde (dokument og avsnitt) "
+          "og kildens presisjon.",
+    "en": "Norway's medication-free mental-health treatment offers as linked data: who runs them, under "
+          "which regional protocol, for whom, with which treatment methods, and which national guidelines "
+          "back those methods. Every fact carries its source (document and section) at the source's precision.",
+}
+EXTRA_KEYWORDS = (("psykisk helsevern", "nb"), ("mental health care", "en"))
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; one line that says which and why."""
+
+
+@dataclass(frozen=True)
+class ExportSettings:
+    """What the graph cannot say about its own publication.
+
+    The defaults describe a copy served by ``mfbt-kg serve`` on this machine; set the
+    base URL, endpoint and publisher's organisation number before handing it on.
+    """
+
+    publisher_orgnr: str | None = None
+    licence: str = NLOD_2_0
+    base_url: str = "http://127.0.0.1:8000/dump/"
+    endpoint_url: str = "http://127.0.0.1:8000/sparql"
+    issued: str | None = None
+    modified: str | None = None
+    version: str | None = None
+    contact_email: str | None = None
+    themes: tuple[str, ...] = (str(EU_DATA_THEME["HEAL"]),)
+    spatial: tuple[str, ...] = (str(EU_COUNTRY["NOR"]),)
+
+    # Setting -> environment variable, for the service (and the CLI, whose flags win).
+    ENV: ClassVar[dict[str, str]] = {
+        "publisher_orgnr": "MFBT_KG_PUBLISHER_ORGNR", "licence": "MFBT_KG_LICENCE", "base_url": "MFBT_KG_BASE_URL",
+        "endpoint_url": "MFBT_KG_ENDPOINT_URL", "issued": "MFBT_KG_ISSUED", "modified": "MFBT_KG_MODIFIED",
+        "version": "MFBT_KG_VERSION", "contact_email": "MFBT_KG_CONTACT_EMAIL",
+    }
+
+    def __post_init__(self) -> None:
+        if self.publisher_orgnr is not None:
+            object.__setattr__(self, "publisher_orgnr", check_orgnr(self.publisher_orgnr))
+        for name in ("licence", "base_url", "endpoint_url"):
+            if not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", getattr(self, name)):
+                raise SettingsError(f"{name.replace('_', '-')} must be an http(s) URL, not {getattr(self, name)!r}")
+        if not self.base_url.endswith("/"):
+            object.__setattr__(self, "base_url", self.base_url + "/")
+        for name in ("issued", "modified"):
+            value = getattr(self, name)
+            if value is not None and not _is_date(value):
+                raise SettingsError(f"{name} must be a date YYYY-MM-DD, not {value!r}")
+        if self.contact_email is not None and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", self.contact_email):
+            raise SettingsError(f"contact-email is not an e-mail address: {self.contact_email!r}")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], **overrides: object) -> ExportSettings:
+        """Settings from ``MFBT_KG_*`` variables (how the service is configured), then overrides."""
+        values: dict[str, object] = {k: env[v] for k, v in cls.ENV.items() if env.get(v)}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def check_orgnr(value: str) -> str:
+    """A Norwegian organisation number: nine digits whose last is the modulus-11 check digit.
+
+    Checking the digit catches a mistyped number before it names the wrong publisher.
+    """
+    digits = re.sub(r"\s", "", value)
+    if not re.fullmatch(r"\d{9}", digits):
+        raise SettingsError(f"organisation number must be nine digits, not {value!r}")
+    remainder = sum(int(d) * w for d, w in zip(digits, (3, 2, 7, 6, 5, 4, 3, 2))) % 11
+    check = 0 if remainder == 0 else 11 - remainder
+    if check == 10 or check != int(digits[8]):
+        raise SettingsError(f"organisation number {digits} fails its check digit; check it against Brønnøysundregistrene")
+    return digits
+
+
+def _is_date(value: str) -> bool:
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the description takes from the graph, answered by the store."""
+
+    modified: str | None
+    issued: str | None
+    version: str | None
+    first_year: int | None
+    last_year: int | None
+    languages: tuple[str, ...]
+    keywords: tuple[tuple[str, str], ...]
+    counts: Mapping[str, int]
+    examples: tuple[str, ...]
+
+
+def gather_facts(store: Store) -> Facts:
+    """Ask the store every question the description needs answered about the graph."""
+    header = _one(store, ONTOLOGY_HEADER_QUERY, {"ontology": ox.NamedNode(ONTOLOGY_IRI)})
+    years = _one(store, SOURCE_YEARS_QUERY)
+    counts = {**_one(store, VOID_COUNTS_QUERY), **_one(store, VOID_CLASSES_QUERY),
+              **_one(store, VOID_ENTITIES_QUERY, {"space": ox.Literal(str(ID))})}
+    languages = sorted({row["lang"].value.split("-")[0] for row in _rows(store, LANGUAGES_QUERY)})
+    keywords = sorted({(row["label"].value, row["label"].language) for row in _rows(store, KEYWORDS_QUERY)}
+                      | set(EXTRA_KEYWORDS))
+    examples = sorted(row["example"].value for row in _rows(store, EXAMPLES_QUERY))
+    return Facts(
+        modified=header.get("modified"), issued=header.get("issued"), version=header.get("version"),
+        first_year=int(years["first"]) if "first" in years else None,
+        last_year=int(years["last"]) if "last" in years else None,
+        languages=tuple(languages), keywords=tuple(keywords),
+        counts={k: int(v) for k, v in counts.items()}, examples=tuple(examples),
+    )
+
+
+def _rows(store: Store, query: str, bindings: dict | None = None) -> list:
+    return list(store.query(sparql_prologue() + query, bindings))
+
+
+def _one(store: Store, query: str, bindings: dict | None = None) -> dict[str, str]:
+    """The first row as plain strings, unbound variables left out."""
+    result = store.query(sparql_prologue() + query, bindings)
+    names = [v.value for v in result.variables]
+    for row in result:
+        return {name: row[name].value for name in names if row[name] is not None}
+    return {}
+
+
+# --- the files being described ------------------------------------------------------
+
+@dataclass(frozen=True)
+class FilePart:
+    """One file of the bundle: its bytes and what a catalogue says about it."""
+
+    path: str
+    data: bytes
+    file_type: str
+    media_type: str
+    title_nb: str
+    title_en: str
+    description_en: str | None = None
+    dump: bool = False
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def sha1(self) -> str:
+        return hashlib.sha1(self.data, usedforsecurity=False).hexdigest()
+
+
+def download_url(settings: ExportSettings, path: str) -> URIRef:
+    return URIRef(settings.base_url + quote(path))
+
+
+def publisher(settings: ExportSettings) -> URIRef:
+    """The publisher the Norwegian way, or the project itself until a number is configured."""
+    if settings.publisher_orgnr:
+        return ORGANIZATION_CATALOG[settings.publisher_orgnr]
+    return URIRef(PROJECT_AGENT_IRI)
+
+
+# --- DCAT-AP-NO ---------------------------------------------------------------------
+
+def describe(facts: Facts, parts: Sequence[FilePart], settings: ExportSettings) -> Graph:
+    """The DCAT-AP-NO description: catalogue, dataset, SPARQL data service, one distribution per file."""
+    g = _graph()
+    dataset, catalog, service = URIRef(DATASET_IRI), URIRef(CATALOG_IRI), DESCRIPTION["sparql-service"]
+    licence = EU_LICENCE_OF.get(settings.licence, URIRef(settings.licence))
+    agent, contact = publisher(settings), DESCRIPTION["contact-point"]
+    modified = settings.modified or facts.modified
+    issued = settings.issued or facts.issued
+    version = settings.version or facts.version
+
+    _texts(g, catalog, DCTERMS.title, {"nb": "Katalog for kunnskapsgrafen mfbt-kg", "en": "Catalogue of the mfbt-kg knowledge graph"})
+    _texts(g, catalog, DCTERMS.description, {"nb": "Datasettet og SPARQL-tjenesten til kunnskapsgrafen over medikamentfrie behandlingstilbud.",
+                                              "en": "The dataset and SPARQL service of the medication-free treatment offers knowledge graph."})
+    g.add((catalog, RDF.type, DCAT.Catalog))
+    g.add((catalog, DCTERMS.identifier, Literal(CATALOG_IRI)))
+    g.add((catalog, DCTERMS.publisher, agent))
+    g.add((catalog, DCTERMS.license, licence))
+    g.add((catalog, DCAT.dataset, dataset))
+    g.add((catalog, DCAT.service, service))
+
+    g.add((dataset, RDF.type, DCAT.Dataset))
+    g.add((dataset, DCTERMS.identifier, Literal(DATASET_IRI)))
+    _texts(g, dataset, DCTERMS.title, TITLE)
+    _texts(g, dataset, DCTERMS.description, DESCRIPTION_TEXT)
+    for predicate, value in ((DCTERMS.publisher, agent), (DCAT.contactPoint, contact), (DCTERMS.license, licence),
+                             (DCTERMS.accessRights, EU_ACCESS_RIGHT["PUBLIC"]),
+                             (FOAF.page, download_url(settings, "README.md"))):
+        g.add((dataset, predicate, value))
+    for theme in settings.themes:
+        g.add((dataset, DCAT.theme, URIRef(theme)))
+    for place in settings.spatial:
+        g.add((dataset, DCTERMS.spatial, URIRef(place)))
+    for text, lang in facts.keywords:
+        g.add((dataset, DCAT.keyword, Literal(text, lang=lang)))
+    for code in facts.languages:
+        if code in EU_LANGUAGE_CODES:
+            g.add((dataset, DCTERMS.language, EU_LANGUAGE[EU_LANGUAGE_CODES[code]]))
+    if facts.first_year and facts.last_year:
+        period = DESCRIPTION["temporal-coverage"]
+        g.add((dataset, DCTERMS.temporal, period))
+        g.add((period, RDF.type, DCTERMS.PeriodOfTime))
+        g.add((period, DCAT.startDate, Literal(f"{facts.first_year:04d}-01-01", datatype=XSD.date)))
+        g.add((period, DCAT.endDate, Literal(f"{facts.last_year:04d}-12-31", datatype=XSD.date)))
+    for predicate, value in ((DCTERMS.issued, issued), (DCTERMS.modified, modified)):
+        if value:
+            g.add((dataset, predicate, _date(value)))
+            g.add((catalog, predicate, _date(value)))
+    if version:
+        g.add((dataset, OWL.versionInfo, Literal(version)))
+
+    _describe_publisher(g, agent, settings)
+    g.add((contact, RDF.type, VCARD.Organization))
+    g.add((contact, VCARD.fn, Literal("mfbt-kg")))
+    g.add((contact, VCARD.hasURL, URIRef(BASE)))
+    if settings.contact_email:
+        g.add((contact, VCARD.hasEmail, URIRef("mailto:" + settings.contact_email)))
+
+    _describe_service(g, service, dataset, agent, contact, licence, settings)
+    for part in sorted(parts, key=lambda p: p.path):
+        _describe_distribution(g, dataset, part, licence, settings)
+    _authority_entries(g, licence, settings)
+    return g
+
+
+def _describe_publisher(g: Graph, agent: URIRef, settings: ExportSettings) -> None:
+    g.add((agent, RDF.type, FOAF.Agent))
+    if settings.publisher_orgnr:
+        g.add((agent, DCTERMS.identifier, Literal(settings.publisher_orgnr)))
+        return
+    _texts(g, agent, FOAF.name, {"nb": "mfbt-kg-prosjektet", "en": "the mfbt-kg project"})
+    _texts(g, agent, RDFS.comment, {
+        "nb": "Ingen organisasjonsnummer er oppgitt, så utgiveren er prosjektet selv. Oppgi utgiverens "
+              "organisasjonsnummer (--publisher-orgnr) før beskrivelsen sendes til data.norge.no.",
+        "en": "No organisation number is configured, so the publisher is the project itself. Configure the "
+              "publisher's organisation number (--publisher-orgnr) before submitting this to data.norge.no."})
+    g.add((agent, FOAF.homepage, URIRef(BASE)))
+
+
+def _describe_service(g: Graph, service: URIRef, dataset: URIRef, agent: URIRef, contact: URIRef,
+                      licence: URIRef, settings: ExportSettings) -> None:
+    g.add((service, RDF.type, DCAT.DataService))
+    g.add((service, DCTERMS.identifier, Literal(str(service))))
+    _texts(g, service, DCTERMS.title, {"nb": "SPARQL-endepunkt for mfbt-kg", "en": "SPARQL endpoint of mfbt-kg"})
+    _texts(g, service, DCTERMS.description, {
+        "nb": "SPARQL 1.1-protokollen, bare lesing; svar som SPARQL JSON, XML, CSV og TSV, grafer som Turtle, N-Triples og JSON-LD.",
+        "en": "The SPARQL 1.1 Protocol, read only; answers as SPARQL JSON, XML, CSV and TSV, graphs as Turtle, N-Triples and JSON-LD."})
+    for predicate, value in ((DCAT.endpointURL, URIRef(settings.endpoint_url)), (DCAT.servesDataset, dataset),
+                             (DCTERMS.publisher, agent), (DCAT.contactPoint, contact), (DCTERMS.license, licence),
+                             (DCTERMS.accessRights, EU_ACCESS_RIGHT["PUBLIC"]),
+                             (DCTERMS.conformsTo, URIRef(SPARQL_PROTOCOL))):
+        g.add((service, predicate, value))
+    for media in ("application/sparql-results+json", "application/sparql-results+xml", "text/csv",
+                  "text/tab-separated-values", "text/turtle", "application/n-triples", "application/ld+json"):
+        g.add((service, DCAT.mediaType, IANA_MEDIA_TYPE[media]))
+    g.add((URIRef(SPARQL_PROTOCOL), DCTERMS.title, Literal("SPARQL 1.1 Protocol", lang="en")))
+
+
+def _describe_distribution(g: Graph, dataset: URIRef, part: FilePart, licence: URIRef,
+                           settings: ExportSettings) -> None:
+    node = DESCRIPTION["distribution/" + quote(part.path)]
+    url = download_url(settings, part.path)
+    g.add((dataset, DCAT.distribution, node))
+    g.add((node, RDF.type, DCAT.Distribution))
+    _texts(g, node, DCTERMS.title, {"nb": part.title_nb, "en": part.title_en})
+    if part.description_en:
+        g.add((node, DCTERMS.description, Literal(part.description_en, lang="en")))
+    for predicate, value in ((DCAT.accessURL, url), (DCAT.downloadURL, url), (DCTERMS.license, licence),
+                             (DCTERMS.format, EU_FILE_TYPE[part.file_type]),
+                             (DCAT.mediaType, IANA_MEDIA_TYPE[part.media_type])):
+        g.add((node, predicate, value))
+    g.add((node, DCAT.byteSize, Literal(str(len(part.data)), datatype=XSD.decimal)))
+    # DCAT-AP-NO 2.0 allows SHA-1 only in spdx:checksum; the SHA-256 goes beside it.
+    checksum = URIRef(str(node) + "#sha1")
+    g.add((node, SPDX.checksum, checksum))
+    g.add((checksum, RDF.type, SPDX.Checksum))
+    g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha1))
+    g.add((checksum, SPDX.checksumValue, Literal(part.sha1, datatype=XSD.hexBinary)))
+    g.add((node, SCHEMA.sha256, Literal(part.sha256)))
+
+
+def _authority_entries(g: Graph, licence: URIRef, settings: ExportSettings) -> None:
+    """State the table (skos:inScheme) of every authority-table entry the description uses."""
+    used = set(g.objects(None, DCTERMS.format)) | set(g.objects(None, DCAT.theme)) | set(g.objects(None, DCTERMS.spatial)) \
+        | set(g.objects(None, DCTERMS.language)) | set(g.objects(None, DCTERMS.accessRights)) | {licence}
+    tables = (EU_FILE_TYPE, EU_DATA_THEME, EU_COUNTRY, EU_LANGUAGE, EU_ACCESS_RIGHT, EU_LICENCE)
+    for entry in used:
+        table = next((t for t in tables if str(entry).startswith(str(t))), None)
+        if table is not None:
+            g.add((entry, RDF.type, SKOS.Concept))
+            g.add((entry, SKOS.inScheme, URIRef(authority_scheme(table))))
+    if licence != URIRef(settings.licence):
+        g.add((licence, RDFS.seeAlso, URIRef(settings.licence)))
+
+
+# --- VoID ---------------------------------------------------------------------------
+
+def describe_void(facts: Facts, parts: Sequence[FilePart], settings: ExportSettings) -> Graph:
+    """The VoID description: size, URI space, endpoint, dumps and example resources."""
+    g = _graph()
+    dataset = URIRef(DATASET_IRI)
+    g.add((dataset, RDF.type, VOID.Dataset))
+    _texts(g, dataset, DCTERMS.title, TITLE)
+    g.add((dataset, DCTERMS.license, EU_LICENCE_OF.get(settings.licence, URIRef(settings.licence))))
+    g.add((dataset, DCTERMS.publisher, publisher(settings)))
+    for name in ("triples", "entities", "classes", "properties", "distinctSubjects", "distinctObjects"):
+        g.add((dataset, VOID[name], Literal(facts.counts[name], datatype=XSD.integer)))
+    g.add((dataset, VOID.sparqlEndpoint, URIRef(settings.endpoint_url)))
+    g.add((dataset, VOID.uriSpace, Literal(str(ID))))
+    g.add((dataset, VOID.vocabulary, URIRef(str(MFBT))))
+    for iri in facts.examples:
+        g.add((dataset, VOID.exampleResource, URIRef(iri)))
+    features = {"text/turtle": "Turtle", "application/n-triples": "N-Triples", "application/ld+json": "JSON-LD",
+                "application/rdf+xml": "RDF_XML"}
+    for part in parts:
+        if part.dump:
+            g.add((dataset, VOID.dataDump, download_url(settings, part.path)))
+            g.add((dataset, VOID.feature, W3C_FORMATS[features[part.media_type]]))
+    return g
+
+
+def _graph() -> Graph:
+    g = Graph()
+    for prefix, ns in DESCRIPTION_PREFIXES.items():
+        g.bind(prefix, ns, override=True, replace=True)
+    return g
+
+
+def _texts(g: Graph, subject: URIRef, predicate: URIRef, texts: Mapping[str, str]) -> None:
+    for lang, text in texts.items():
+        g.add((subject, predicate, Literal(text, lang=lang)))
+
+
+def _date(value: str) -> Literal:
+    return Literal(value, datatype=XSD.date if len(value) == 10 else XSD.dateTime)

@@ -1,0 +1,288 @@
+"""``mfbt-kg export``: the graph as files a recipient can load, check and catalogue.
+
+The bundle holds the dataset in four RDF syntaxes, the model files, one CSV per
+catalogue query, a DCAT-AP-NO and a VoID description (size and checksums of every
+file) and a README. A graph the shapes reject is never exported: a recipient must
+not get data the project's own checks refuse.
+
+The same input gives byte-identical files: no clock, triples sorted, blank nodes
+given canonical labels, JSON written with sorted keys. rdflib's JSON-LD and RDF/XML
+writers follow hash order, so RDF goes through pyoxigraph's writers (which keep
+input order) and JSON-LD through a small writer here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph
+from rdflib.compare import to_canonical_graph
+
+from .bundle_readme import render_readme
+from .catalogue import NamedQuery, ParameterError, load_catalogue, run
+from .dataset import SHAPES_FILE, load_graph
+from .dcat import ExportSettings, Facts, FilePart, describe, describe_void, gather_facts
+from .namespaces import DESCRIPTION_PREFIXES, PREFIXES
+from .results import serialize
+from .store import EmbeddedStore, Store, to_ntriples
+from .validate import Report, load_shapes, validate_graph
+
+DUMP_STEM = "data/mfbt-kg"
+CONTEXT_FILE = "context.jsonld"
+# extension, pyoxigraph format, EU file type, media type, name of the syntax
+RDF_DUMPS = (
+    ("ttl", ox.RdfFormat.TURTLE, "RDF_TURTLE", "text/turtle", "Turtle"),
+    ("nt", ox.RdfFormat.N_TRIPLES, "RDF_N_TRIPLES", "application/n-triples", "N-Triples"),
+    ("rdf", ox.RdfFormat.RDF_XML, "RDF_XML", "application/rdf+xml", "RDF/XML"),
+)
+CHECKSUMS_FILE = "SHA256SUMS"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
+
+
+class ExportError(Exception):
+    """An export that cannot be carried out (e.g. the target folder); one line for the user."""
+
+
+class InvalidGraphError(Exception):
+    """The graph does not conform to the shapes; ``report`` lists the violations."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__(f"the graph does not conform ({len(report.violations)} violation(s)); nothing exported")
+        self.report = report
+
+
+@dataclass(frozen=True)
+class QueryTable:
+    """A catalogue query run for the bundle, or skipped, and why."""
+
+    query: NamedQuery
+    path: str | None
+    parameters: str
+    skipped: str | None = None
+
+
+@dataclass
+class Bundle:
+    """The files that carry the data (each a DCAT distribution), and the query tables."""
+
+    parts: list[FilePart] = field(default_factory=list)
+    tables: list[QueryTable] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    out: Path
+    files: dict[str, int]
+    tables: list[QueryTable]
+    publisher_configured: bool
+
+    def summary_line(self) -> str:
+        written = sum(1 for t in self.tables if t.path)
+        size = sum(self.files.values())
+        return (f"exported {len(self.files)} files ({size:,} bytes) to {self.out}: "
+                f"{written} query tables, {len(self.tables) - written} queries skipped (listed in README.md)")
+
+
+# --- serialising ----------------------------------------------------------------------
+
+def sorted_triples(graph: Graph) -> list[ox.Triple]:
+    """The graph's triples in N-Triples order; blank nodes get labels from the graph's shape, not from chance."""
+    if any(isinstance(term, BNode) for triple in graph for term in triple):
+        canonical = Graph()
+        for triple in to_canonical_graph(graph):
+            canonical.add(triple)
+        graph = canonical
+    triples = [quad.triple for quad in ox.parse(to_ntriples(graph), format=ox.RdfFormat.N_TRIPLES)]
+    return sorted(triples, key=str)
+
+
+def rdf_bytes(triples: list[ox.Triple], fmt: ox.RdfFormat, prefixes: dict) -> bytes:
+    return ox.serialize(triples, format=fmt, prefixes={p: str(ns) for p, ns in prefixes.items()})
+
+
+def jsonld_context(prefixes: dict) -> bytes:
+    """The context file: the project's prefixes, so the JSON-LD reads ``mfbt:region``."""
+    return _json({"@context": {p: str(ns) for p, ns in prefixes.items()}})
+
+
+def jsonld_bytes(triples: list[ox.Triple], prefixes: dict, context_ref: str) -> bytes:
+    """Compact JSON-LD referring to ``context_ref``: one node per subject, every value an array, all sorted."""
+    namespaces = sorted(((p, str(ns)) for p, ns in prefixes.items()), key=lambda item: (-len(item[1]), item[0]))
+
+    def compact(iri: str) -> str:
+        for prefix, ns in namespaces:
+            if iri.startswith(ns) and len(iri) > len(ns) and not iri[len(ns):].startswith("//"):
+                return f"{prefix}:{iri[len(ns):]}"
+        return iri
+
+    def ref(term: ox.NamedNode | ox.BlankNode) -> str:
+        return compact(term.value) if isinstance(term, ox.NamedNode) else f"_:{term.value}"
+
+    def value(term: object) -> dict[str, str]:
+        if not isinstance(term, ox.Literal):
+            return {"@id": ref(term)}  # type: ignore[arg-type]
+        if term.language:
+            return {"@value": term.value, "@language": term.language}
+        if term.datatype == XSD_STRING:
+            return {"@value": term.value}
+        return {"@value": term.value, "@type": compact(term.datatype.value)}
+
+    nodes: dict[str, dict[str, object]] = {}
+    for triple in triples:
+        node = nodes.setdefault(ref(triple.subject), {"@id": ref(triple.subject)})
+        if triple.predicate == RDF_TYPE and not isinstance(triple.object, ox.Literal):
+            node.setdefault("@type", []).append(ref(triple.object))  # type: ignore[union-attr]
+        else:
+            node.setdefault(compact(triple.predicate.value), []).append(value(triple.object))  # type: ignore[union-attr]
+    for node in nodes.values():
+        for key, values in node.items():
+            if isinstance(values, list):
+                values.sort(key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+    return _json({"@context": context_ref, "@graph": [nodes[key] for key in sorted(nodes)]})
+
+
+def _json(document: object) -> bytes:
+    return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+# --- the bundle -----------------------------------------------------------------------
+
+def render(root: Path, graph: Graph, store: Store) -> Bundle:
+    """Every data file of the bundle, in memory; the description is built from these bytes."""
+    bundle = Bundle()
+    triples = sorted_triples(graph)
+    for ext, fmt, file_type, media, name in RDF_DUMPS:
+        bundle.parts.append(FilePart(f"{DUMP_STEM}.{ext}", rdf_bytes(triples, fmt, PREFIXES), file_type, media,
+                                     f"Datasettet som {name}", f"The dataset as {name}", dump=True))
+    bundle.parts.append(FilePart(
+        f"{DUMP_STEM}.jsonld", jsonld_bytes(triples, PREFIXES, CONTEXT_FILE), "JSON_LD", "application/ld+json",
+        "Datasettet som JSON-LD", "The dataset as JSON-LD",
+        f"Refers to its context by the relative reference {CONTEXT_FILE} (data/{CONTEXT_FILE}; keep the two together).", dump=True))
+    bundle.parts.append(FilePart(
+        f"data/{CONTEXT_FILE}", jsonld_context(PREFIXES), "JSON_LD", "application/ld+json",
+        "JSON-LD-kontekst for datasettet", "JSON-LD context of the dataset", "The prefixes the JSON-LD dump uses."))
+    for path in sorted((root / "ontology").glob("*.ttl")):
+        shapes = path.name == SHAPES_FILE
+        bundle.parts.append(FilePart(
+            f"ontology/{path.name}", path.read_bytes(), "RDF_TURTLE", "text/turtle",
+            "SHACL-regler for datasettet" if shapes else f"Modellfil {path.name}",
+            "SHACL shapes the dataset conforms to" if shapes else f"Model file {path.name}",
+            "What a curator must not get wrong; the export checks the graph against it." if shapes else
+            "Part of the model: the OWL vocabulary or a controlled list (SKOS); also contained in the dumps."))
+    for query in load_catalogue(root).values():
+        table = _query_table(query, store)
+        bundle.tables.append(table[0])
+        if table[1] is not None:
+            bundle.parts.append(table[1])
+    return bundle
+
+
+def _query_table(query: NamedQuery, store: Store) -> tuple[QueryTable, FilePart | None]:
+    """Run one catalogue query with its defaults; a query that needs a value it has no default for is skipped."""
+    used = ", ".join(f"{p.name}={p.default}" if p.default else f"{p.name} (not set: all)" for p in query.parameters) \
+        or "none"
+    needed = [p for p in query.parameters if p.required]
+    if needed:
+        why = "; ".join(f"needs parameter '{p.name}' ({p.type}): {p.description}" for p in needed)
+        return QueryTable(query, None, used, why), None
+    try:
+        result = run(store, query, {})
+    except ParameterError as exc:
+        return QueryTable(query, None, used, f"its default does not resolve: {exc}"), None
+    if not isinstance(result, ox.QuerySolutions):
+        return QueryTable(query, None, used, "answers with a graph or a boolean, not a table"), None
+    path = f"queries/{query.name}.csv"
+    part = FilePart(path, serialize(result, "csv"), "CSV", "text/csv", query.title_nb, query.title_en,
+                    f"{query.description} Parameters: {used}. Query: queries/{query.name}.rq in the project.")
+    return QueryTable(query, path, used), part
+
+
+def dataset_description(root: Path, settings: ExportSettings, graph: Graph | None = None) -> Graph:
+    """DCAT-AP-NO + VoID for the service's ``/dataset``, equal to what ``export`` writes for the same input.
+
+    The files are rendered in memory to size and checksum them (a few seconds): call
+    once when the graph is loaded and keep the result. It does not validate: the
+    service serves a graph it validated when loading it. For byte-stable Turtle, write
+    it with ``rdf_bytes(sorted_triples(g), ox.RdfFormat.TURTLE, DESCRIPTION_PREFIXES)``.
+    """
+    graph = graph if graph is not None else load_graph(root)
+    store = EmbeddedStore(to_ntriples(graph))
+    bundle = render(root, graph, store)
+    facts = gather_facts(store)
+    description = describe(facts, bundle.parts, settings)
+    for triple in describe_void(facts, bundle.parts, settings):
+        description.add(triple)
+    return description
+
+
+def export_bundle(root: Path, out: Path, settings: ExportSettings) -> ExportResult:
+    """Validate, render and write the bundle to ``out`` (replacing an earlier export there, nothing else)."""
+    out = out.resolve()
+    _check_target(out)
+    origins: dict = {}
+    graph = load_graph(root, origins=origins)
+    report = validate_graph(graph, load_shapes(root), origins)
+    if not report.conforms:
+        raise InvalidGraphError(report)
+    store = EmbeddedStore(to_ntriples(graph))
+    bundle = render(root, graph, store)
+    facts = gather_facts(store)
+    files = {part.path: part.data for part in bundle.parts}
+    files["dcat.ttl"] = rdf_bytes(sorted_triples(describe(facts, bundle.parts, settings)), ox.RdfFormat.TURTLE,
+                                  DESCRIPTION_PREFIXES)
+    files["void.ttl"] = rdf_bytes(sorted_triples(describe_void(facts, bundle.parts, settings)),
+                                  ox.RdfFormat.TURTLE, DESCRIPTION_PREFIXES)
+    files["README.md"] = render_readme(bundle, facts, settings, files, report).encode("utf-8")
+    files[CHECKSUMS_FILE] = "".join(f"{hashlib.sha256(data).hexdigest()}  {path}\n"
+                                    for path, data in sorted(files.items())).encode("utf-8")
+    _write(out, files)
+    return ExportResult(out, {p: len(d) for p, d in sorted(files.items())}, bundle.tables,
+                        settings.publisher_orgnr is not None)
+
+
+def _check_target(out: Path) -> None:
+    """Write into a new or empty folder, or over an earlier export; never over anything else."""
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"{out} is a file, not a folder")
+    if out.is_dir() and any(out.iterdir()) and not _is_bundle(out):
+        raise ExportError(f"{out} is not empty and is not an earlier export (every file listed in its "
+                          f"{CHECKSUMS_FILE}); choose an empty or new folder")
+
+
+def _is_bundle(folder: Path) -> bool:
+    """An earlier export: every file in the folder is one its SHA256SUMS lists, so replacing it loses nothing."""
+    sums = folder / CHECKSUMS_FILE
+    try:
+        listed = {line.split("  ", 1)[1] for line in sums.read_text(encoding="utf-8").splitlines() if "  " in line}
+    except (OSError, UnicodeDecodeError):
+        return False
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir()}
+    return present == listed | {CHECKSUMS_FILE}
+
+
+def _write(out: Path, files: dict[str, bytes]) -> None:
+    """Write beside the target, then swap, so a failed export leaves the earlier one whole."""
+    staging = out.with_name(f".{out.name}.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        for path, data in files.items():
+            target = staging / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        if out.exists():
+            shutil.rmtree(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging.rename(out)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ExportError(f"cannot write {out}: {exc.strerror or exc}") from None
+
+
+__all__ = ["ExportError", "ExportResult", "ExportSettings", "InvalidGraphError", "Facts", "dataset_description",
+           "export_bundle", "jsonld_bytes", "render", "sorted_triples"]

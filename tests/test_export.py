@@ -1,0 +1,298 @@
+"""The export bundle: every file parses back to the graph, the DCAT description is true
+to the files and conforms to DCAT-AP-NO 2.0 as the national catalogue checks it, the
+same input gives the same bytes, and a graph the shapes reject is never exported."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pyshacl import validate as shacl_validate
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import namespace as vocab
+from rdflib.compare import isomorphic
+
+from mfbt_kg.catalogue import load_catalogue
+from mfbt_kg.cli import main
+from mfbt_kg.dataset import load_graph
+from mfbt_kg.dcat import ExportSettings, SettingsError, check_orgnr
+from mfbt_kg.export import InvalidGraphError, dataset_description, export_bundle
+from mfbt_kg.namespaces import (
+    CATALOG_IRI, DATASET_IRI, EU_COUNTRY, EU_DATA_THEME, EU_LICENCE, ONTOLOGY_IRI, ORGANIZATION_CATALOG,
+    PROJECT_AGENT_IRI, SCHEMA, SPDX,
+)
+
+from conftest import ROOT
+
+DCAT_AP_NO = Path(__file__).parent / "external" / "dcat-ap-no"
+SHARED_DCAT_AP_NO = ROOT.parent / "shared" / "external" / "dcat-ap-no"
+DESCRIPTION_FILES = {"dcat.ttl", "void.ttl", "README.md", "SHA256SUMS"}
+DUMPS = {"data/mfbt-kg.ttl": "turtle", "data/mfbt-kg.nt": "nt", "data/mfbt-kg.rdf": "xml",
+         "data/mfbt-kg.jsonld": "json-ld"}
+# rdflib's closed DCAT and XSD namespaces warn when pytest probes module attributes; open copies do not.
+DCAT, XSD = Namespace(str(vocab.DCAT)), Namespace(str(vocab.XSD))
+DCTERMS, OWL, RDF, VOID = vocab.DCTERMS, vocab.OWL, vocab.RDF, vocab.VOID
+DATASET = URIRef(DATASET_IRI)
+# Digitaliseringsdirektoratet's number, as the DCAT-AP-NO shapes file names it: a real number to test
+# the configured-publisher path with, never a default.
+TEST_ORGNR = "991825827"
+
+
+@pytest.fixture(scope="session")
+def exported(tmp_path_factory) -> tuple[Path, Graph]:
+    """One export for the whole module, and the graph it was made from."""
+    graph = load_graph(ROOT)
+    out = tmp_path_factory.mktemp("export") / "bundle"
+    export_bundle(ROOT, out, ExportSettings())
+    return out, graph
+
+
+@pytest.fixture(scope="session")
+def bundle(exported) -> Path:
+    return exported[0]
+
+
+@pytest.fixture(scope="session")
+def dcat(bundle: Path) -> Graph:
+    return Graph().parse(bundle / "dcat.ttl", format="turtle")
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def dcat_ap_no_report(data: Graph) -> tuple[bool, str]:
+    """Validate as the national validator does (dcat-ap-no-validator-service): the profile's shapes, its
+    ontology graph beside the data, RDFS inference, warnings count. Offline: owl:imports are not fetched,
+    and the description states the authority-table entries it uses itself."""
+    conforms, _, text = shacl_validate(
+        data_graph=data, shacl_graph=Graph().parse(DCAT_AP_NO / "DCAT-AP-NO-shacl_shapes_2.00.ttl"),
+        ont_graph=Graph().parse(DCAT_AP_NO / "ontologies.ttl"), inference="rdfs", inplace=False,
+        meta_shacl=False, do_owl_imports=False, advanced=False)
+    return bool(conforms), text
+
+
+# --- the files ----------------------------------------------------------------------
+
+def test_sha256sums_cover_every_file(bundle: Path) -> None:
+    files = files_of(bundle)
+    listed = {}
+    for line in files["SHA256SUMS"].decode().splitlines():
+        digest, path = line.split("  ", 1)
+        listed[path] = digest
+    assert set(listed) == set(files) - {"SHA256SUMS"}
+    for path, digest in listed.items():
+        assert hashlib.sha256(files[path]).hexdigest() == digest, path
+
+
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")  # inside rdflib
+@pytest.mark.parametrize("path", sorted(DUMPS))
+def test_dump_parses_back_to_the_graph(path: str, exported) -> None:
+    bundle, graph = exported
+    fmt = DUMPS[path]
+    if fmt == "json-ld":
+        document = json.loads((bundle / path).read_text(encoding="utf-8"))
+        assert document["@context"] == "context.jsonld", "the dump names its context file, relative to itself"
+        context = json.loads((bundle / "data" / "context.jsonld").read_text(encoding="utf-8"))
+        document["@context"] = context["@context"]  # the local file, inlined: nothing is fetched
+        parsed = Graph().parse(data=json.dumps(document), format="json-ld")
+    else:
+        parsed = Graph().parse(bundle / path, format=fmt)
+    assert len(parsed) == len(graph)
+    assert isomorphic(parsed, graph), f"{path} does not hold the same triples as the graph"
+
+
+def test_model_files_are_copied_unchanged(bundle: Path) -> None:
+    for source in sorted((ROOT / "ontology").glob("*.ttl")):
+        assert (bundle / "ontology" / source.name).read_bytes() == source.read_bytes(), source.name
+        Graph().parse(bundle / "ontology" / source.name, format="turtle")
+
+
+def test_one_csv_per_runnable_query(bundle: Path, store) -> None:
+    readme = (bundle / "README.md").read_text(encoding="utf-8")
+    for name, query in load_catalogue(ROOT).items():
+        path = bundle / "queries" / f"{name}.csv"
+        if any(p.required for p in query.parameters):
+            assert not path.exists(), f"{name} needs a parameter without default, yet has a CSV"
+            assert f"`{name}`" in readme, f"skipped query {name} is not listed in the README"
+            continue
+        if not path.exists():
+            assert re.search(rf"`{re.escape(name)}`.*default does not resolve", readme), name
+            continue
+        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+        result = store.query(query.sparql)  # defaults only matter for the row values, not the columns
+        assert rows[0] == [v.value for v in result.variables], name
+        assert all(len(row) == len(rows[0]) for row in rows), f"{name}: ragged CSV"
+
+
+# --- the DCAT description -----------------------------------------------------------
+
+def test_dataset_has_what_dcat_ap_no_asks(dcat: Graph, store) -> None:
+    def texts(subject, predicate) -> dict[str | None, str]:
+        return {o.language: str(o) for o in dcat.objects(subject, predicate)}
+
+    assert (DATASET, RDF.type, DCAT.Dataset) in dcat
+    for predicate in (DCTERMS.title, DCTERMS.description):
+        assert {"nb", "en"} <= set(texts(DATASET, predicate)), predicate
+    assert {o.language for o in dcat.objects(DATASET, DCAT.keyword)} >= {"nb", "en"}
+    assert dcat.value(DATASET, DCTERMS.publisher) == URIRef(PROJECT_AGENT_IRI)
+    assert dcat.value(DATASET, DCTERMS.license) == EU_LICENCE["NLOD_2_0"]
+    assert EU_DATA_THEME["HEAL"] in set(dcat.objects(DATASET, DCAT.theme))
+    assert dcat.value(DATASET, DCTERMS.spatial) == EU_COUNTRY["NOR"]
+    assert dcat.value(dcat.value(DATASET, DCAT.contactPoint), RDF.type) is not None
+    ontology_modified = next(iter(store.query(
+        f"SELECT ?m WHERE {{ <{ONTOLOGY_IRI}> <{DCTERMS.modified}> ?m }}")))["m"].value
+    assert str(dcat.value(DATASET, DCTERMS.modified)) == ontology_modified, "modified comes from the ontology"
+    assert dcat.value(DATASET, OWL.versionInfo) is not None
+    assert dcat.value(DATASET, DCTERMS.issued) is None, "no issued date unless configured: no clock"
+    period = dcat.value(DATASET, DCTERMS.temporal)
+    start, end = (dcat.value(period, DCAT.startDate), dcat.value(period, DCAT.endDate))
+    assert start.datatype == end.datatype == XSD.date
+    # The seeds run from Fellesaksjonen's founding document (2013) to the UNN figures (Oct 2021);
+    # the graph holds at least the Ministry's order (2015) and KBT's status (2018).
+    assert 2013 <= int(str(start)[:4]) <= 2015 and 2018 <= int(str(end)[:4]) <= 2021, (start, end)
+
+
+def test_sparql_endpoint_is_a_data_service(dcat: Graph) -> None:
+    services = list(dcat.subjects(RDF.type, DCAT.DataService))
+    assert len(services) == 1
+    assert dcat.value(services[0], DCAT.endpointURL) == URIRef(ExportSettings().endpoint_url)
+    assert dcat.value(services[0], DCAT.servesDataset) == DATASET
+    assert (URIRef(CATALOG_IRI), DCAT.service, services[0]) in dcat
+
+
+def test_every_file_is_a_distribution_with_true_size_and_checksums(bundle: Path, dcat: Graph) -> None:
+    files = {p: d for p, d in files_of(bundle).items() if p not in DESCRIPTION_FILES}
+    by_url = {str(dcat.value(d, DCAT.downloadURL)): d for d in dcat.objects(DATASET, DCAT.distribution)}
+    base = ExportSettings().base_url
+    assert set(by_url) == {base + path for path in files}
+    for path, data in files.items():
+        node = by_url[base + path]
+        assert dcat.value(node, DCTERMS.format) and dcat.value(node, DCAT.mediaType), path
+        size = dcat.value(node, DCAT.byteSize)
+        assert size.datatype == XSD.decimal and int(size) == len(data), path
+        assert str(dcat.value(node, SCHEMA.sha256)) == hashlib.sha256(data).hexdigest(), path
+        checksum = dcat.value(node, SPDX.checksum)
+        assert dcat.value(checksum, SPDX.algorithm) == SPDX.checksumAlgorithm_sha1
+        assert str(dcat.value(checksum, SPDX.checksumValue)) == hashlib.sha1(data).hexdigest(), path
+
+
+def test_shapes_copy_is_the_official_one() -> None:
+    if not SHARED_DCAT_AP_NO.is_dir():
+        pytest.skip(f"no shared copy at {SHARED_DCAT_AP_NO} to compare tests/external/dcat-ap-no with")
+    for name in ("DCAT-AP-NO-shacl_shapes_2.00.ttl", "ontologies.ttl", "COMMIT"):
+        assert (DCAT_AP_NO / name).read_bytes() == (SHARED_DCAT_AP_NO / name).read_bytes(), name
+
+
+def test_dcat_conforms_to_dcat_ap_no(dcat: Graph) -> None:
+    conforms, text = dcat_ap_no_report(dcat)
+    assert conforms, text
+
+
+def test_configured_publisher_conforms_too() -> None:
+    settings = ExportSettings(publisher_orgnr=TEST_ORGNR, issued="2026-12-01", contact_email="kontakt@example.org",
+                              base_url="https://data.example.org/mfbt-kg", endpoint_url="https://data.example.org/sparql")
+    description = dataset_description(ROOT, settings)
+    assert description.value(DATASET, DCTERMS.publisher) == ORGANIZATION_CATALOG[TEST_ORGNR]
+    assert description.value(DATASET, DCTERMS.issued) == Literal("2026-12-01", datatype=XSD.date)
+    assert str(description.value(DATASET, VOID.dataDump)).startswith("https://data.example.org/mfbt-kg/data/")
+    conforms, text = dcat_ap_no_report(description)
+    assert conforms, text
+
+
+def test_service_description_equals_the_bundle(bundle: Path) -> None:
+    written = Graph().parse(bundle / "dcat.ttl")
+    written += Graph().parse(bundle / "void.ttl")
+    assert isomorphic(dataset_description(ROOT, ExportSettings()), written)
+
+
+def test_void_counts_the_graph(exported) -> None:
+    bundle, graph = exported
+    void = Graph().parse(bundle / "void.ttl")
+    assert int(void.value(DATASET, VOID.triples)) == len(graph)
+    for name in ("entities", "classes", "properties", "distinctSubjects", "distinctObjects"):
+        assert int(void.value(DATASET, VOID[name])) > 0, name
+    assert void.value(DATASET, VOID.sparqlEndpoint) == URIRef(ExportSettings().endpoint_url)
+    assert len(set(void.objects(DATASET, VOID.dataDump))) == len(DUMPS)
+    examples = set(void.objects(DATASET, VOID.exampleResource))
+    assert examples and all((e, None, None) in graph for e in examples)
+
+
+def test_readme_says_the_publisher_has_no_number(bundle: Path) -> None:
+    readme = (bundle / "README.md").read_text(encoding="utf-8")
+    assert "no organisation number is configured" in readme and PROJECT_AGENT_IRI in readme
+
+
+# --- same input, same bytes; bad input, no bundle ------------------------------------
+
+def test_reexport_in_another_process_is_byte_identical(bundle: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    shutil.copytree(bundle, again)  # an earlier export there is replaced, not merged: its stale file goes
+    (again / "queries" / "stale.csv").write_text("left over\n", encoding="utf-8")
+    with (again / "SHA256SUMS").open("a", encoding="utf-8") as sums:
+        sums.write(f"{hashlib.sha256(b'left over').hexdigest()}  queries/stale.csv\n")
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    env = {k: v for k, v in env.items() if not k.startswith("MFBT_KG_")}
+    done = subprocess.run([sys.executable, "-m", "mfbt_kg.cli", "--root", str(ROOT), "export", "--out", str(again)],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "no publisher organisation number" in done.stderr
+    first, second = files_of(bundle), files_of(again)
+    assert sorted(first) == sorted(second)
+    assert [p for p in first if first[p] != second[p]] == []
+
+
+def test_invalid_graph_is_refused(project_copy: Path, tmp_path: Path, capsys) -> None:
+    offers = project_copy / "data" / "ttl" / "offers.ttl"
+    text = offers.read_text(encoding="utf-8")
+    broken, count = re.subn(r"mfbt:region\s+region:[a-z0-9-]+\s*;", "", text, count=1)
+    assert count == 1
+    offers.write_text(broken, encoding="utf-8")
+    out = tmp_path / "out"
+    with pytest.raises(InvalidGraphError):
+        export_bundle(project_copy, out, ExportSettings())
+    assert main(["--root", str(project_copy), "export", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "An offer needs its region" in err and "nothing exported" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--publisher-orgnr", "991825828"], "check digit"),
+    (["--publisher-orgnr", "12345"], "nine digits"),
+    (["--base-url", "ftp://example.org/"], "base-url must be an http(s) URL"),
+    (["--issued", "22.11.2026"], "issued must be a date"),
+])
+def test_cli_refuses_bad_settings_with_exit_2(args: list[str], message: str, tmp_path: Path, capsys) -> None:
+    assert main(["--root", str(ROOT), "export", "--out", str(tmp_path / "out"), *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_will_not_write_over_other_files(bundle: Path, tmp_path: Path, capsys) -> None:
+    (tmp_path / "notes.txt").write_text("mine\n", encoding="utf-8")
+    assert main(["--root", str(ROOT), "export", "--out", str(tmp_path)]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+    earlier = tmp_path / "earlier"  # an earlier export with a file of someone else's added
+    shutil.copytree(bundle, earlier)
+    (earlier / "data" / "my-notes.txt").write_text("mine\n", encoding="utf-8")
+    assert main(["--root", str(ROOT), "export", "--out", str(earlier)]) == 2
+    assert (earlier / "data" / "my-notes.txt").exists()
+
+
+def test_orgnr_check_digit() -> None:
+    assert check_orgnr("991 825 827") == TEST_ORGNR
+    for bad in ("991825828", "99182582", "abcdefghi"):
+        with pytest.raises(SettingsError):
+            check_orgnr(bad)
