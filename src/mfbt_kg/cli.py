@@ -141,7 +141,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .server import serve  # the web stack loads only for this command
 
     serve(host=args.host, port=args.port, store_url=args.store, timeout=args.timeout,
-          max_rows=args.max_rows, workers=args.workers)
+          max_rows=args.max_rows, workers=args.workers, root=args.root)
     return EXIT_OK
 
 

@@ -17,6 +17,7 @@ ORG = Namespace("http://www.w3.org/ns/org#")
 SCHEMA = Namespace("https://schema.org/")
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
 VANN = Namespace("http://purl.org/vocab/vann/")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 
 # The dataset description (DCAT-AP-NO, VoID): the project's own resources about the dataset.
 DATASET_IRI = BASE + "dataset"
