@@ -141,7 +141,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .server import serve  # the web stack loads only for this command
 
     serve(host=args.host, port=args.port, store_url=args.store, timeout=args.timeout,
-          max_rows=args.max_rows, workers=args.workers, root=args.root)
+          max_rows=args.max_rows, workers=args.workers, root=args.root, data=args.data)
     return EXIT_OK
 
 
@@ -215,6 +215,7 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--timeout", type=float, default=10.0, help="seconds a query may run")
         p.add_argument("--max-rows", type=int, default=10000, help="rows an answer may hold")
         p.add_argument("--workers", type=int, default=2, help="query worker processes")
+        p.add_argument("--data", help="serve this RDF dataset file (.nq, .trig, .nt) instead of the project graph")
 
     _add(sub, "serve", cmd_serve, "serve the SPARQL endpoint and API", serve_args)
     _add(sub, "load", cmd_load, "upload the validated graph to a remote store",

@@ -57,10 +57,10 @@ class EmbeddedStore:
         if ntriples is not None:
             self.replace(ntriples)
 
-    def replace(self, ntriples: bytes) -> None:
+    def replace(self, ntriples: bytes, fmt: ox.RdfFormat = ox.RdfFormat.N_TRIPLES) -> None:
         fresh = ox.Store()
         try:
-            fresh.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
+            fresh.bulk_load(ntriples, format=fmt)
         except (SyntaxError, ValueError, OSError) as exc:
             raise StoreError(f"cannot load data: {exc}") from None
         with self._lock:

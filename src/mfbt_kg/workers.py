@@ -39,9 +39,13 @@ class QueryTimeout(Exception):
 
 # --- inside the worker -------------------------------------------------------
 
-def _worker_main(conn: Any, ntriples: bytes) -> None:
+DATA_FORMATS = {"nt": ox.RdfFormat.N_TRIPLES, "nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
+                "ttl": ox.RdfFormat.TURTLE}
+
+
+def _worker_main(conn: Any, data: bytes, fmt: str) -> None:
     store = ox.Store()
-    store.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
+    store.bulk_load(data, format=DATA_FORMATS[fmt])
     conn.send("ready")
     while True:
         job = conn.recv()
@@ -50,9 +54,15 @@ def _worker_main(conn: Any, ntriples: bytes) -> None:
         conn.send(execute(store, *job))
 
 
-def execute(store: ox.Store, sparql: str, fmt: str, max_rows: int) -> Outcome:
+def execute(store: Any, sparql: str, fmt: str, max_rows: int,
+            default_graphs: tuple[str, ...] = (), named_graphs: tuple[str, ...] = (), base_iri: str | None = None) -> Outcome:
+    """Run and serialise; a protocol-specified dataset (graph IRIs) replaces the query's own."""
     try:
-        result = store.query(sparql)
+        if default_graphs or named_graphs:
+            result = store.query(sparql, base_iri=base_iri, default_graph=[ox.NamedNode(g) for g in default_graphs],
+                                 named_graphs=[ox.NamedNode(g) for g in named_graphs])
+        else:
+            result = store.query(sparql, base_iri=base_iri)
     except SyntaxError as exc:
         return Outcome(ok=False, error=f"SPARQL syntax error: {_first_line(exc)}")
     except (ValueError, OSError, RuntimeError) as exc:
@@ -153,16 +163,16 @@ def serialize_boolean(value: bool, fmt: str) -> bytes:
 class Worker:
     """One worker process and the pipe to it."""
 
-    def __init__(self, ntriples: bytes) -> None:
+    def __init__(self, data: bytes, fmt: str = "nt") -> None:
         ctx = mp.get_context("spawn")
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, ntriples), daemon=True)
+        self.process = ctx.Process(target=_worker_main, args=(child, data, fmt), daemon=True)
         self.process.start()
         child.close()
         if self.conn.recv() != "ready":
             raise RuntimeError("query worker failed to start")
 
-    def call(self, job: tuple[str, str, int], timeout: float) -> Outcome:
+    def call(self, job: tuple, timeout: float) -> Outcome:
         self.conn.send(job)
         if self.conn.poll(timeout):
             return self.conn.recv()
@@ -186,13 +196,14 @@ class Worker:
 class WorkerPool:
     """A fixed number of workers; a query waits for an idle one, runs, or is killed at its deadline."""
 
-    def __init__(self, ntriples: bytes, size: int, timeout: float) -> None:
-        self.ntriples, self.size, self.timeout = ntriples, size, timeout
+    def __init__(self, data: bytes, size: int, timeout: float, fmt: str = "nt") -> None:
+        self.data, self.fmt, self.size, self.timeout = data, fmt, size, timeout
         self._idle: asyncio.Queue[Worker] = asyncio.Queue()
         for _ in range(size):
-            self._idle.put_nowait(Worker(ntriples))
+            self._idle.put_nowait(Worker(data, fmt))
 
-    async def run(self, sparql: str, fmt: str, max_rows: int) -> Outcome:
+    async def run(self, sparql: str, fmt: str, max_rows: int, default_graphs: tuple[str, ...] = (),
+                  named_graphs: tuple[str, ...] = (), base_iri: str | None = None) -> Outcome:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout
         try:
@@ -201,7 +212,7 @@ class WorkerPool:
             raise QueryTimeout() from None
         remaining = max(0.05, deadline - loop.time())
         try:
-            outcome = await asyncio.to_thread(worker.call, (sparql, fmt, max_rows), remaining)
+            outcome = await asyncio.to_thread(worker.call, (sparql, fmt, max_rows, default_graphs, named_graphs, base_iri), remaining)
         except QueryTimeout:
             worker.kill()
             loop.run_in_executor(None, self._replace, loop)
@@ -211,7 +222,7 @@ class WorkerPool:
 
     def _replace(self, loop: asyncio.AbstractEventLoop) -> None:
         """Start a fresh worker (off the event loop) and hand it back to the pool."""
-        fresh = Worker(self.ntriples)
+        fresh = Worker(self.data, self.fmt)
         loop.call_soon_threadsafe(self._idle.put_nowait, fresh)
 
     def close(self) -> None:

@@ -16,9 +16,9 @@ from fastapi.responses import JSONResponse
 
 from ..catalogue import NamedQuery, load_catalogue
 from ..dataset import load_graph, project_root
-from ..sparql_guard import QueryRefused, check_query
-from ..store import RemoteStore, Store, data_version, open_store, to_ntriples
-from ..workers import Outcome, WorkerPool, execute
+from ..sparql_guard import CheckedQuery, QueryRefused, check_query
+from ..store import EmbeddedStore, RemoteStore, Store, data_version, to_ntriples
+from ..workers import DATA_FORMATS, Outcome, WorkerPool, execute
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_URL_BYTES = 16 * 1024
@@ -31,6 +31,7 @@ class Settings:
     timeout: float = 10.0
     max_rows: int = 10000
     workers: int = 2
+    data_file: Path | None = None  # serve this RDF dataset (N-Quads, TriG, N-Triples) instead of the project graph
 
 
 class Service:
@@ -45,20 +46,38 @@ class Service:
             self.pool: WorkerPool | None = None
             self.version = data_version(settings.store_url.encode("utf-8"))
         else:
-            ntriples = to_ntriples(load_graph(root))
-            self.store = open_store(None, ntriples)
-            self.pool = WorkerPool(ntriples, settings.workers, settings.timeout)
-            self.version = data_version(ntriples)
+            data, fmt = self._data(root)
+            embedded = EmbeddedStore()
+            embedded.replace(data, DATA_FORMATS[fmt])
+            self.store = embedded
+            self.pool = WorkerPool(data, settings.workers, settings.timeout, fmt)
+            self.version = data_version(data)
         self.etag = f'"{self.version}"'
         self.last_modified = formatdate(usegmt=True)
 
-    async def run(self, sparql: str, fmt: str) -> Outcome:
+    def _data(self, root: Path) -> tuple[bytes, str]:
+        path = self.settings.data_file
+        if path is None:
+            return to_ntriples(load_graph(root)), "nt"
+        fmt = path.suffix.lower().lstrip(".")
+        if fmt not in DATA_FORMATS:
+            raise ValueError(f"{path}: expected one of {', '.join('.' + f for f in DATA_FORMATS)}")
+        return path.read_bytes(), fmt
+
+    def check(self, sparql: str) -> CheckedQuery:
+        """FROM is safe only where the embedded engine selects graphs it holds; a remote one might fetch."""
+        return check_query(sparql, allow_from=self.pool is not None)
+
+    async def run(self, sparql: str, fmt: str, default_graphs: tuple[str, ...] = (),
+                  named_graphs: tuple[str, ...] = (), base_iri: str | None = None) -> Outcome:
         """Check, then run in a worker (embedded) or on the remote endpoint, within the time limit."""
-        checked = check_query(sparql)
+        checked = self.check(sparql)
         if self.pool is not None:
-            return await self.pool.run(checked.text, fmt, self.settings.max_rows)
+            return await self.pool.run(checked.text, fmt, self.settings.max_rows, default_graphs, named_graphs, base_iri)
+        if default_graphs or named_graphs:
+            raise QueryRefused("default-graph-uri and named-graph-uri are not accepted in remote mode")
         return await asyncio.wait_for(
-            asyncio.to_thread(execute, self.store, checked.text, fmt, self.settings.max_rows),  # type: ignore[arg-type]
+            asyncio.to_thread(execute, self.store, checked.text, fmt, self.settings.max_rows),
             timeout=self.settings.timeout,
         )
 

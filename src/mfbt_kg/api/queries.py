@@ -9,7 +9,6 @@ from fastapi.responses import JSONResponse
 
 from ..catalogue import ParameterError, bind
 from ..media import CONTENT_TYPE, NotAcceptable, negotiate
-from ..sparql_guard import check_query
 from ..store import inject_values
 from ..workers import QueryTimeout
 from .sparql import error
@@ -32,7 +31,7 @@ async def run_query(name: str, request: Request) -> Response:
     try:
         bound = await asyncio.to_thread(bind, query, values, service.store)
         text = inject_values(query.sparql, bound) if bound else query.sparql
-        form = check_query(text).form
+        form = service.check(text).form
         fmt = _format(request, form)
     except ParameterError as exc:
         return error(400, str(exc))

@@ -15,7 +15,7 @@ from rdflib.namespace import RDF
 
 from ..media import CONTENT_TYPE, NotAcceptable, negotiate
 from ..namespaces import SD
-from ..sparql_guard import QueryRefused, check_query
+from ..sparql_guard import QueryRefused
 from ..workers import QueryTimeout
 
 router = APIRouter(tags=["sparql"])
@@ -98,7 +98,8 @@ def _single_params(query_string: str) -> dict[str, str]:
         if key in ("query", "update") and key in params:
             raise ProtocolError(400, f"'{key}' given more than once")
         if key in ("default-graph-uri", "named-graph-uri"):
-            raise ProtocolError(400, "default-graph-uri and named-graph-uri are not accepted: the endpoint serves one dataset")
+            params[key] = f"{params[key]} {value}" if key in params else value  # IRIs have no spaces
+            continue
         params[key] = value
     if "query" in params and "update" in params:
         raise ProtocolError(400, "give either 'query' or 'update', not both")
@@ -108,8 +109,9 @@ def _single_params(query_string: str) -> dict[str, str]:
 async def _answer(request: Request, query: str, params: dict[str, str]) -> Response:
     service = request.app.state.service
     try:
-        checked = check_query(query)
+        checked = service.check(query)
         fmt = negotiate(request.headers.get("accept"), checked.form, allow_html=True)
+        default_graphs, named_graphs = _graphs(params, "default-graph-uri"), _graphs(params, "named-graph-uri")
     except QueryRefused as exc:
         return error(400, str(exc))
     except NotAcceptable as exc:
@@ -117,7 +119,8 @@ async def _answer(request: Request, query: str, params: dict[str, str]) -> Respo
     if request.headers.get("if-none-match") == service.etag:
         return Response(status_code=304, headers=_cache_headers(service))
     try:
-        outcome = await service.run(query, "json" if fmt == "html" else fmt)
+        base = str(request.url_for("sparql_get"))  # relative IRIs in a query resolve against the endpoint
+        outcome = await service.run(query, "json" if fmt == "html" else fmt, default_graphs, named_graphs, base)
     except (QueryTimeout, asyncio.TimeoutError):
         return error(503, f"query did not finish within {service.settings.timeout:g} s")
     except QueryRefused as exc:
@@ -130,6 +133,15 @@ async def _answer(request: Request, query: str, params: dict[str, str]) -> Respo
     if fmt == "html":
         return HTMLResponse(_page(service, query, json.loads(outcome.body)), headers=headers)
     return Response(outcome.body, media_type=CONTENT_TYPE[fmt], headers=headers)
+
+
+def _graphs(params: dict[str, str], key: str) -> tuple[str, ...]:
+    """Protocol-specified graphs: names of graphs in the dataset, never fetched (an unknown one is empty)."""
+    iris = tuple(params.get(key, "").split())
+    for iri in iris:
+        if not iri.startswith(("http://", "https://", "urn:")) or any(c in iri for c in '<>"{}|^`\\'):
+            raise QueryRefused(f"{key} must be an absolute IRI")
+    return iris
 
 
 def _cache_headers(service: Any) -> dict[str, str]:
