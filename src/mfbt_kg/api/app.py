@@ -110,8 +110,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse({"error": "request body too large"}, status_code=413)
         return await call_next(request)
 
-    from . import health, queries, sparql  # routers import the app module's types
+    from . import health, queries, resources, sparql  # routers import the app module's types
 
+    app.include_router(resources.router)
     app.include_router(health.router)
     app.include_router(sparql.router)
     app.include_router(queries.router)
