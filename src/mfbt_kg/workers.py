@@ -58,11 +58,11 @@ def execute(store: Any, sparql: str, fmt: str, max_rows: int,
             default_graphs: tuple[str, ...] = (), named_graphs: tuple[str, ...] = (), base_iri: str | None = None) -> Outcome:
     """Run and serialise; a protocol-specified dataset (graph IRIs) replaces the query's own."""
     try:
+        options: dict[str, Any] = {"base_iri": base_iri} if base_iri else {}
         if default_graphs or named_graphs:
-            result = store.query(sparql, base_iri=base_iri, default_graph=[ox.NamedNode(g) for g in default_graphs],
-                                 named_graphs=[ox.NamedNode(g) for g in named_graphs])
-        else:
-            result = store.query(sparql, base_iri=base_iri)
+            options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        result = store.query(sparql, **options)  # a remote store takes no options: none are set for it
     except SyntaxError as exc:
         return Outcome(ok=False, error=f"SPARQL syntax error: {_first_line(exc)}")
     except (ValueError, OSError, RuntimeError) as exc:
