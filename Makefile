@@ -23,6 +23,7 @@ serve: validate
 	$(BIN)/mfbt-kg serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
+	sh scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

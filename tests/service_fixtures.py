@@ -1,7 +1,17 @@
-"""Starting the real service (and listeners) on 127.0.0.1 for the HTTP tests."""
+"""Starting the real service (and listeners, and an Oxigraph server) on 127.0.0.1 for the HTTP tests.
+
+Test modules import from here (``from service_fixtures import ...``; pytest puts
+tests/ on the path). ``shared_service`` starts one service per set of options
+for the whole run, so the modules that can share one do; every process started
+here is stopped at exit.
+"""
 
 from __future__ import annotations
 
+import atexit
+import json
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -12,6 +22,13 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+OXIGRAPH = Path(sys.executable).parent / "oxigraph"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+# A query no time limit of a few seconds lets finish (10^12 rows on the real graph).
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+# What no error body may contain.
+LEAKS = ("Traceback", 'File "', "/work/", "/tmp/", "/etc/passwd", "root:", "Errno", "errno", "127.0.0.1:",
+         "site-packages", "ConnectionRefused", "Connection refused", "os error")
 
 
 def free_port() -> int:
@@ -20,13 +37,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_up(url: str, proc: subprocess.Popen, limit: float = 60) -> None:
+def wait_until_up(url: str, proc: subprocess.Popen, limit: float = 90) -> None:
     started = time.monotonic()
     while time.monotonic() - started < limit:
         if proc.poll() is not None:
             raise RuntimeError(f"process exited with {proc.returncode}: {proc.stderr.read() if proc.stderr else ''}")
         try:
-            if httpx.get(url, timeout=1).status_code < 500:
+            if httpx.get(url, timeout=2).status_code < 500:
                 return
         except httpx.HTTPError:
             time.sleep(0.1)
@@ -34,22 +51,89 @@ def wait_until_up(url: str, proc: subprocess.Popen, limit: float = 60) -> None:
 
 
 class Service:
-    """`mfbt-kg serve` in a subprocess, on loopback."""
+    """The service in a subprocess on loopback: ``mfbt-kg serve`` (CLI options), or with ``settings``
+    (any ``Settings`` field, for options the CLI does not offer) through ``create_app`` under uvicorn."""
 
-    def __init__(self, *args: str, timeout: float = 2.0, max_rows: int = 50) -> None:
+    def __init__(self, *args: str, timeout: float = 2.0, max_rows: int = 50, settings: dict | None = None) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        argv = [sys.executable, "-m", "mfbt_kg.cli", "--root", str(ROOT), "serve", "--host", "127.0.0.1",
-                "--port", str(self.port), "--timeout", str(timeout), "--max-rows", str(max_rows), *args]
+        if settings is None:
+            argv = [sys.executable, "-m", "mfbt_kg.cli", "--root", str(ROOT), "serve", "--host", "127.0.0.1",
+                    "--port", str(self.port), "--timeout", str(timeout), "--max-rows", str(max_rows), *args]
+        else:
+            options = {"root": str(ROOT), "timeout": timeout, "max_rows": max_rows, **settings}
+            code = ("import json, sys, uvicorn; from pathlib import Path; from mfbt_kg.api import Settings, create_app; "
+                    "o = json.loads(sys.argv[1]); o['root'] = Path(o['root']); "
+                    "o.update({k: Path(v) for k, v in o.items() if k == 'data_file'}); "
+                    "uvicorn.run(create_app(Settings(**o)), host='127.0.0.1', port=int(sys.argv[2]), log_level='warning')")
+            argv = [sys.executable, "-c", code, json.dumps(options), str(self.port)]
         self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        _started.append(self)
         wait_until_up(f"{self.base}/health", self.proc)
 
+    def get(self, query: str, accept: str = "application/sparql-results+json", **kwargs) -> httpx.Response:
+        headers = {"Accept": accept, **kwargs.pop("headers", {})}
+        return httpx.get(f"{self.base}/sparql", params={"query": query}, headers=headers, timeout=30, **kwargs)
+
+    def count(self) -> int:
+        return int(self.get(COUNT).json()["results"]["bindings"][0]["n"]["value"])
+
+    def health(self) -> dict:
+        return httpx.get(f"{self.base}/health", timeout=10).json()
+
+    def worker_pids(self) -> set[int]:
+        """The query worker processes: the service's children running ``mfbt_kg.workers``."""
+        found = set()
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            state = stat.rsplit(")", 1)[1].split()[0]
+            if ppid == self.proc.pid and b"mfbt_kg.workers" in cmdline and state != "Z":
+                found.add(int(entry.name))
+        return found
+
+    def reload(self) -> None:
+        os.kill(self.proc.pid, signal.SIGHUP)
+
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+
+
+_started: list[Service] = []
+_shared: dict[tuple, Service] = {}
+
+
+def shared_service(*args: str, timeout: float = 2.0, max_rows: int = 50) -> Service:
+    """One service per option set for the whole test run (stopped at exit)."""
+    key = (args, timeout, max_rows)
+    service = _shared.get(key)
+    if service is None or service.proc.poll() is not None:
+        service = _shared[key] = Service(*args, timeout=timeout, max_rows=max_rows)
+    return service
+
+
+@atexit.register
+def _stop_all() -> None:
+    for service in _started:
+        service.stop()
+
+
+def assert_generic(response: httpx.Response) -> None:
+    """An error body says what is wrong with the request, and nothing about the machine."""
+    for leak in LEAKS:
+        assert leak not in response.text, f"error body leaks {leak!r}: {response.text[:300]}"
 
 
 class Listener:
@@ -58,9 +142,10 @@ class Listener:
     def __init__(self) -> None:
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
+        self.sock.listen(64)
         self.sock.settimeout(0.2)
         self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/"
         self.connections = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._accept, daemon=True)
@@ -75,7 +160,33 @@ class Listener:
             self.connections += 1
             conn.close()
 
+    def settle(self) -> int:
+        """The connection count after a moment for stragglers to arrive."""
+        time.sleep(0.3)
+        return self.connections
+
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=2)
         self.sock.close()
+
+
+class OxigraphServer:
+    """``oxigraph serve`` (the Rust server from PyPI) on 127.0.0.1, with its own time limit."""
+
+    def __init__(self, location: Path) -> None:
+        if not OXIGRAPH.exists():
+            raise RuntimeError("the oxigraph server (PyPI package 'oxigraph', a test dependency) is not installed")
+        self.port = free_port()
+        self.proc = subprocess.Popen([str(OXIGRAPH), "serve", "--location", str(location), "--bind",
+                                      f"127.0.0.1:{self.port}", "--timeout-s", "5"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.url = f"http://127.0.0.1:{self.port}/query"
+        wait_until_up(self.url + "?query=ASK%7B%7D", self.proc)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()

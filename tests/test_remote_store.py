@@ -1,67 +1,149 @@
-"""The remote mode against a real Oxigraph server on 127.0.0.1: load, query, serve."""
+"""The remote mode against a real Oxigraph server on 127.0.0.1: upload, same answers, the service on top.
+
+The Oxigraph server executes SERVICE and FROM like any SPARQL engine, so here the
+guard in front of it is the only thing between a query and the network: the
+listener proves it (and proves, as a control, that the server alone would call it).
+"""
 
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
-from pathlib import Path
+import time
 
 import httpx
 import pytest
 
 from mfbt_kg.catalogue import run
 from mfbt_kg.cli import main
+from mfbt_kg.api.page import example_values
 from mfbt_kg.results import rows
-from mfbt_kg.store import RemoteStore
-
-from conftest import ROOT
-from service_fixtures import Service, free_port, wait_until_up
-
-OXIGRAPH = Path(sys.executable).parent / "oxigraph"
+from mfbt_kg.server import upload
+from mfbt_kg.store import RemoteStore, StoreError, data_version, to_ntriples
+from conftest import break_file
+from service_fixtures import COUNT, ROOT, SLOW, Listener, OxigraphServer, Service, assert_generic
 
 
 @pytest.fixture(scope="module")
 def oxigraph(tmp_path_factory):
-    if not OXIGRAPH.exists():
-        pytest.fail("the oxigraph server (PyPI package 'oxigraph', a test dependency) is not installed")
-    port = free_port()
     location = tmp_path_factory.mktemp("oxigraph")
-    proc = subprocess.Popen([str(OXIGRAPH), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}/query"
-    wait_until_up(url + "?query=ASK%7B%7D", proc)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    server = OxigraphServer(location)
+    yield server.url
+    server.stop()
     shutil.rmtree(location, ignore_errors=True)
 
 
-def test_load_uploads_the_validated_graph(oxigraph: str, graph, capsys) -> None:
-    assert main(["--root", str(ROOT), "load", "--store", oxigraph]) == 0
-    assert "uploaded" in capsys.readouterr().out
-    assert RemoteStore(oxigraph).triple_count() == len(graph)
+@pytest.fixture(scope="module")
+def uploaded(oxigraph: str, graph) -> str:
+    assert upload(oxigraph, ROOT) == len(graph)
+    return oxigraph
 
 
-def test_catalogue_query_gives_the_same_answer_remote_and_embedded(oxigraph: str, store, catalogue) -> None:
-    main(["--root", str(ROOT), "load", "--store", oxigraph])
-    params = {"unit": "unn-asgard", "guideline": "psykoselidelser-2013"}
-    query = catalogue["methods-backed-by-guideline"]
-    remote = rows(run(RemoteStore(oxigraph), query, params))[1]
-    local = rows(run(store, query, params))[1]
-    assert sorted(r["method"].value for r in remote) == sorted(r["method"].value for r in local)
-    assert len(remote) == 15
+@pytest.fixture(scope="module")
+def remote_service(uploaded: str):
+    service = Service("--store", uploaded, timeout=2.0, max_rows=50)
+    yield service
+    service.stop()
 
 
-def test_service_in_remote_mode(oxigraph: str) -> None:
-    main(["--root", str(ROOT), "load", "--store", oxigraph])
-    service = Service("--store", oxigraph)
+def test_upload_puts_the_validated_graph_and_its_version(uploaded: str, graph) -> None:
+    store = RemoteStore(uploaded)
+    assert store.triple_count() == len(graph)
+    store.refresh()
+    assert store.version == data_version(to_ntriples(graph)) and store.modified is not None
+    assert store.graph_names() == frozenset()  # the version marker's graph is not the data's
+
+
+def test_cli_load_uploads_and_reports(uploaded: str, graph, capsys) -> None:
+    assert main(["--root", str(ROOT), "load", "--store", uploaded]) == 0
+    assert str(len(graph)) in capsys.readouterr().out
+    assert RemoteStore(uploaded).triple_count() == len(graph)
+
+
+def test_cli_load_refuses_a_graph_that_does_not_conform(uploaded: str, graph, project_copy, capsys) -> None:
+    break_file(project_copy / "data/ttl/offers.ttl", "mfbt:region region:helse-nord ; mfbt:providedBy trust:unn ;",
+               "mfbt:providedBy trust:unn ;")
+    assert main(["--root", str(project_copy), "load", "--store", uploaded]) == 2
+    err = capsys.readouterr().err
+    assert "An offer needs its region" in err and "nothing uploaded" in err
+    assert RemoteStore(uploaded).triple_count() == len(graph)  # the earlier upload is untouched
+
+
+def test_upload_to_nowhere_is_a_clear_error() -> None:
+    with pytest.raises(StoreError, match="cannot reach the remote store"):
+        RemoteStore("http://127.0.0.1:1/query", timeout=2).replace(b"")
+
+
+def test_every_catalogue_query_answers_the_same_remote_and_embedded(uploaded: str, store, catalogue) -> None:
+    remote = RemoteStore(uploaded)
+    for query in catalogue.values():
+        values = example_values(query.example)
+        local_answer, remote_answer = run(store, query, values), run(remote, query, values)
+        if hasattr(local_answer, "variables"):
+            local_rows, remote_rows = rows(local_answer)[1], rows(remote_answer)[1]
+            as_set = lambda found: sorted(tuple(sorted((k, str(v)) for k, v in r.items())) for r in found)  # noqa: E731
+            assert as_set(local_rows) == as_set(remote_rows), query.name
+        else:
+            assert bool(local_answer) == bool(remote_answer), query.name
+
+
+def test_service_in_remote_mode_answers_and_ties_etags_to_the_upload(remote_service: Service, uploaded: str,
+                                                                    graph) -> None:
+    health = remote_service.health()
+    assert health["store"] == "remote" and health["data_version"] == data_version(to_ntriples(graph))
+    assert remote_service.count() == len(graph)
+    response = httpx.get(f"{remote_service.base}/api/queries/stated-totals-vs-parts", timeout=30)
+    totals = {b["total"]["value"]: b["difference"]["value"] for b in response.json()["results"]["bindings"]}
+    assert totals["https://w3id.org/mfbt-kg/id/total/national-earmarked-beds-kbt-2018"] == "-3"
+    first = remote_service.get(COUNT)
+    assert first.headers["etag"] == f'W/"{health["data_version"]}-json"'
+    assert remote_service.get(COUNT, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+    for accept in ("text/csv", "application/sparql-results+xml", "text/tab-separated-values"):
+        assert remote_service.get(COUNT, accept).headers["content-type"].startswith(accept)
+    construct = remote_service.get("CONSTRUCT WHERE { ?s ?p ?o }", "text/turtle")
+    assert construct.headers["x-result-capped"] == "true"
+    assert remote_service.get("SELECT * WHERE { ?s ?p }").status_code == 400
+
+
+def test_remote_mode_refuses_before_the_store_sees_the_query(remote_service: Service, uploaded: str) -> None:
+    listener = Listener()
     try:
-        response = httpx.get(f"{service.base}/api/queries/stated-totals-vs-parts", timeout=30)
-        totals = {b["total"]["value"]: b["difference"]["value"] for b in response.json()["results"]["bindings"]}
-        assert totals["https://w3id.org/mfbt-kg/id/total/national-earmarked-beds-kbt-2018"] == "-3"
-        refused = httpx.get(f"{service.base}/sparql", params={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }"},
-                            timeout=10)
-        assert refused.status_code == 400
+        control = httpx.post(uploaded, data={"query": f"SELECT * WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}"},
+                             timeout=10)
+        assert control.status_code and listener.settle() >= 1  # Oxigraph server alone does call out
+        seen = listener.settle()
+        for query in [f"SELECT * WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}",
+                      f"PREFIX : <{listener.url}> SELECT * WHERE {{ SERVICE:x {{ ?s ?p ?o }} }}",
+                      f"SELECT * FROM <{listener.url}g> WHERE {{ ?s ?p ?o }}",
+                      "INSERT DATA { <http://e/a> <http://e/b> <http://e/c> }",
+                      f"LOAD <{listener.url}data.ttl>"]:
+            response = remote_service.get(query)
+            assert response.status_code == 400
+            assert_generic(response)
+        graph_param = httpx.get(f"{remote_service.base}/sparql", params={"query": COUNT, "default-graph-uri": listener.url},
+                                timeout=10)
+        assert graph_param.status_code == 400
+        assert listener.settle() == seen
     finally:
-        service.stop()
+        listener.stop()
+
+
+def test_remote_mode_time_limit(remote_service: Service) -> None:
+    started = time.monotonic()
+    response = remote_service.get(SLOW)
+    assert response.status_code == 503 and time.monotonic() - started < 2.0 + 1.5
+    assert remote_service.count() > 0
+
+
+def test_a_new_upload_is_followed(remote_service: Service, uploaded: str, graph) -> None:
+    before = remote_service.health()["data_version"]
+    store = RemoteStore(uploaded)
+    subset = b"<http://example.org/a> <http://example.org/b> <http://example.org/c> .\n"
+    store.replace(subset)
+    try:
+        started = time.monotonic()
+        while remote_service.health()["data_version"] == before:
+            assert time.monotonic() - started < 15, "the service did not notice the upload"
+            time.sleep(0.2)
+        assert remote_service.health()["data_version"] == data_version(subset) and remote_service.count() == 1
+    finally:
+        store.replace(to_ntriples(graph))

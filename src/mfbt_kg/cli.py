@@ -141,20 +141,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .server import serve  # the web stack loads only for this command
 
     serve(host=args.host, port=args.port, store_url=args.store, timeout=args.timeout,
-          max_rows=args.max_rows, workers=args.workers, root=args.root, data=args.data)
+          max_rows=args.max_rows, workers=args.workers, root=args.root, data=args.data,
+          answer_cache_mb=args.answer_cache_mb)
     return EXIT_OK
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    root = _root(args)
-    report = validate_project(root)
-    if not report.conforms:
-        for violation in report.violations:
+    from .server import UploadError, upload
+
+    try:
+        triples = upload(args.store, _root(args))
+    except UploadError as exc:
+        for violation in exc.report.violations:
             print(violation.describe(), file=sys.stderr)
-        raise UsageError("the graph does not conform; nothing uploaded")
-    store = open_store(args.store)
-    store.replace(to_ntriples(load_graph(root)))
-    print(f"uploaded {report.triples} triples to {args.store}")
+        raise UsageError(str(exc)) from None
+    print(f"uploaded {triples} triples to {args.store}")
     return EXIT_OK
 
 
@@ -216,6 +217,8 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--max-rows", type=int, default=10000, help="rows an answer may hold")
         p.add_argument("--workers", type=int, default=2, help="query worker processes")
         p.add_argument("--data", help="serve this RDF dataset file (.nq, .trig, .nt) instead of the project graph")
+        p.add_argument("--answer-cache-mb", type=float, default=64.0,
+                       help="MiB of answers kept for the current data version (0: none; embedded store only)")
 
     _add(sub, "serve", cmd_serve, "serve the SPARQL endpoint and API", serve_args)
     _add(sub, "load", cmd_load, "upload the validated graph to a remote store",

@@ -1,16 +1,92 @@
-"""Running the service: uvicorn on loopback by default, one process; queries go to worker processes."""
+"""Running the service, and filling a remote store.
+
+``serve``: uvicorn on loopback by default, one process; queries go to worker
+processes (``workers.py``), so a slow query never stalls the event loop.
+``upload``: the validated graph into a remote SPARQL store (Graph Store PUT of
+the whole default graph, one transaction), which the service then reads with
+``--store``. ``kill -HUP`` re-reads the data of an embedded service.
+"""
 
 from __future__ import annotations
 
-import uvicorn
+import json
+from pathlib import Path
 
 from .api import Settings, create_app
+from .dataset import load_graph, project_root
+from .store import RemoteStore, StoreError, to_ntriples
+from .validate import Report, validate_project
+
+
+class UploadError(StoreError):
+    """The graph was not uploaded because it does not conform; ``report`` says why."""
+
+    def __init__(self, message: str, report: Report) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 def serve(host: str, port: int, store_url: str | None, timeout: float, max_rows: int, workers: int,
-          root: str | None = None, data: str | None = None) -> None:
-    from pathlib import Path
+          root: str | None = None, data: str | None = None, answer_cache_mb: float = 64.0) -> None:
+    """Serve until stopped. ``data``: an RDF dataset file to serve instead of the project graph."""
+    import uvicorn  # the web stack loads only for this command
 
     settings = Settings(root=Path(root) if root else None, store_url=store_url, timeout=timeout,
-                        max_rows=max_rows, workers=workers, data_file=Path(data) if data else None)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
+                        max_rows=max_rows, workers=workers, data_file=Path(data) if data else None,
+                        answer_cache_mb=answer_cache_mb)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False,
+                timeout_graceful_shutdown=5, http=_http_protocol(settings.max_url_bytes))
+
+
+def _http_protocol(max_url_bytes: int) -> type | str:
+    """uvicorn's fast HTTP parser, answering 414 for a URL longer than the limit while it is still
+    arriving — a megabyte request line would otherwise end as the parser's bare 400."""
+    try:
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    except ImportError:  # no httptools: uvicorn's h11 parser, with its own limits
+        return "auto"
+
+    from .api.limits import URL_TOO_LONG
+
+    class URLTooLong(Exception):
+        pass
+
+    class BoundedHttpToolsProtocol(HttpToolsProtocol):  # type: ignore[misc]
+        url_too_long = False
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self.url_too_long = False
+
+        def on_url(self, url: bytes) -> None:
+            if len(self.url) + len(url) > max_url_bytes:
+                self.url_too_long = True
+                raise URLTooLong()  # stops the parser; uvicorn then calls send_400_response
+            super().on_url(url)
+
+        def send_400_response(self, msg: str) -> None:
+            if not self.url_too_long:
+                super().send_400_response(msg)
+                return
+            body = json.dumps({"error": URL_TOO_LONG}).encode()
+            self.transport.write(b"HTTP/1.1 414 URI Too Long\r\ncontent-type: application/json\r\n"
+                                 b"content-length: " + str(len(body)).encode() + b"\r\nconnection: close\r\n\r\n" + body)
+            self.transport.close()
+
+    return BoundedHttpToolsProtocol
+
+
+def upload(store_url: str, root: Path | None = None) -> int:
+    """Validate, then replace the remote store's default graph with the graph; the triples uploaded.
+
+    Raises UploadError when the graph does not conform (nothing is uploaded) and
+    StoreError when the store cannot be reached or refuses.
+    """
+    folder = project_root(root)
+    report = validate_project(folder)
+    if not report.conforms:
+        raise UploadError(f"the graph does not conform ({len(report.violations)} violations); nothing uploaded "
+                          "(see 'mfbt-kg validate')", report)
+    graph = load_graph(folder)
+    RemoteStore(store_url).replace(to_ntriples(graph))
+    return len(graph)

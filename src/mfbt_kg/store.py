@@ -8,14 +8,19 @@ Both return pyoxigraph result objects, so callers never care which is behind.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import threading
-from typing import Protocol, Union
+from typing import Any, Protocol, Sequence, Union
+from urllib.parse import urlencode
 
 import httpx
 import pyoxigraph as ox
 from rdflib import Graph
+from rdflib.namespace import DCTERMS
+
+from .namespaces import DATASET_IRI, DESCRIPTION
 
 Term = Union[ox.NamedNode, ox.BlankNode, ox.Literal]
 Result = Union[ox.QuerySolutions, ox.QueryBoolean, ox.QueryTriples, list]
@@ -25,8 +30,12 @@ class StoreError(Exception):
     """A query or load the store refused; the message is safe to show a user."""
 
 
+GraphName = Union[ox.NamedNode, str]
+
+
 class Store(Protocol):
-    def query(self, sparql: str, substitutions: dict[str, Term] | None = None) -> Result: ...
+    def query(self, sparql: str, substitutions: dict[str, Term] | None = None, *, base_iri: str | None = None,
+              default_graph: Sequence[GraphName] | None = None, named_graphs: Sequence[GraphName] | None = None) -> Result: ...
 
     def replace(self, ntriples: bytes) -> None: ...
 
@@ -66,15 +75,26 @@ class EmbeddedStore:
         with self._lock:
             self._store, self._version = fresh, data_version(ntriples)
 
-    def query(self, sparql: str, substitutions: dict[str, Term] | None = None) -> Result:
+    def query(self, sparql: str, substitutions: dict[str, Term] | None = None, *, base_iri: str | None = None,
+              default_graph: Sequence[GraphName] | None = None, named_graphs: Sequence[GraphName] | None = None) -> Result:
+        """``default_graph`` / ``named_graphs``: a dataset chosen among the store's graphs (never fetched)."""
         text = inject_values(sparql, substitutions) if substitutions else sparql
+        kwargs: dict[str, Any] = {"base_iri": base_iri}
+        if default_graph is not None:
+            kwargs["default_graph"] = [_node(g) for g in default_graph]
+        if named_graphs is not None:
+            kwargs["named_graphs"] = [_node(g) for g in named_graphs]
         try:
-            return self._store.query(text)
+            return self._store.query(text, **kwargs)
         except SyntaxError as exc:
             raise StoreError(f"SPARQL syntax error: {exc}") from None
 
     def triple_count(self) -> int:
         return len(self._store)
+
+    def graph_names(self) -> frozenset[str]:
+        """The named graphs the store holds (what FROM and default-graph-uri may select)."""
+        return frozenset(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
 
     @property
     def version(self) -> str:
@@ -91,24 +111,50 @@ class RemoteStore:
     def __init__(self, url: str, store_url: str | None = None, timeout: float = 30.0) -> None:
         self.url = url
         self.store_url = store_url or re.sub(r"/(sparql|query)/?$", "/store", url)
-        self._client = httpx.Client(timeout=timeout, follow_redirects=False)
-        self._version = data_version(b"")
+        self._client = httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False)
+        self._version = ""
+        self.modified: dt.datetime | None = None
 
     def replace(self, ntriples: bytes) -> None:
-        response = self._client.put(
-            self.store_url, params={"default": ""}, content=ntriples,
-            headers={"Content-Type": "application/n-triples"},
-        )
+        """Upload the whole default graph in one Graph Store PUT (one transaction on the server),
+        then the version marker the service ties its ETags to."""
+        version = data_version(ntriples)
+        self._put({"default": ""}, ntriples)
+        now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        self._put({"graph": VERSION_GRAPH}, version_marker(version, now))
+        self._version, self.modified = version, now
+
+    def _put(self, params: dict[str, str], body: bytes) -> None:
+        try:
+            response = self._client.put(self.store_url, params=params, content=body,
+                                        headers={"Content-Type": "application/n-triples"})
+        except httpx.HTTPError:
+            raise StoreError("cannot reach the remote store") from None
         if response.status_code >= 300:
             raise StoreError(f"remote store refused the upload (HTTP {response.status_code})")
-        self._version = data_version(ntriples)
 
-    def query(self, sparql: str, substitutions: dict[str, Term] | None = None) -> Result:
+    def query(self, sparql: str, substitutions: dict[str, Term] | None = None, *, base_iri: str | None = None,
+              default_graph: Sequence[GraphName] | None = None, named_graphs: Sequence[GraphName] | None = None) -> Result:
+        """One SPARQL Protocol request. The base IRI travels as a BASE declaration (the protocol has no
+        parameter for it); a protocol dataset as default-graph-uri / named-graph-uri."""
         text = inject_values(sparql, substitutions) if substitutions else sparql
-        response = self._client.post(
-            self.url, data={"query": text},
-            headers={"Accept": "application/sparql-results+json, application/n-triples;q=0.9"},
-        )
+        if base_iri:
+            text = f"BASE <{ox.NamedNode(base_iri).value}>\n{text}"
+        form: list[tuple[str, str]] = [("query", text)]
+        form += [("default-graph-uri", _node(g).value) for g in default_graph or ()]
+        form += [("named-graph-uri", _node(g).value) for g in named_graphs or ()]
+        try:
+            response = self._client.post(
+                self.url, content=urlencode(form).encode("ascii"),
+                headers={"Accept": "application/sparql-results+json, application/n-triples;q=0.9",
+                         "Content-Type": "application/x-www-form-urlencoded"},
+            )
+        except httpx.TimeoutException:
+            raise TimeoutError("the remote store did not answer in time") from None
+        except httpx.HTTPError:
+            raise StoreError("cannot reach the remote store") from None
+        if response.status_code == 400:
+            raise SyntaxError(_remote_message(response))
         if response.status_code >= 400:
             raise StoreError(f"remote store answered HTTP {response.status_code}")
         media = response.headers.get("content-type", "").split(";")[0].strip()
@@ -120,12 +166,54 @@ class RemoteStore:
         result = self.query(COUNT_TRIPLES)
         return int(next(iter(result))["n"].value)
 
+    def refresh(self) -> None:
+        """Read the version marker an upload left (empty when the data came another way)."""
+        rows = list(self.query(VERSION_QUERY))
+        if rows:
+            self._version = rows[0]["version"].value
+            self.modified = dt.datetime.fromisoformat(rows[0]["modified"].value.replace("Z", "+00:00"))
+        else:
+            self._version, self.modified = "", None
+
+    def graph_names(self) -> frozenset[str]:
+        return frozenset(row["g"].value for row in self.query(GRAPH_NAMES) if isinstance(row["g"], ox.NamedNode)) \
+            - {VERSION_GRAPH}
+
     @property
     def version(self) -> str:
         return self._version
 
 
 COUNT_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+GRAPH_NAMES = "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"
+# Where an upload records which data it put in a remote store: a named graph of its own,
+# so queries over the default graph never see it.
+VERSION_GRAPH = str(DESCRIPTION["version"])
+VERSION_QUERY = f"""
+SELECT ?version ?modified WHERE {{
+  GRAPH <{VERSION_GRAPH}> {{ <{DATASET_IRI}> <{DCTERMS.identifier}> ?version ; <{DCTERMS.modified}> ?modified }}
+}} LIMIT 1
+"""
+
+
+def version_marker(version: str, modified: dt.datetime) -> bytes:
+    """The two N-Triples of the version graph, written with pyoxigraph (escaped terms)."""
+    subject = ox.NamedNode(DATASET_IRI)
+    triples = [
+        ox.Triple(subject, ox.NamedNode(str(DCTERMS.identifier)), ox.Literal(version)),
+        ox.Triple(subject, ox.NamedNode(str(DCTERMS.modified)),
+                  ox.Literal(modified.isoformat(), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime"))),
+    ]
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+
+
+def _node(graph: GraphName) -> ox.NamedNode:
+    return graph if isinstance(graph, ox.NamedNode) else ox.NamedNode(graph)
+
+
+def _remote_message(response: httpx.Response) -> str:
+    """The first line of a remote store's 400 answer (its parser's message)."""
+    return (response.text.strip().splitlines() or ["the remote store refused the query"])[0][:300]
 
 _TOKENS = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|<[^<>"\s]*>|#[^\n]*|\{|\}|\bWHERE\b', re.IGNORECASE)
 

@@ -1,230 +1,292 @@
 """Query worker processes that can be killed at the deadline.
 
 Neither pyoxigraph nor rdflib can interrupt a running query, so each query runs
-in a worker process holding the whole graph in memory; a query that overruns
-has its worker killed and replaced, and the service answers 503 while the
-other workers go on. Results are serialised (and capped) inside the worker, so
-only bytes cross the process boundary.
+in a worker process holding the whole graph in memory (loaded once, from
+N-Triples or N-Quads bytes). A query that overruns has its worker killed and
+replaced; a worker that dies (a memory limit, an engine fault) is replaced too.
+Results are serialised and capped inside the worker, so only bytes cross the
+process boundary. Where the kernel allows, a worker also drops its network
+(an empty network namespace): even a query the guard missed could reach no host.
+
+A reload starts a complete new set of workers and swaps it in at once; a query
+runs wholly on the old set or wholly on the new one.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import multiprocessing as mp
+import ctypes
+import os
+import resource
+import signal
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
-from itertools import islice
-from typing import Any
-from xml.sax.saxutils import escape, quoteattr
+from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "json-ld": ox.RdfFormat.JSON_LD,
-               "rdfxml": ox.RdfFormat.RDF_XML}
+from .answers import Job, Outcome, execute
 
-
-@dataclass(frozen=True)
-class Outcome:
-    ok: bool
-    body: bytes = b""
-    capped: bool = False
-    rows: int = 0
-    error: str = ""
+DATA_FORMATS = {"nt": ox.RdfFormat.N_TRIPLES, "nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
+                "ttl": ox.RdfFormat.TURTLE}
+_CLONE_NEWNET, _CLONE_NEWUSER, _PR_SET_PDEATHSIG = 0x40000000, 0x10000000, 1
 
 
 class QueryTimeout(Exception):
-    """The query overran its time limit; its worker was killed."""
+    """The query overran its time limit (or waited too long for a worker); its worker was killed."""
+
+
+class Retired(Exception):
+    """The worker set this query waited for was replaced by a reload; ask the current one."""
+
+
+class WorkerCrashed(Exception):
+    """The worker died while running the query (memory limit, engine fault); it was replaced."""
 
 
 # --- inside the worker -------------------------------------------------------
 
-DATA_FORMATS = {"nt": ox.RdfFormat.N_TRIPLES, "nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
-                "ttl": ox.RdfFormat.TURTLE}
+def _confine() -> bool:
+    """Die with the service (no orphan left computing), and move into an empty network
+    namespace if the kernel lets us; True when the network is gone."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return False
+    with suppress(AttributeError):
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    try:
+        return libc.unshare(_CLONE_NEWNET) == 0 or libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) == 0
+    except AttributeError:
+        return False
 
 
-def _worker_main(conn: Any, data: bytes, fmt: str) -> None:
+def _worker_main(inbox: Connection, outbox: Connection, fmt: str, memory_mb: int) -> None:
+    sandboxed = _confine()
+    if memory_mb > 0:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     store = ox.Store()
-    store.bulk_load(data, format=DATA_FORMATS[fmt])
-    conn.send("ready")
+    store.bulk_load(inbox.recv_bytes(), format=DATA_FORMATS[fmt])
+    outbox.send(("ready", sandboxed))
     while True:
-        job = conn.recv()
+        try:
+            job = inbox.recv()
+        except (EOFError, OSError):
+            return
         if job is None:
             return
-        conn.send(execute(store, *job))
-
-
-def execute(store: Any, sparql: str, fmt: str, max_rows: int,
-            default_graphs: tuple[str, ...] = (), named_graphs: tuple[str, ...] = (), base_iri: str | None = None) -> Outcome:
-    """Run and serialise; a protocol-specified dataset (graph IRIs) replaces the query's own."""
-    try:
-        options: dict[str, Any] = {"base_iri": base_iri} if base_iri else {}
-        if default_graphs or named_graphs:
-            options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
-        result = store.query(sparql, **options)  # a remote store takes no options: none are set for it
-    except SyntaxError as exc:
-        return Outcome(ok=False, error=f"SPARQL syntax error: {_first_line(exc)}")
-    except (ValueError, OSError, RuntimeError) as exc:
-        return Outcome(ok=False, error=f"query failed: {_first_line(exc)}")
-    if isinstance(result, ox.QueryBoolean):
-        return Outcome(ok=True, body=serialize_boolean(bool(result), fmt))
-    if isinstance(result, ox.QuerySolutions):
-        variables = [v.value for v in result.variables]
-        rows = list(islice(result, max_rows + 1))
-        capped = len(rows) > max_rows
-        rows = rows[:max_rows]
-        return Outcome(ok=True, body=serialize_rows(variables, rows, fmt, capped), capped=capped, rows=len(rows))
-    triples = list(islice(result, max_rows + 1))
-    capped = len(triples) > max_rows
-    triples = triples[:max_rows]
-    return Outcome(ok=True, body=ox.serialize(triples, format=RDF_FORMATS[fmt]), capped=capped, rows=len(triples))
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).splitlines() or [type(exc).__name__])[0][:300]
-
-
-def _json_term(term: Any) -> dict[str, str]:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    out = {"type": "literal", "value": term.value}
-    if term.language:
-        out["xml:lang"] = term.language
-    elif term.datatype.value != XSD_STRING:
-        out["datatype"] = term.datatype.value
-    return out
-
-
-def _text_term(term: Any, tsv: bool) -> str:
-    if term is None:
-        return ""
-    if not tsv:
-        value = term.value
-        return '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"\r\n') else value
-    return str(term)
-
-
-def serialize_rows(variables: list[str], rows: list[Any], fmt: str, capped: bool) -> bytes:
-    if fmt == "json":
-        bindings = [{v: _json_term(row[v]) for v in variables if row[v] is not None} for row in rows]
-        doc: dict[str, Any] = {"head": {"vars": variables}, "results": {"bindings": bindings}}
-        if capped:
-            doc["capped"] = True
-        return json.dumps(doc, ensure_ascii=False).encode("utf-8")
-    if fmt in ("csv", "tsv"):
-        tsv = fmt == "tsv"
-        sep, end = ("\t", "\n") if tsv else (",", "\r\n")
-        head = sep.join(("?" + v) if tsv else v for v in variables)
-        lines = [head] + [sep.join(_text_term(row[v], tsv) for v in variables) for row in rows]
-        return (end.join(lines) + end).encode("utf-8")
-    return _xml_rows(variables, rows)
-
-
-def _xml_rows(variables: list[str], rows: list[Any]) -> bytes:
-    out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>']
-    out += [f"<variable name={quoteattr(v)}/>" for v in variables]
-    out.append("</head>\n<results>")
-    for row in rows:
-        out.append("<result>")
-        for v in variables:
-            term = row[v]
-            if term is None:
-                continue
-            if isinstance(term, ox.NamedNode):
-                inner = f"<uri>{escape(term.value)}</uri>"
-            elif isinstance(term, ox.BlankNode):
-                inner = f"<bnode>{escape(term.value)}</bnode>"
-            elif term.language:
-                inner = f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
-            elif term.datatype.value != XSD_STRING:
-                inner = f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
-            else:
-                inner = f"<literal>{escape(term.value)}</literal>"
-            out.append(f"<binding name={quoteattr(v)}>{inner}</binding>")
-        out.append("</result>")
-    out.append("</results>\n</sparql>\n")
-    return "\n".join(out).encode("utf-8")
-
-
-def serialize_boolean(value: bool, fmt: str) -> bytes:
-    if fmt == "json":
-        return json.dumps({"head": {}, "boolean": value}).encode("utf-8")
-    if fmt == "xml":
-        return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/>'
-                f"<boolean>{'true' if value else 'false'}</boolean></sparql>\n").encode("utf-8")
-    return ("_askResult\n" + ("true" if value else "false") + "\n").encode("utf-8")
+        try:
+            outcome = execute(store, job)
+        except MemoryError:
+            outcome = Outcome(ok=False, status=503, error="the query needed more memory than a query may use")
+        outbox.send(outcome)
 
 
 # --- in the service process --------------------------------------------------
 
 class Worker:
-    """One worker process and the pipe to it."""
+    """One worker process (``python -m mfbt_kg.workers``: it imports only pyoxigraph and this
+    package's answer code) and the two pipes to it."""
 
-    def __init__(self, data: bytes, fmt: str = "nt") -> None:
-        ctx = mp.get_context("spawn")
-        self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, data, fmt), daemon=True)
-        self.process.start()
-        child.close()
-        if self.conn.recv() != "ready":
+    def __init__(self, data: bytes, fmt: str, memory_mb: int) -> None:
+        child_reads, parent_writes = os.pipe()  # the child gets its ends through pass_fds only
+        parent_reads, child_writes = os.pipe()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "mfbt_kg.workers", str(child_reads), str(child_writes), fmt, str(memory_mb)],
+            pass_fds=(child_reads, child_writes), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, close_fds=True)
+        os.close(child_reads)
+        os.close(child_writes)
+        self.inbox = Connection(parent_reads, writable=False)
+        self.outbox = Connection(parent_writes, readable=False)
+        self.sandboxed = False
+        try:
+            self.outbox.send_bytes(data)
+            if not self.inbox.poll(120):
+                raise RuntimeError("query worker did not start within 120 s")
+            status, self.sandboxed = self.inbox.recv()
+        except (EOFError, OSError, ValueError):
+            self.kill()
+            raise RuntimeError("query worker failed to start (could not load the data)") from None
+        if status != "ready":
+            self.kill()
             raise RuntimeError("query worker failed to start")
 
-    def call(self, job: tuple, timeout: float) -> Outcome:
-        self.conn.send(job)
-        if self.conn.poll(timeout):
-            return self.conn.recv()
-        raise QueryTimeout()
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def call(self, job: Job, timeout: float) -> Outcome:
+        """Send one job and wait at most ``timeout`` seconds (this blocks: run it in a thread)."""
+        try:
+            self.outbox.send(job)
+            if not self.inbox.poll(timeout):
+                raise QueryTimeout()
+            return self.inbox.recv()
+        except (EOFError, OSError):
+            raise WorkerCrashed() from None
 
     def kill(self) -> None:
         self.process.kill()
-        self.process.join(timeout=5)
-        self.conn.close()
+        with suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)
+        self.inbox.close()
+        self.outbox.close()
 
     def stop(self) -> None:
+        with suppress(OSError):
+            self.outbox.send(None)
         try:
-            self.conn.send(None)
-        except OSError:
+            self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
             pass
-        self.process.join(timeout=2)
-        if self.process.is_alive():
-            self.kill()
+        self.kill()
+
+
+@dataclass
+class _Generation:
+    """One set of workers over one version of the data."""
+
+    data: bytes
+    fmt: str
+    idle: asyncio.Queue[Worker | None]  # None: "this set was retired, ask the current one"
+    workers: set[Worker]
+    retired: bool = False
 
 
 class WorkerPool:
     """A fixed number of workers; a query waits for an idle one, runs, or is killed at its deadline."""
 
-    def __init__(self, data: bytes, size: int, timeout: float, fmt: str = "nt") -> None:
-        self.data, self.fmt, self.size, self.timeout = data, fmt, size, timeout
-        self._idle: asyncio.Queue[Worker] = asyncio.Queue()
-        for _ in range(size):
-            self._idle.put_nowait(Worker(data, fmt))
+    def __init__(self, size: int, timeout: float, memory_mb: int = 0) -> None:
+        self.size, self.timeout, self.memory_mb = max(1, size), timeout, memory_mb
+        self.restarts = 0
+        self.sandboxed = False
+        self._calls = ThreadPoolExecutor(max_workers=self.size + 2, thread_name_prefix="query-call")
+        self._spawner = ThreadPoolExecutor(max_workers=self.size, thread_name_prefix="query-spawn")
+        self._current: _Generation | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
 
-    async def run(self, sparql: str, fmt: str, max_rows: int, default_graphs: tuple[str, ...] = (),
-                  named_graphs: tuple[str, ...] = (), base_iri: str | None = None) -> Outcome:
-        loop = asyncio.get_running_loop()
+    async def load(self, data: bytes, fmt: str = "nt") -> None:
+        """Start a full set of workers over ``data`` and swap them in at once (start-up and reload)."""
+        self._loop = asyncio.get_running_loop()
+        started = await asyncio.gather(*(self._loop.run_in_executor(self._spawner, Worker, data, fmt, self.memory_mb)
+                                         for _ in range(self.size)), return_exceptions=True)
+        failed = [w for w in started if isinstance(w, BaseException)]
+        ready = [w for w in started if isinstance(w, Worker)]
+        if failed:
+            for worker in ready:
+                worker.stop()
+            raise RuntimeError(str(failed[0]))
+        fresh = _Generation(data, fmt, asyncio.Queue(), set(ready))
+        for worker in ready:
+            fresh.idle.put_nowait(worker)
+        self.sandboxed = all(w.sandboxed for w in ready)
+        old, self._current = self._current, fresh
+        if old is not None:
+            self._retire(old)
+
+    async def run(self, job: Job) -> Outcome:
+        """Run ``job`` on an idle worker of the current set, within the time limit."""
+        if self._current is None or self._loop is None:
+            raise RuntimeError("worker pool not started")
+        loop = self._loop
         deadline = loop.time() + self.timeout
+        generation = self._current
         try:
-            worker = await asyncio.wait_for(self._idle.get(), timeout=self.timeout)
+            worker = await asyncio.wait_for(generation.idle.get(), timeout=self.timeout)
         except asyncio.TimeoutError:
             raise QueryTimeout() from None
+        if worker is None:
+            generation.idle.put_nowait(None)  # wake the next one waiting on the retired set
+            raise Retired()
         remaining = max(0.05, deadline - loop.time())
+        # The thread owns the worker until the call ends, so a cancelled request never loses it.
+        return await loop.run_in_executor(self._calls, self._call, generation, worker, job, remaining)
+
+    def _call(self, generation: _Generation, worker: Worker, job: Job, timeout: float) -> Outcome:
         try:
-            outcome = await asyncio.to_thread(worker.call, (sparql, fmt, max_rows, default_graphs, named_graphs, base_iri), remaining)
-        except QueryTimeout:
-            worker.kill()
-            loop.run_in_executor(None, self._replace, loop)
+            outcome = worker.call(job, timeout)
+        except (QueryTimeout, WorkerCrashed):
+            self._discard(generation, worker)
             raise
-        self._idle.put_nowait(worker)
+        self._give_back(generation, worker)
         return outcome
 
-    def _replace(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Start a fresh worker (off the event loop) and hand it back to the pool."""
-        fresh = Worker(self.data, self.fmt)
-        loop.call_soon_threadsafe(self._idle.put_nowait, fresh)
+    def _give_back(self, generation: _Generation, worker: Worker) -> None:
+        """From any thread: back to the idle queue, decided on the event loop (where retiring happens)."""
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(self._put_back, generation, worker)
+
+    def _put_back(self, generation: _Generation, worker: Worker) -> None:
+        if generation.retired:
+            with self._lock:
+                generation.workers.discard(worker)
+            self._spawner.submit(worker.stop)
+        else:
+            generation.idle.put_nowait(worker)
+
+    def _discard(self, generation: _Generation, worker: Worker) -> None:
+        """Kill a worker that overran or died, and start its replacement (both off the event loop)."""
+        worker.kill()
+        with self._lock:
+            generation.workers.discard(worker)
+            self.restarts += 1
+        if not generation.retired:
+            self._spawner.submit(self._replace, generation)
+
+    def _replace(self, generation: _Generation) -> None:
+        for attempt in range(5):
+            if generation.retired:
+                return
+            try:
+                fresh = Worker(generation.data, generation.fmt, self.memory_mb)
+            except RuntimeError as exc:
+                print(f"mfbt-kg: replacing a query worker failed (attempt {attempt + 1}): {exc}", file=sys.stderr)
+                continue
+            with self._lock:
+                generation.workers.add(fresh)
+            self._give_back(generation, fresh)
+            return
+
+    def _retire(self, generation: _Generation) -> None:
+        """Stop the idle workers of an old set now, the busy ones when their query ends."""
+        generation.retired = True
+        while not generation.idle.empty():
+            worker = generation.idle.get_nowait()
+            if worker is not None:
+                with self._lock:
+                    generation.workers.discard(worker)
+                self._spawner.submit(worker.stop)
+        generation.idle.put_nowait(None)
+
+    def pids(self) -> list[int]:
+        generation = self._current
+        return sorted(w.pid for w in (generation.workers if generation else ()))
 
     def close(self) -> None:
-        while not self._idle.empty():
-            self._idle.get_nowait().stop()
+        generation = self._current
+        if generation is not None:
+            generation.retired = True
+            for worker in list(generation.workers):
+                worker.stop()
+        self._calls.shutdown(wait=False, cancel_futures=True)
+        self._spawner.shutdown(wait=False, cancel_futures=True)
+
+
+def worker_memory_default() -> int:
+    """Address space a worker may use (MiB): a share of the machine's memory, at most 4 GiB."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
+    except (ValueError, OSError):
+        return 2048
+    return int(max(1024, min(4096, total // 4)))
+
+
+if __name__ == "__main__":  # a worker: python -m mfbt_kg.workers IN_FD OUT_FD FORMAT MEMORY_MB
+    _in, _out, _fmt, _memory = sys.argv[1:5]
+    _worker_main(Connection(int(_in), writable=False), Connection(int(_out), readable=False), _fmt, int(_memory))

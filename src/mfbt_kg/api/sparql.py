@@ -1,83 +1,96 @@
-"""/sparql: the SPARQL 1.1 Protocol query operation, read only, bounded in time and size."""
+"""/sparql: the SPARQL 1.1 Protocol query operation, read only, bounded in time and size.
+
+GET ``?query=``, POST form-encoded and POST ``application/sparql-query``; the
+protocol's dataset (``default-graph-uri`` / ``named-graph-uri``) selects among
+the dataset's own graphs and is never fetched; answers by content negotiation
+(or ``?format=``). Without a query: the service description, or for a browser
+the query page. Updates are refused whichever way they come.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import html
 import json
 from typing import Any
 from urllib.parse import parse_qsl
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF
 
-from ..media import CONTENT_TYPE, NotAcceptable, negotiate
-from ..namespaces import SD
-from ..sparql_guard import QueryRefused
-from ..workers import QueryTimeout
+from . import caching
+from .description import service_description
+from .page import render_page
+from ..media import CONTENT_TYPE, GRAPH_FORMS, NotAcceptable, choose, negotiate, negotiate_rdf
+from ..sparql_guard import MAX_QUERY_BYTES, QueryRefused
+from ..workers import QueryTimeout, WorkerCrashed
 
 router = APIRouter(tags=["sparql"])
 
-SD_RESULT_FORMATS = ("http://www.w3.org/ns/formats/SPARQL_Results_JSON", "http://www.w3.org/ns/formats/SPARQL_Results_XML",
-                     "http://www.w3.org/ns/formats/SPARQL_Results_CSV", "http://www.w3.org/ns/formats/SPARQL_Results_TSV",
-                     "http://www.w3.org/ns/formats/Turtle", "http://www.w3.org/ns/formats/N-Triples",
-                     "http://www.w3.org/ns/formats/JSON-LD", "http://www.w3.org/ns/formats/RDF_XML")
+READ_ONLY = "this endpoint is read-only: SPARQL Update is not accepted"
+DATASET_PARAMS = ("default-graph-uri", "named-graph-uri")
 
 
 class ProtocolError(ValueError):
-    """A request that breaks the protocol; status and a generic message."""
+    """A request that breaks the protocol: a status and a message a user can act on."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
 
 
-def error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+def error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-@router.get("/sparql", summary="SPARQL query (GET), service description, or the query page")
+@router.head("/sparql", include_in_schema=False)
+@router.get("/sparql", summary="SPARQL query by GET; without a query: the service description or the query page")
 async def sparql_get(request: Request) -> Response:
     try:
-        params = _single_params(request.url.query)
-        query = params.get("query")
-        if "update" in params:
-            raise ProtocolError(400, "this endpoint is read-only: SPARQL Update is not accepted")
+        params = _params(request.url.query)
     except ProtocolError as exc:
         return error(exc.status, str(exc))
-    if query is None:
-        return _description_or_page(request)
-    return await _answer(request, query, params)
+    if "query" not in params:
+        return await _description_or_page(request, params)
+    return await _answer(request, params)
 
 
-@router.post("/sparql", summary="SPARQL query (POST form or application/sparql-query)")
+@router.post("/sparql", summary="SPARQL query by POST: form-encoded, or the query as application/sparql-query")
 async def sparql_post(request: Request) -> Response:
     try:
-        query, params = await _post_query(request)
+        params = await _post_params(request)
     except ProtocolError as exc:
         return error(exc.status, str(exc))
-    return await _answer(request, query, params)
+    return await _answer(request, params)
 
 
-async def _post_query(request: Request) -> tuple[str, dict[str, str]]:
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = await request.body()
-    text = _decode(body)
-    url_params = _single_params(request.url.query)
-    if media == "application/sparql-query":
-        return text, url_params
+# --- reading the request ------------------------------------------------------
+
+async def _post_params(request: Request) -> dict[str, list[str]]:
+    content_type = request.headers.get("content-type", "")
+    media, _, options = content_type.partition(";")
+    media = media.strip().lower()
+    charset = next((o.split("=", 1)[1].strip().strip('"').lower() for o in options.split(";") if "charset=" in o.lower()), "utf-8")
+    if charset not in ("utf-8", "utf8"):
+        raise ProtocolError(415, "send the request in UTF-8")
     if media == "application/sparql-update":
-        raise ProtocolError(400, "this endpoint is read-only: SPARQL Update is not accepted")
-    if media == "application/x-www-form-urlencoded":
-        params = _single_params(text)
-        if "update" in params or "update" in url_params:
-            raise ProtocolError(400, "this endpoint is read-only: SPARQL Update is not accepted")
-        if "query" not in params:
-            raise ProtocolError(400, "missing 'query' parameter")
-        return params["query"], {**url_params, **params}
-    raise ProtocolError(415, "send the query as application/sparql-query or application/x-www-form-urlencoded")
+        raise ProtocolError(403, READ_ONLY)
+    if media not in ("application/sparql-query", "application/x-www-form-urlencoded"):
+        raise ProtocolError(415, "send the query as application/sparql-query or application/x-www-form-urlencoded")
+    url_params = _params(request.url.query)
+    body = _decode(await request.body())
+    if media == "application/sparql-query":
+        if "query" in url_params:
+            raise ProtocolError(400, "give the query once: in the body, not also in the URL")
+        return {**url_params, "query": [body]}
+    form = _params(body)
+    if "query" not in form:
+        raise ProtocolError(400, "missing 'query' parameter")
+    merged = dict(url_params)
+    for key, values in form.items():
+        if key in ("query", "update") and key in merged:
+            raise ProtocolError(400, f"'{key}' given more than once")
+        merged[key] = merged.get(key, []) + values
+    return merged
 
 
 def _decode(raw: bytes) -> str:
@@ -87,117 +100,138 @@ def _decode(raw: bytes) -> str:
         raise ProtocolError(400, "request is not valid UTF-8") from None
 
 
-def _single_params(query_string: str) -> dict[str, str]:
-    """Parameters, refusing a repeated query/update and graph parameters outside our dataset."""
+def _params(query_string: str) -> dict[str, list[str]]:
+    """Parameters by name; a repeated or mixed query/update is a protocol error."""
     try:
-        pairs = parse_qsl(query_string, keep_blank_values=True, errors="strict")
+        pairs = parse_qsl(query_string, keep_blank_values=True, errors="strict", max_num_fields=200)
     except UnicodeDecodeError:
         raise ProtocolError(400, "request is not valid UTF-8") from None
-    params: dict[str, str] = {}
+    except ValueError:
+        raise ProtocolError(400, "too many parameters") from None
+    params: dict[str, list[str]] = {}
     for key, value in pairs:
-        if key in ("query", "update") and key in params:
-            raise ProtocolError(400, f"'{key}' given more than once")
-        if key in ("default-graph-uri", "named-graph-uri"):
-            params[key] = f"{params[key]} {value}" if key in params else value  # IRIs have no spaces
-            continue
-        params[key] = value
+        params.setdefault(key, []).append(value)
     if "query" in params and "update" in params:
-        raise ProtocolError(400, "give either 'query' or 'update', not both")
+        raise ProtocolError(400, "give either 'query' or 'update', not both (and this endpoint is read-only)")
+    if "update" in params or any(k.startswith("using-") for k in params):
+        raise ProtocolError(403, READ_ONLY)
+    if len(params.get("query", [])) > 1:
+        raise ProtocolError(400, "'query' given more than once")
     return params
 
 
-async def _answer(request: Request, query: str, params: dict[str, str]) -> Response:
+def _dataset(params: dict[str, list[str]]) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+    """The protocol's dataset, if given: names of graphs (an unknown name is an empty graph)."""
+    if not any(key in params for key in DATASET_PARAMS):
+        return None, None
+    found = []
+    for key in DATASET_PARAMS:
+        iris = tuple(params.get(key, ()))
+        for iri in iris:
+            try:
+                ox.NamedNode(iri)
+            except ValueError:
+                raise QueryRefused(f"{key} must be an absolute IRI") from None
+            if ":" not in iri:
+                raise QueryRefused(f"{key} must be an absolute IRI")
+        found.append(iris)
+    return found[0], found[1]
+
+
+# --- answering ----------------------------------------------------------------
+
+async def _answer(request: Request, params: dict[str, list[str]]) -> Response:
     service = request.app.state.service
+    query = params["query"][0]
+    base = str(request.url_for("sparql_get"))  # relative IRIs in a query resolve against the endpoint
+    snapshot = service.snapshot
     try:
-        checked = service.check(query)
-        fmt = negotiate(request.headers.get("accept"), checked.form, allow_html=True)
-        default_graphs, named_graphs = _graphs(params, "default-graph-uri"), _graphs(params, "named-graph-uri")
+        if len(query.encode("utf-8", "surrogatepass")) > MAX_QUERY_BYTES:
+            return await _fail(request, query, 413, f"query longer than {MAX_QUERY_BYTES // 1024} KiB")
+        checked = await service.inspect(query, base)
+        fmt = choose(request.headers.get("accept"), checked.form, params.get("format", [""])[-1], allow_html=True)
+        default_graphs, named_graphs = _dataset(params)
     except QueryRefused as exc:
-        return error(400, str(exc))
+        return await _fail(request, query, 400, str(exc))
     except NotAcceptable as exc:
         return error(406, str(exc))
-    if request.headers.get("if-none-match") == service.etag:
-        return Response(status_code=304, headers=_cache_headers(service))
+    if caching.not_modified(request, snapshot.version, snapshot.modified, fmt):
+        return caching.not_modified_response(snapshot.version, snapshot.modified, fmt)
+    engine_format = fmt if fmt != "html" else ("nt" if checked.form in GRAPH_FORMS else "json")
     try:
-        base = str(request.url_for("sparql_get"))  # relative IRIs in a query resolve against the endpoint
-        outcome = await service.run(query, "json" if fmt == "html" else fmt, default_graphs, named_graphs, base)
-    except (QueryTimeout, asyncio.TimeoutError):
-        return error(503, f"query did not finish within {service.settings.timeout:g} s")
+        outcome, used = await service.run(query, engine_format, default_graphs, named_graphs, base, checked)
+    except QueryTimeout:
+        return await _fail(request, query, 503, f"the query did not finish within the time limit "
+                           f"({service.settings.timeout:g} s)", {"Retry-After": "1"})
+    except WorkerCrashed:
+        return await _fail(request, query, 503, "the query stopped before it finished "
+                           "(it needed more memory than a query may use)")
     except QueryRefused as exc:
-        return error(400, str(exc))
+        return await _fail(request, query, 400, str(exc))
     if not outcome.ok:
-        return error(400, outcome.error)
-    headers = _cache_headers(service)
+        return await _fail(request, query, outcome.status, outcome.error)
+    headers = caching.headers(used.version, used.modified, fmt)
+    headers["X-Result-Rows"] = str(outcome.rows)
     if outcome.capped:
         headers["X-Result-Capped"] = "true"
     if fmt == "html":
-        return HTMLResponse(_page(service, query, json.loads(outcome.body)), headers=headers)
+        results = _html_results(outcome.body, engine_format)
+        page = await render_page(service, request, query, results, outcome.capped, service.settings.max_rows)
+        return HTMLResponse(page, headers=headers)
     return Response(outcome.body, media_type=CONTENT_TYPE[fmt], headers=headers)
 
 
-def _graphs(params: dict[str, str], key: str) -> tuple[str, ...]:
-    """Protocol-specified graphs: names of graphs in the dataset, never fetched (an unknown one is empty)."""
-    iris = tuple(params.get(key, "").split())
-    for iri in iris:
-        if not iri.startswith(("http://", "https://", "urn:")) or any(c in iri for c in '<>"{}|^`\\'):
-            raise QueryRefused(f"{key} must be an absolute IRI")
-    return iris
-
-
-def _cache_headers(service: Any) -> dict[str, str]:
-    return {"ETag": service.etag, "Last-Modified": service.last_modified, "Cache-Control": "public, max-age=60"}
-
-
-def _description_or_page(request: Request) -> Response:
+async def _fail(request: Request, query: str, status: int, message: str,
+                headers: dict[str, str] | None = None) -> Response:
+    """JSON for programs; for a browser, the query page again with the message above it."""
+    if not _wants_html(request):
+        return error(status, message, headers)
     service = request.app.state.service
-    accept = request.headers.get("accept", "")
-    if "text/html" in accept:
-        return HTMLResponse(_page(service, "", None))
-    endpoint = URIRef(str(request.url_for("sparql_get")))
-    graph = Graph()
-    graph.bind("sd", SD)
-    node = BNode()
-    graph.add((node, RDF.type, SD.Service))
-    graph.add((node, SD.endpoint, endpoint))
-    graph.add((node, SD.supportedLanguage, SD.SPARQL11Query))
-    for fmt in SD_RESULT_FORMATS:
-        graph.add((node, SD.resultFormat, URIRef(fmt)))
-    graph.add((node, SD.feature, SD.UnionDefaultGraph))
-    graph.add((node, URIRef("http://purl.org/dc/terms/description"),
-               Literal("Read-only SPARQL 1.1 endpoint; SERVICE, LOAD, FROM and updates are refused.", lang="en")))
-    return Response(graph.serialize(format="turtle"), media_type=CONTENT_TYPE["turtle"])
+    page = await render_page(service, request, query, None, False, service.settings.max_rows, error=message)
+    return HTMLResponse(page, status_code=status, headers=headers)
 
 
-def _page(service: Any, query: str, results: dict[str, Any] | None) -> str:
-    """A query page that works offline: a form, the catalogue as examples, results as a table."""
-    examples = "".join(
-        f"<li><a href=\"/sparql?query={html.escape(_quote(q.sparql))}\">{html.escape(q.title_en)}</a></li>"
-        for q in service.catalogue.values() if not any(p.required for p in q.parameters)
-    )
-    table = _table(results) if results is not None else ""
-    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>mfbt-kg SPARQL</title>
-<style>body{{font-family:system-ui,sans-serif;margin:1rem;max-width:70rem}}textarea{{width:100%;height:14rem;font-family:monospace}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:.2rem .4rem;text-align:left;vertical-align:top}}</style></head>
-<body><header><h1>mfbt-kg SPARQL endpoint</h1></header><main>
-<form method="get" action="/sparql"><label for="q">SPARQL query</label>
-<textarea id="q" name="query">{html.escape(query)}</textarea><button type="submit">Run</button></form>
-{table}<section><h2>Examples from the query catalogue</h2><ul>{examples}</ul></section></main></body></html>"""
+def _wants_html(request: Request) -> bool:
+    try:
+        return negotiate(request.headers.get("accept"), "SELECT", allow_html=True) == "html"
+    except NotAcceptable:
+        return False
 
 
-def _quote(text: str) -> str:
-    from urllib.parse import quote
+def _html_results(body: bytes, engine_format: str) -> dict[str, Any]:
+    """Rows (SPARQL JSON) or triples (N-Triples) as one table model for the page."""
+    if engine_format == "json":
+        return json.loads(body)
+    triples = list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+    return {"head": {"vars": ["subject", "predicate", "object"]},
+            "results": {"bindings": [{"subject": _term(t.subject), "predicate": _term(t.predicate),
+                                      "object": _term(t.object)} for t in triples]}}
 
-    return quote(text, safe="")
+
+def _term(term: Any) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    out = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+    return out
 
 
-def _table(results: dict[str, Any]) -> str:
-    if "boolean" in results:
-        return f"<section><h2>Result</h2><p>{'true' if results['boolean'] else 'false'}</p></section>"
-    variables = results["head"]["vars"]
-    head = "".join(f'<th scope="col">{html.escape(v)}</th>' for v in variables)
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(b.get(v, {}).get('value', ''))}</td>" for v in variables) + "</tr>"
-        for b in results["results"]["bindings"]
-    )
-    return f"<section><h2>Results</h2><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></section>"
+async def _description_or_page(request: Request, params: dict[str, list[str]]) -> Response:
+    service = request.app.state.service
+    snapshot = service.snapshot
+    try:
+        fmt = negotiate_rdf(request.headers.get("accept"), allow_html=True)
+    except NotAcceptable as exc:
+        return error(406, str(exc))
+    if fmt == "html":
+        return HTMLResponse(await render_page(service, request, "", None, False, service.settings.max_rows),
+                            headers={"Vary": "Accept"})
+    variant = "sd-" + fmt
+    if caching.not_modified(request, snapshot.version, snapshot.modified, variant):
+        return caching.not_modified_response(snapshot.version, snapshot.modified, variant)
+    endpoint = str(request.url.replace(query=""))
+    body = service_description(endpoint, fmt, snapshot, service.settings)
+    return Response(body, media_type=CONTENT_TYPE[fmt], headers=caching.headers(snapshot.version, snapshot.modified, variant))

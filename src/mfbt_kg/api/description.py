@@ -1,0 +1,62 @@
+"""The SPARQL service description (what ``GET /sparql`` without a query returns).
+
+Says what the endpoint is and is not: SPARQL 1.1 Query only, the result
+formats it negotiates, the dataset (its default graph and the named graphs
+FROM / default-graph-uri may select), and its limits — no federation, no
+update, a time limit and a row cap.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, VOID, XSD
+
+from ..namespaces import SD, W3C_FORMATS
+
+RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+                  "Turtle", "N-Triples", "JSON-LD", "RDF_XML")
+RDFLIB_FORMATS = {"turtle": "turtle", "nt": "nt", "json-ld": "json-ld", "rdfxml": "xml"}
+
+
+def service_description(endpoint: str, fmt: str, snapshot: Any, settings: Any) -> bytes:
+    return _cached(endpoint, fmt, snapshot.version, snapshot.triples, tuple(sorted(snapshot.graphs)),
+                   settings.timeout, settings.max_rows)
+
+
+@lru_cache(maxsize=32)
+def _cached(endpoint: str, fmt: str, version: str, triples: int | None, graphs: tuple[str, ...],
+            timeout: float, max_rows: int) -> bytes:
+    graph = Graph()
+    graph.bind("sd", SD)
+    graph.bind("formats", W3C_FORMATS)
+    graph.bind("void", VOID)
+    graph.bind("dcterms", DCTERMS)
+    service = BNode("service")
+    graph.add((service, RDF.type, SD.Service))
+    graph.add((service, SD.endpoint, URIRef(endpoint)))
+    graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    for name in RESULT_FORMATS:
+        graph.add((service, SD.resultFormat, W3C_FORMATS[name]))
+    graph.add((service, DCTERMS.description, Literal(
+        f"Read-only SPARQL 1.1 Query endpoint. SERVICE, LOAD and updates are refused; FROM, FROM NAMED, "
+        f"default-graph-uri and named-graph-uri select among this dataset's graphs only and never fetch. "
+        f"Each query has {timeout:g} s; answers hold at most {max_rows} rows (a capped answer says so).", lang="en")))
+    dataset = BNode("dataset")
+    graph.add((service, SD.defaultDataset, dataset))
+    graph.add((dataset, RDF.type, SD.Dataset))
+    if version:
+        graph.add((dataset, DCTERMS.identifier, Literal(version)))
+    default = BNode("default-graph")
+    graph.add((dataset, SD.defaultGraph, default))
+    graph.add((default, RDF.type, SD.Graph))
+    if triples is not None:
+        graph.add((default, VOID.triples, Literal(triples, datatype=XSD.integer)))
+    for name in graphs:
+        named = BNode()
+        graph.add((dataset, SD.namedGraph, named))
+        graph.add((named, RDF.type, SD.NamedGraph))
+        graph.add((named, SD.name, URIRef(name)))
+    return graph.serialize(format=RDFLIB_FORMATS[fmt], encoding="utf-8")

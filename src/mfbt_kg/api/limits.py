@@ -1,0 +1,90 @@
+"""Request size limits and generic errors, before any router sees a request.
+
+A plain ASGI middleware (no per-request task or body buffering): the URL is
+measured before routing (414), the body is counted as it arrives, so a chunked
+upload without Content-Length is cut off too (413), and an unexpected exception
+becomes a generic JSON 500 — never a trace, path or host name.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Awaitable, Callable
+
+Scope = dict[str, Any]
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+URL_TOO_LONG = "request URL too long: send a long query with POST"
+BODY_TOO_LARGE = "request body too large"
+INTERNAL = "internal error: the request could not be answered"
+
+
+class BodyTooLarge(Exception):
+    """Raised from ``receive`` once a body passes the limit; turned into a 413 here."""
+
+
+async def send_json(send: Send, status: int, message: str) -> None:
+    body = json.dumps({"error": message}).encode("utf-8")
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"access-control-allow-origin", b"*")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class LimitsMiddleware:
+    def __init__(self, app: ASGIApp, max_url_bytes: int, max_body_bytes: int) -> None:
+        self.app, self.max_url_bytes, self.max_body_bytes = app, max_url_bytes, max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        url_length = len(scope.get("raw_path") or scope["path"].encode("utf-8")) + len(scope.get("query_string", b""))
+        if url_length > self.max_url_bytes:
+            await send_json(send, 414, URL_TOO_LONG)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_body_bytes:
+            await send_json(send, 413, BODY_TOO_LARGE)
+            return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise BodyTooLarge()
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await send_json(send, 413, BODY_TOO_LARGE)
+        except Exception as exc:  # the last line of defence: log the type, answer generically
+            print(f"mfbt-kg: unexpected {type(exc).__name__} on {scope.get('method')} {scope.get('path')}", file=sys.stderr)
+            if not started:
+                await send_json(send, 500, INTERNAL)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
