@@ -390,13 +390,13 @@ def test_ontology_as_rdf(client: TestClient, url: str, headers: dict[str, str], 
 
 def test_dataset_description_by_negotiation_computed_once(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
-    real = pages_module.dataset_description
+    real = pages_module.publication
 
-    def counting(*args: Any, **kwargs: Any) -> Graph:
+    def counting(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pages_module, "dataset_description", counting)
+    monkeypatch.setattr(pages_module, "publication", counting)
     client = TestClient(pages_app(store))
     turtle = client.get("/dataset", headers={"Accept": "text/turtle"})
     assert turtle.status_code == 200 and turtle.headers["content-type"].startswith("text/turtle")

@@ -1,4 +1,4 @@
-"""The real service over HTTP: dereferenceable resource IRIs (/id/{kind}/{slug}).
+"""The real service over HTTP: dereferenceable resource IRIs (/id/{kind}/{slug}) and the dataset's files (/dump/).
 
 The SPARQL protocol, the catalogue API, caching and the security checklist moved
 to test_service_protocol.py, test_service_api.py, test_service_caching.py,
@@ -7,11 +7,17 @@ test_security.py, test_service_reload.py and test_w3c_protocol.py.
 
 from __future__ import annotations
 
+import hashlib
+
 import httpx
 import pytest
 from rdflib import Graph, URIRef
+from rdflib.namespace import DCAT
 
-from service_fixtures import Service, shared_service
+from mfbt_kg.dcat import ExportSettings
+from mfbt_kg.namespaces import DATASET_IRI, SPDX
+
+from service_fixtures import ROOT, Service, shared_service
 
 
 @pytest.fixture(scope="module")
@@ -47,3 +53,22 @@ def test_resource_page_labels_links_and_language(service: Service) -> None:
 def test_unknown_iri_is_a_helpful_404(service: Service, path: str) -> None:
     response = httpx.get(service.base + path, headers={"Accept": "text/html"}, timeout=10)
     assert response.status_code == 404 and "/sparql" in response.text
+
+
+def test_every_download_url_of_the_dataset_description_resolves(service: Service) -> None:
+    """/dataset lists the dataset's files with size and checksum; the service serves each under /dump/."""
+    description = Graph().parse(data=httpx.get(service.base + "/dataset.ttl", timeout=60).text, format="turtle")
+    default_base = ExportSettings().base_url
+    distributions = list(description.objects(URIRef(DATASET_IRI), DCAT.distribution))
+    paths = {str(description.value(node, DCAT.downloadURL))[len(default_base):]: node for node in distributions}
+    assert {f"ontology/{p.name}" for p in (ROOT / "ontology").glob("*.ttl")} | {"data/context.jsonld"} < set(paths)
+    assert sum(path.startswith("data/mfbt-kg.") for path in paths) == 4  # Turtle, N-Triples, JSON-LD, RDF/XML
+    for path, node in paths.items():
+        url = default_base + path
+        assert str(description.value(node, DCAT.downloadURL)) == url
+        response = httpx.get(service.base + "/dump/" + path, timeout=30)
+        assert response.status_code == 200, url
+        assert len(response.content) == int(description.value(node, DCAT.byteSize)), url
+        checksum = description.value(node, SPDX.checksum)
+        assert str(description.value(checksum, SPDX.checksumValue)) == hashlib.sha1(response.content).hexdigest(), url
+    assert httpx.get(service.base + "/dump/data/no-such-file.ttl", timeout=10).status_code == 404

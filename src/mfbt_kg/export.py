@@ -203,13 +203,22 @@ def _query_table(query: NamedQuery, store: Store) -> tuple[QueryTable, FilePart 
     return QueryTable(query, path, used), part
 
 
-def dataset_description(root: Path, settings: ExportSettings, graph: Graph | None = None) -> Graph:
-    """DCAT-AP-NO + VoID for the service's ``/dataset``, equal to what ``export`` writes for the same input.
+@dataclass(frozen=True)
+class Publication:
+    """What the service publishes about the dataset: the description and the files it describes."""
+
+    description: Graph
+    files: dict[str, FilePart]  # by path in the bundle, as the download URLs name them
+
+
+def publication(root: Path, settings: ExportSettings, graph: Graph | None = None) -> Publication:
+    """DCAT-AP-NO + VoID for the service's ``/dataset``, equal to what ``export`` writes for the same input,
+    and the files its download URLs name (the service serves them under ``/dump/``).
 
     The files are rendered in memory to size and checksum them (a few seconds): call
     once when the graph is loaded and keep the result. It does not validate: the
     service serves a graph it validated when loading it. For byte-stable Turtle, write
-    it with ``rdf_bytes(sorted_triples(g), ox.RdfFormat.TURTLE, DESCRIPTION_PREFIXES)``.
+    the description with ``rdf_bytes(sorted_triples(g), ox.RdfFormat.TURTLE, DESCRIPTION_PREFIXES)``.
     """
     graph = graph if graph is not None else load_graph(root)
     store = EmbeddedStore(to_ntriples(graph))
@@ -218,7 +227,12 @@ def dataset_description(root: Path, settings: ExportSettings, graph: Graph | Non
     description = describe(facts, bundle.parts, settings)
     for triple in describe_void(facts, bundle.parts, settings):
         description.add(triple)
-    return description
+    return Publication(description, {part.path: part for part in bundle.parts})
+
+
+def dataset_description(root: Path, settings: ExportSettings, graph: Graph | None = None) -> Graph:
+    """The description alone (see ``publication``)."""
+    return publication(root, settings, graph).description
 
 
 def export_bundle(root: Path, out: Path, settings: ExportSettings) -> ExportResult:
@@ -284,5 +298,5 @@ def _write(out: Path, files: dict[str, bytes]) -> None:
         raise ExportError(f"cannot write {out}: {exc.strerror or exc}") from None
 
 
-__all__ = ["ExportError", "ExportResult", "ExportSettings", "InvalidGraphError", "Facts", "dataset_description",
+__all__ = ["ExportError", "ExportResult", "ExportSettings", "InvalidGraphError", "Facts", "Publication", "dataset_description", "publication",
            "export_bundle", "jsonld_bytes", "render", "sorted_triples"]

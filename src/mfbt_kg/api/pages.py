@@ -1,4 +1,4 @@
-"""Pages and linked data: ``/``, ``/id/{kind}/{slug}``, ``/id/{kind}``, ``/ontology``, ``/dataset``.
+"""Pages and linked data: ``/``, ``/id/{kind}/{slug}``, ``/id/{kind}``, ``/ontology``, ``/dataset``, ``/dump``.
 
 HTML for people (Norwegian by default, English by ``?lang=en``, remembered in a cookie),
 Turtle, JSON-LD, N-Triples or RDF/XML for machines (by ``Accept`` or by extension). Thin
@@ -26,7 +26,8 @@ from rdflib.namespace import DCTERMS
 from .. import factsheets
 from ..dataset import project_root
 from ..dcat import ExportSettings
-from ..export import dataset_description, rdf_bytes, sorted_triples
+from ..dcat import FilePart
+from ..export import publication, rdf_bytes, sorted_triples
 from ..factsheets import Site
 from ..linked_data import (EXTENSIONS, RDF_FORMATS, LabelIndex, PageQueries, describe, ontology_graph, resource_iri,
                            serialize, split_name)
@@ -89,6 +90,10 @@ def pages_router(store: Store | None = None, settings: Any = None,
     async def dataset_file(request: Request, ext: str) -> Response:
         return await asyncio.to_thread(pages.dataset, request, ext)
 
+    @router.api_route("/dump/{path:path}", methods=methods, summary="A file of the dataset, as /dataset lists it")
+    async def dump(request: Request, path: str) -> Response:
+        return await asyncio.to_thread(pages.dump, request, path)
+
     @router.api_route("/static/{name}", methods=methods, include_in_schema=False)
     async def static(name: str) -> Response:
         body = pages.static.get(name)
@@ -116,6 +121,7 @@ class Pages:
         self._site: Site | None = None
         self._lock = threading.Lock()
         self._description: dict[str, bytes] = {}
+        self._files: dict[str, FilePart] = {}
         self._description_version: str | None = None
 
     def site(self, request: Request) -> Site:
@@ -215,16 +221,27 @@ class Pages:
                          iri=DATASET_IRI, turtle=self.description("turtle", version).decode("utf-8"),
                          alternates=alternates(base))
 
+    def dump(self, request: Request, path: str) -> Response:
+        """The files the description's download URLs name (when they point at this service)."""
+        self.description("turtle", self.site(request).store.version)
+        part = self._files.get(path)
+        if part is None:
+            return PlainTextResponse(f"no file {path!r} in the dataset; /dataset lists them\n", status_code=404)
+        return Response(part.data, media_type=part.media_type,
+                        headers={"Content-Disposition": f'attachment; filename="{path.rsplit("/", 1)[-1]}"'})
+
     def description(self, fmt: str, version: str) -> bytes:
         """DCAT + VoID, computed once per data version (it renders the dumps to size them: seconds)
-        and kept in every format, so /dataset answers at once after the first request."""
+        and kept in every format with the files, so /dataset and /dump answer at once after the first request."""
         with self._lock:
             if self._description_version != version:
                 settings = self.export_settings or ExportSettings.from_env(os.environ)
-                triples = sorted_triples(dataset_description(self.root, settings))
+                published = publication(self.root, settings)
+                triples = sorted_triples(published.description)
                 self._description = {"turtle": rdf_bytes(triples, ox.RdfFormat.TURTLE, DESCRIPTION_PREFIXES)}
                 for other in ("json-ld", "nt", "rdfxml"):
                     self._description[other] = serialize(triples, other)
+                self._files = published.files
                 self._description_version = version
             return self._description[fmt]
 
