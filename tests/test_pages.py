@@ -300,6 +300,18 @@ def test_offer_reads_like_a_factsheet(client: TestClient) -> None:
     assert milieu and "nevnt (X)" in milieu.group()
 
 
+def test_offer_figures_the_source_does_not_tie_to_a_label_say_so(client: TestClient, store: Store) -> None:
+    """Seed 002 (UNN deck, neuroleptics slides): the extraction gives values and labels apart, so the
+    graph records mfbt:labelCertain false; the factsheet must not present them as plain category values."""
+    uncertain = select(store, "SELECT DISTINCT ?f WHERE { ?f mfbt:about offer:unn-asgard ; mfbt:labelCertain false }")
+    assert len(uncertain) == 8  # 60/40 % at referral, 41/7/30/22 % in the pathway, 62/38 % unlabelled shares
+    page = client.get("/id/offer/unn-asgard", headers=HTML).text
+    assert page.count("kilden knytter ikke verdien sikkert til en kategori") == len(uncertain)
+    english = client.get("/id/offer/unn-asgard?lang=en", headers=HTML).text
+    assert english.count("the source does not tie the value to a category with certainty") == len(uncertain)
+    assert "kilden knytter ikke" not in client.get("/id/offer/vegsund-dps", headers=HTML).text
+
+
 def test_dates_keep_their_precision(client: TestClient) -> None:
     # Seed 001, capacity table: Vestfold started «Slutten av 2016» — a year, late in it, no day invented.
     page = client.get("/id/offer/vestfold", headers=HTML).text

@@ -124,6 +124,7 @@ def _figures(site: Site, present: Presenter, iri: str) -> list[dict[str, Any]]:
             "uom": present.link(row["uom"].value) if row["uom"] else None,
             "about": present.link(about) if about and about != iri else None,
             "total": _truthy(row["total"]),
+            "label_uncertain": row["label_certain"] is not None and not _truthy(row["label_certain"]),
             "breakdown": _links(present, rows, "breakdown"),
             "sources": _links(present, rows, "source"),
         })
