@@ -128,3 +128,5 @@ def test_openapi_describes_the_protocol_the_catalogue_and_health(service: Servic
         for parameter in query.parameters:
             assert declared[parameter.name]["required"] == parameter.required
     assert doc["components"]["schemas"]["Error"]["required"] == ["error"]
+    assert {"/", "/id/{kind}/{name}", "/ontology", "/dataset", "/dump/{path}"} <= set(paths)
+    assert httpx.get(f"{service.base}/docs", timeout=10).status_code == 404  # its viewer would load from a CDN

@@ -241,7 +241,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             task.cancel()
         service.close()
 
-    app = FastAPI(title="mfbt-kg", version="0.1.0", lifespan=lifespan,
+    # No /docs or /redoc: FastAPI's pages load their scripts from a CDN; every page here works offline.
+    app = FastAPI(title="mfbt-kg", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Read-only SPARQL 1.1 endpoint and query catalogue for Norway's medication-free "
                               "mental-health treatment offers (MFBT). Queries are checked before they run, have a "
                               f"time limit ({settings.timeout:g} s here) and a row cap ({settings.max_rows} here).")
