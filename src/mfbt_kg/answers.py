@@ -88,7 +88,8 @@ def _first_line(exc: BaseException) -> str:
     return _URL.sub("<IRI>", text)
 
 
-def _json_term(term: Any) -> dict[str, str]:
+def json_term(term: Any) -> dict[str, str]:
+    """A term as SPARQL 1.1 Query Results JSON writes it."""
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}
     if isinstance(term, ox.BlankNode):
@@ -115,7 +116,7 @@ def _tsv_term(term: Any) -> str:
 def serialize_rows(variables: list[str], rows: list[Any], fmt: str, capped: bool) -> bytes:
     """SPARQL JSON (with ``capped`` when cut), XML, CSV or TSV."""
     if fmt == "json":
-        bindings = [{v: _json_term(row[v]) for v in variables if row[v] is not None} for row in rows]
+        bindings = [{v: json_term(row[v]) for v in variables if row[v] is not None} for row in rows]
         doc: dict[str, Any] = {"head": {"vars": variables}, "results": {"bindings": bindings}}
         if capped:
             doc["capped"] = True

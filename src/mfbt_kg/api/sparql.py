@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from . import caching
 from .description import service_description
 from .page import render_page
+from ..answers import json_term
 from ..media import CONTENT_TYPE, GRAPH_FORMS, NotAcceptable, choose, negotiate, negotiate_rdf
 from ..sparql_guard import MAX_QUERY_BYTES, QueryRefused
 from ..workers import QueryTimeout, WorkerCrashed
@@ -204,19 +205,8 @@ def _html_results(body: bytes, engine_format: str) -> dict[str, Any]:
         return json.loads(body)
     triples = list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
     return {"head": {"vars": ["subject", "predicate", "object"]},
-            "results": {"bindings": [{"subject": _term(t.subject), "predicate": _term(t.predicate),
-                                      "object": _term(t.object)} for t in triples]}}
-
-
-def _term(term: Any) -> dict[str, str]:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    out = {"type": "literal", "value": term.value}
-    if term.language:
-        out["xml:lang"] = term.language
-    return out
+            "results": {"bindings": [{"subject": json_term(t.subject), "predicate": json_term(t.predicate),
+                                      "object": json_term(t.object)} for t in triples]}}
 
 
 async def _description_or_page(request: Request, params: dict[str, list[str]]) -> Response:
