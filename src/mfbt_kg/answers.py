@@ -15,7 +15,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from typing import Any, Callable, TypeVar
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -24,6 +24,7 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
 RDF_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "json-ld": ox.RdfFormat.JSON_LD,
                "rdfxml": ox.RdfFormat.RDF_XML}
+T = TypeVar("T")
 _URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s>\"']*|\bfile:[^\s>\"']*")
 
 
@@ -72,7 +73,7 @@ def _serialize(result: Any, job: Job) -> Outcome:
         return Outcome(ok=True, body=serialize_boolean(bool(result), job.fmt), rows=1)
     if isinstance(result, ox.QuerySolutions):
         variables = [v.value for v in result.variables]
-        rows = list(islice(result, job.max_rows + 1))
+        rows = [tuple(row) for row in islice(result, job.max_rows + 1)]  # by position: name lookups are slow
         capped = len(rows) > job.max_rows
         del rows[job.max_rows:]
         return Outcome(ok=True, body=serialize_rows(variables, rows, job.fmt, capped), capped=capped, rows=len(rows))
@@ -113,21 +114,38 @@ def _tsv_term(term: Any) -> str:
     return "" if term is None else str(term)
 
 
-def serialize_rows(variables: list[str], rows: list[Any], fmt: str, capped: bool) -> bytes:
-    """SPARQL JSON (with ``capped`` when cut), XML, CSV or TSV."""
+def serialize_rows(variables: list[str], rows: list[tuple[Any, ...]], fmt: str, capped: bool) -> bytes:
+    """SPARQL JSON (with ``capped`` when cut), XML, CSV or TSV. ``rows``: terms in the order of ``variables``
+    (None where unbound). Each distinct term is written once and reused: answers repeat their terms a lot."""
     if fmt == "json":
-        bindings = [{v: json_term(row[v]) for v in variables if row[v] is not None} for row in rows]
+        write = _memo(json_term)
+        bindings = [{v: write(t) for v, t in zip(variables, row) if t is not None} for row in rows]
         doc: dict[str, Any] = {"head": {"vars": variables}, "results": {"bindings": bindings}}
         if capped:
             doc["capped"] = True
         return json.dumps(doc, ensure_ascii=False).encode("utf-8")
     if fmt == "csv":
-        lines = [",".join(variables)] + [",".join(_csv_term(row[v]) for v in variables) for row in rows]
+        write = _memo(_csv_term)
+        lines = [",".join(variables)] + [",".join(write(t) for t in row) for row in rows]
         return ("\r\n".join(lines) + "\r\n").encode("utf-8")
     if fmt == "tsv":
-        lines = ["\t".join("?" + v for v in variables)] + ["\t".join(_tsv_term(row[v]) for v in variables) for row in rows]
+        write = _memo(_tsv_term)
+        lines = ["\t".join("?" + v for v in variables)] + ["\t".join(write(t) for t in row) for row in rows]
         return ("\n".join(lines) + "\n").encode("utf-8")
     return _xml_rows(variables, rows)
+
+
+def _memo(write: Callable[[Any], T]) -> Callable[[Any], T]:
+    """``write`` for each distinct term once (terms are hashable; None, for unbound, too)."""
+    written: dict[Any, T] = {}
+
+    def once(term: Any) -> T:
+        out = written.get(term)
+        if out is None:
+            out = written[term] = write(term)
+        return out
+
+    return once
 
 
 def _xml_term(term: Any) -> str:
@@ -146,8 +164,9 @@ def _xml_rows(variables: list[str], rows: list[Any]) -> bytes:
     out = [f'<?xml version="1.0"?>\n<sparql xmlns="{RESULTS_NS}">\n<head>']
     out += [f"<variable name={quoteattr(v)}/>" for v in variables]
     out.append("</head>\n<results>")
+    write = _memo(_xml_term)
     for row in rows:
-        cells = "".join(f"<binding name={quoteattr(v)}>{_xml_term(row[v])}</binding>" for v in variables if row[v] is not None)
+        cells = "".join(f"<binding name={quoteattr(v)}>{write(t)}</binding>" for v, t in zip(variables, row) if t is not None)
         out.append(f"<result>{cells}</result>")
     out.append("</results>\n</sparql>\n")
     return "\n".join(out).encode("utf-8")
