@@ -72,6 +72,27 @@ def test_query_answers_as_the_seeds_say(name: str, case: dict, store) -> None:
         assert len(got) == case["expect_count"], case["seed"]
 
 
+def test_facts_about_a_resource_are_about_that_resource_only(store) -> None:
+    """Every node answered is the resource or a statement/figure about it (a BIND that saw the
+    parameter out of scope once returned the whole graph)."""
+    result = run(store, CATALOGUE["facts-about-resource"], {"resource": "offer/unn-asgard"})
+    nodes = {row[0] for row in _values(result, ["node"])}
+    about = {row["s"].value for row in store.query(
+        "SELECT ?s WHERE { ?s <https://w3id.org/mfbt-kg/ontology#about> <https://w3id.org/mfbt-kg/id/offer/unn-asgard> }")}
+    assert nodes == about | {"https://w3id.org/mfbt-kg/id/offer/unn-asgard"}
+
+
+def test_offer_profile_values_are_linked_to_the_offer(store) -> None:
+    """Every resource in an offer's profile is linked from the offer or from a statement or figure
+    about it (an OPTIONAL after the UNION once bound unlinked concepts to every valueless row)."""
+    offer = "https://w3id.org/mfbt-kg/id/offer/vegsund-dps"
+    result = run(store, CATALOGUE["offer-profile"], {"offer": "vegsund-dps"})
+    values = {row[0] for row in _values(result, ["value"]) if row[0].startswith("https://")}
+    linked = {row["o"].value for row in store.query(
+        f"SELECT ?o WHERE {{ {{ <{offer}> ?p ?o }} UNION {{ ?s <https://w3id.org/mfbt-kg/ontology#about> <{offer}> ; ?p ?o }} }}")}
+    assert values and values <= linked, sorted(values - linked)[:5]
+
+
 # --- parameters are values, never query text -------------------------------
 
 HOSTILE = ['"} ; DROP ALL ; SELECT * WHERE { ?s ?p ?o', "x> } UNION { ?s ?p ?o } #", "?o }", '\\" . }']
