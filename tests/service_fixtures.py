@@ -9,7 +9,6 @@ here is stopped at exit.
 from __future__ import annotations
 
 import atexit
-import json
 import os
 import signal
 import socket
@@ -51,22 +50,13 @@ def wait_until_up(url: str, proc: subprocess.Popen, limit: float = 90) -> None:
 
 
 class Service:
-    """The service in a subprocess on loopback: ``mfbt-kg serve`` (CLI options), or with ``settings``
-    (any ``Settings`` field, for options the CLI does not offer) through ``create_app`` under uvicorn."""
+    """The service in a subprocess on loopback: ``mfbt-kg serve`` with the given options."""
 
-    def __init__(self, *args: str, timeout: float = 2.0, max_rows: int = 50, settings: dict | None = None) -> None:
+    def __init__(self, *args: str, timeout: float = 2.0, max_rows: int = 50) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        if settings is None:
-            argv = [sys.executable, "-m", "mfbt_kg.cli", "--root", str(ROOT), "serve", "--host", "127.0.0.1",
-                    "--port", str(self.port), "--timeout", str(timeout), "--max-rows", str(max_rows), *args]
-        else:
-            options = {"root": str(ROOT), "timeout": timeout, "max_rows": max_rows, **settings}
-            code = ("import json, sys, uvicorn; from pathlib import Path; from mfbt_kg.api import Settings, create_app; "
-                    "o = json.loads(sys.argv[1]); o['root'] = Path(o['root']); "
-                    "o.update({k: Path(v) for k, v in o.items() if k == 'data_file'}); "
-                    "uvicorn.run(create_app(Settings(**o)), host='127.0.0.1', port=int(sys.argv[2]), log_level='warning')")
-            argv = [sys.executable, "-c", code, json.dumps(options), str(self.port)]
+        argv = [sys.executable, "-m", "mfbt_kg.cli", "--root", str(ROOT), "serve", "--host", "127.0.0.1",
+                "--port", str(self.port), "--timeout", str(timeout), "--max-rows", str(max_rows), *args]
         self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         _started.append(self)
         wait_until_up(f"{self.base}/health", self.proc)

@@ -254,6 +254,22 @@ def raw_get(service: Service, target: str) -> bytes:
     return answer
 
 
+def test_size_limits_follow_the_command_line() -> None:
+    """`mfbt-kg serve --max-body-bytes/--max-url-bytes` set the limits the running service enforces."""
+    service = Service("--max-body-bytes", "2000", "--max-url-bytes", "3000")
+    try:
+        query = "ASK { ?s ?p ?o } #"
+        small = httpx.post(f"{service.base}/sparql", content=query + "x" * 1500,
+                           headers={"Content-Type": "application/sparql-query"}, timeout=10)
+        large = httpx.post(f"{service.base}/sparql", content=query + "x" * 2500,
+                           headers={"Content-Type": "application/sparql-query"}, timeout=10)
+        assert small.status_code == 200 and large.status_code == 413
+        assert service.get(query + "x" * 1000).status_code == 200
+        assert service.get(query + "x" * 3500).status_code == 414
+    finally:
+        service.stop()
+
+
 # --- rows 10–13: the time limit ---------------------------------------------------------------
 
 @pytest.mark.parametrize("query", [SLOW, SLOW + " ORDER BY ?c LIMIT 1"], ids=["row-10-count", "row-11-order-by"])
@@ -324,7 +340,7 @@ def test_row_15_bad_requests_are_4xx_never_500(service: Service) -> None:
         "invalid UTF-8 as the query": httpx.post(f"{service.base}/sparql", content=b"ASK { \xff }",
                                                  headers={"Content-Type": "application/sparql-query"}, timeout=10),
         "query twice": httpx.get(f"{service.base}/sparql", params=[("query", COUNT), ("query", COUNT)], timeout=10),
-        "query twice in a form": httpx.post(f"{service.base}/sparql", content=f"query=ASK%7B%7D&query=ASK%7B%7D",
+        "query twice in a form": httpx.post(f"{service.base}/sparql", content="query=ASK%7B%7D&query=ASK%7B%7D",
                                             headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=10),
         "query and update": httpx.post(f"{service.base}/sparql", data={"query": COUNT, "update": "CLEAR ALL"}, timeout=10),
         "query and update in the URL": httpx.get(f"{service.base}/sparql", params={"query": COUNT, "update": "CLEAR ALL"},
@@ -480,7 +496,7 @@ def test_twenty_concurrent_clients_get_correct_answers(service: Service, graph) 
 
 @pytest.fixture(scope="module")
 def small_memory_service():
-    service = Service(timeout=10.0, max_rows=50, settings={"worker_memory_mb": 700})
+    service = Service("--worker-memory-mb", "700", timeout=10.0, max_rows=50)
     yield service
     service.stop()
 

@@ -19,6 +19,7 @@ from .dcat import ExportSettings, SettingsError
 from .export import ExportError, InvalidGraphError, export_bundle
 from .namespaces import sparql_prologue
 from .results import render_table, serialize
+from .settings import Settings
 from .store import Store, StoreError, open_store, to_ntriples
 from .validate import validate_project
 
@@ -137,12 +138,30 @@ def _emit(result, fmt: str, store: Store) -> None:
 
 # --- serve / load -----------------------------------------------------------
 
+DEFAULT_SETTINGS = Settings()
+# Service settings the command line sets: flag, Settings field, type, meaning (defaults from Settings).
+SERVE_LIMITS = (
+    ("--timeout", "timeout", float, "seconds a query may take before its worker is killed"),
+    ("--max-rows", "max_rows", int, "rows (or triples) an answer may hold"),
+    ("--workers", "workers", int, "query worker processes"),
+    ("--worker-memory-mb", "worker_memory_mb", int, "address space a worker may use, MiB (0: no limit)"),
+    ("--answer-cache-mb", "answer_cache_mb", float, "MiB of answers kept for the current data version (0: none)"),
+    ("--max-body-bytes", "max_body_bytes", int, "largest request body (413 beyond)"),
+    ("--max-url-bytes", "max_url_bytes", int, "longest request URL (414 beyond)"),
+    ("--remote-refresh", "remote_refresh", float, "seconds between reads of a remote store's version marker"),
+)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    limits = {field: getattr(args, field) for _, field, _, _ in SERVE_LIMITS}
+    return Settings(root=Path(args.root) if args.root else None, store_url=args.store,
+                    data_file=Path(args.data) if args.data else None, **limits)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from .server import serve  # the web stack loads only for this command
 
-    serve(host=args.host, port=args.port, store_url=args.store, timeout=args.timeout,
-          max_rows=args.max_rows, workers=args.workers, root=args.root, data=args.data,
-          answer_cache_mb=args.answer_cache_mb)
+    serve(_settings(args), host=args.host, port=args.port)
     return EXIT_OK
 
 
@@ -213,12 +232,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--port", type=int, default=8000)
         p.add_argument("--store", help="a remote SPARQL 1.1 endpoint instead of the embedded store")
-        p.add_argument("--timeout", type=float, default=10.0, help="seconds a query may run")
-        p.add_argument("--max-rows", type=int, default=10000, help="rows an answer may hold")
-        p.add_argument("--workers", type=int, default=2, help="query worker processes")
         p.add_argument("--data", help="serve this RDF dataset file (.nq, .trig, .nt) instead of the project graph")
-        p.add_argument("--answer-cache-mb", type=float, default=64.0,
-                       help="MiB of answers kept for the current data version (0: none; embedded store only)")
+        for flag, field, kind, meaning in SERVE_LIMITS:
+            p.add_argument(flag, dest=field, type=kind, default=getattr(DEFAULT_SETTINGS, field), help=meaning + " (default: %(default)s)")
 
     _add(sub, "serve", cmd_serve, "serve the SPARQL endpoint and API", serve_args)
     _add(sub, "load", cmd_load, "upload the validated graph to a remote store",

@@ -26,14 +26,10 @@ class UploadError(StoreError):
         self.report = report
 
 
-def serve(host: str, port: int, store_url: str | None, timeout: float, max_rows: int, workers: int,
-          root: str | None = None, data: str | None = None, answer_cache_mb: float = 64.0) -> None:
-    """Serve until stopped. ``data``: an RDF dataset file to serve instead of the project graph."""
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve until stopped."""
     import uvicorn  # the web stack loads only for this command
 
-    settings = Settings(root=Path(root) if root else None, store_url=store_url, timeout=timeout,
-                        max_rows=max_rows, workers=workers, data_file=Path(data) if data else None,
-                        answer_cache_mb=answer_cache_mb)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False,
                 timeout_graceful_shutdown=5, http=_http_protocol(settings.max_url_bytes))
 

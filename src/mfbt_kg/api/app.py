@@ -14,8 +14,7 @@ import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import AsyncIterator
 
 from fastapi import FastAPI
@@ -31,30 +30,14 @@ from ..dataset import graph_files, load_graph, project_root
 from ..namespaces import PREFIXES
 from ..sparql_guard import CheckedQuery, QueryRefused, check_query
 from ..store import EmbeddedStore, RemoteStore, Store, StoreError, data_version, to_ntriples
-from ..workers import DATA_FORMATS, QueryTimeout, Retired, WorkerPool, worker_memory_default
+from ..settings import Settings
+from ..workers import DATA_FORMATS, QueryTimeout, Retired, WorkerPool
 from .limits import LimitsMiddleware
 
 INLINE_CHECK_CHARS = 4096
 # Prefixes written into Turtle answers (the vocabularies; not one per resource kind).
 TURTLE_PREFIXES = tuple((p, str(ns)) for p, ns in PREFIXES.items()
                         if p in ("mfbt", "id", "skos", "dcterms", "prov", "org", "schema", "rdf", "rdfs", "xsd", "owl"))
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Everything ``mfbt-kg serve`` can set; the defaults are the safe ones."""
-
-    root: Path | None = None
-    store_url: str | None = None
-    timeout: float = 10.0  # seconds a query may take, waiting for a worker included
-    max_rows: int = 10000
-    workers: int = 2
-    data_file: Path | None = None  # serve this RDF dataset (N-Quads, TriG, N-Triples, Turtle) instead
-    worker_memory_mb: int = field(default_factory=worker_memory_default)  # 0: no limit
-    max_body_bytes: int = 256 * 1024
-    max_url_bytes: int = 16 * 1024
-    remote_refresh: float = 5.0  # seconds between reads of a remote store's version marker
-    answer_cache_mb: float = 64.0  # answers kept per data version (embedded store only); 0: none
 
 
 @dataclass(frozen=True)
