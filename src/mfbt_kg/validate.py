@@ -15,12 +15,11 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, SKOS
 
 from .dataset import load_graph, parse_file, shapes_file
-from .namespaces import bind_prefixes
+from .namespaces import bind_prefixes, sparql_prologue
 from .store import EmbeddedStore, to_ntriples
 
 # What `validate` prints when the graph conforms: the size of what we hold.
-SUMMARY_QUERY = """
-PREFIX mfbt: <https://w3id.org/mfbt-kg/ontology#>
+SUMMARY_QUERY = sparql_prologue() + """
 SELECT
   (SUM(IF(?c = mfbt:TreatmentOffer, 1, 0)) AS ?offers)
   (SUM(IF(?c = mfbt:Unit, 1, 0)) AS ?units)
