@@ -25,7 +25,7 @@ from mfbt_kg.catalogue import load_catalogue
 from mfbt_kg.cli import main
 from mfbt_kg.dataset import load_graph
 from mfbt_kg.dcat import ExportSettings, SettingsError, check_orgnr
-from mfbt_kg.export import InvalidGraphError, dataset_description, export_bundle
+from mfbt_kg.export import InvalidGraphError, export_bundle, publication
 from mfbt_kg.namespaces import (
     CATALOG_IRI, DATASET_IRI, EU_COUNTRY, EU_DATA_THEME, EU_LICENCE, ONTOLOGY_IRI, ORGANIZATION_CATALOG,
     PROJECT_AGENT_IRI, SCHEMA, SPDX,
@@ -201,7 +201,7 @@ def test_dcat_conforms_to_dcat_ap_no(dcat: Graph) -> None:
 def test_configured_publisher_conforms_too() -> None:
     settings = ExportSettings(publisher_orgnr=TEST_ORGNR, issued="2026-12-01", contact_email="kontakt@example.org",
                               base_url="https://data.example.org/mfbt-kg", endpoint_url="https://data.example.org/sparql")
-    description = dataset_description(ROOT, settings)
+    description = publication(ROOT, settings).description
     assert description.value(DATASET, DCTERMS.publisher) == ORGANIZATION_CATALOG[TEST_ORGNR]
     assert description.value(DATASET, DCTERMS.issued) == Literal("2026-12-01", datatype=XSD.date)
     assert str(description.value(DATASET, VOID.dataDump)).startswith("https://data.example.org/mfbt-kg/data/")
@@ -212,7 +212,7 @@ def test_configured_publisher_conforms_too() -> None:
 def test_service_description_equals_the_bundle(bundle: Path) -> None:
     written = Graph().parse(bundle / "dcat.ttl")
     written += Graph().parse(bundle / "void.ttl")
-    assert isomorphic(dataset_description(ROOT, ExportSettings()), written)
+    assert isomorphic(publication(ROOT, ExportSettings()).description, written)
 
 
 def test_void_counts_the_graph(exported) -> None:

@@ -205,34 +205,39 @@ def _query_table(query: NamedQuery, store: Store) -> tuple[QueryTable, FilePart 
 
 @dataclass(frozen=True)
 class Publication:
-    """What the service publishes about the dataset: the description and the files it describes."""
+    """The data files and what is published about them: the one computation behind both
+    ``export`` (which writes it) and the service's ``/dataset`` and ``/dump`` (which serve it)."""
 
-    description: Graph
-    files: dict[str, FilePart]  # by path in the bundle, as the download URLs name them
+    bundle: Bundle
+    facts: Facts
+    dcat: Graph
+    void: Graph
+
+    @property
+    def description(self) -> Graph:
+        """DCAT-AP-NO and VoID in one graph, as ``/dataset`` serves them."""
+        return self.dcat + self.void
+
+    @property
+    def files(self) -> dict[str, FilePart]:
+        """The data files by their path in the bundle, as the download URLs name them."""
+        return {part.path: part for part in self.bundle.parts}
 
 
 def publication(root: Path, settings: ExportSettings, graph: Graph | None = None) -> Publication:
-    """DCAT-AP-NO + VoID for the service's ``/dataset``, equal to what ``export`` writes for the same input,
-    and the files its download URLs name (the service serves them under ``/dump/``).
-
-    The files are rendered in memory to size and checksum them (a few seconds): call
-    once when the graph is loaded and keep the result. It does not validate: the
-    service serves a graph it validated when loading it. For byte-stable Turtle, write
-    the description with ``rdf_bytes(sorted_triples(g), ox.RdfFormat.TURTLE, DESCRIPTION_PREFIXES)``.
-    """
+    """Render the data files in memory and describe them (sizes, checksums: a few seconds); call once
+    per graph and keep the result. It does not validate: ``export_bundle`` does, and the service
+    serves a graph it validated when loading it."""
     graph = graph if graph is not None else load_graph(root)
     store = EmbeddedStore(to_ntriples(graph))
     bundle = render(root, graph, store)
     facts = gather_facts(store)
-    description = describe(facts, bundle.parts, settings)
-    for triple in describe_void(facts, bundle.parts, settings):
-        description.add(triple)
-    return Publication(description, {part.path: part for part in bundle.parts})
+    return Publication(bundle, facts, describe(facts, bundle.parts, settings), describe_void(facts, bundle.parts, settings))
 
 
-def dataset_description(root: Path, settings: ExportSettings, graph: Graph | None = None) -> Graph:
-    """The description alone (see ``publication``)."""
-    return publication(root, settings, graph).description
+def description_bytes(description: Graph) -> bytes:
+    """A description as byte-stable Turtle (the same input gives the same bytes)."""
+    return rdf_bytes(sorted_triples(description), ox.RdfFormat.TURTLE, DESCRIPTION_PREFIXES)
 
 
 def export_bundle(root: Path, out: Path, settings: ExportSettings) -> ExportResult:
@@ -244,19 +249,15 @@ def export_bundle(root: Path, out: Path, settings: ExportSettings) -> ExportResu
     report = validate_graph(graph, load_shapes(root), origins)
     if not report.conforms:
         raise InvalidGraphError(report)
-    store = EmbeddedStore(to_ntriples(graph))
-    bundle = render(root, graph, store)
-    facts = gather_facts(store)
-    files = {part.path: part.data for part in bundle.parts}
-    files["dcat.ttl"] = rdf_bytes(sorted_triples(describe(facts, bundle.parts, settings)), ox.RdfFormat.TURTLE,
-                                  DESCRIPTION_PREFIXES)
-    files["void.ttl"] = rdf_bytes(sorted_triples(describe_void(facts, bundle.parts, settings)),
-                                  ox.RdfFormat.TURTLE, DESCRIPTION_PREFIXES)
-    files["README.md"] = render_readme(bundle, facts, settings, files, report).encode("utf-8")
+    published = publication(root, settings, graph)
+    files = {part.path: part.data for part in published.bundle.parts}
+    files["dcat.ttl"] = description_bytes(published.dcat)
+    files["void.ttl"] = description_bytes(published.void)
+    files["README.md"] = render_readme(published.bundle, published.facts, settings, files, report).encode("utf-8")
     files[CHECKSUMS_FILE] = "".join(f"{hashlib.sha256(data).hexdigest()}  {path}\n"
                                     for path, data in sorted(files.items())).encode("utf-8")
     _write(out, files)
-    return ExportResult(out, {p: len(d) for p, d in sorted(files.items())}, bundle.tables,
+    return ExportResult(out, {p: len(d) for p, d in sorted(files.items())}, published.bundle.tables,
                         settings.publisher_orgnr is not None)
 
 
@@ -298,5 +299,5 @@ def _write(out: Path, files: dict[str, bytes]) -> None:
         raise ExportError(f"cannot write {out}: {exc.strerror or exc}") from None
 
 
-__all__ = ["ExportError", "ExportResult", "ExportSettings", "InvalidGraphError", "Facts", "Publication", "dataset_description", "publication",
+__all__ = ["ExportError", "ExportResult", "ExportSettings", "InvalidGraphError", "Facts", "Publication", "description_bytes", "publication",
            "export_bundle", "jsonld_bytes", "render", "sorted_triples"]

@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -25,14 +24,13 @@ from rdflib.namespace import DCTERMS
 
 from .. import factsheets
 from ..dataset import project_root
-from ..dcat import ExportSettings
-from ..dcat import FilePart
-from ..export import publication, rdf_bytes, sorted_triples
+from ..dcat import ExportSettings, FilePart
+from ..export import description_bytes, publication, sorted_triples
 from ..factsheets import Site
 from ..linked_data import (EXTENSIONS, RDF_FORMATS, LabelIndex, PageQueries, describe, ontology_graph, resource_iri,
                            serialize, split_name)
 from ..media import NotAcceptable, negotiate
-from ..namespaces import DATASET_IRI, DESCRIPTION_PREFIXES, KINDS, MFBT, ONTOLOGY_IRI
+from ..namespaces import DATASET_IRI, KINDS, MFBT, ONTOLOGY_IRI
 from ..presentation import Presenter, resource_view
 from ..store import Store
 from .texts import DEFAULT_LANGUAGE, LANGUAGES, kind_name, texts
@@ -223,27 +221,30 @@ class Pages:
 
     def dump(self, request: Request, path: str) -> Response:
         """The files the description's download URLs name (when they point at this service)."""
-        self.description("turtle", self.site(request).store.version)
-        part = self._files.get(path)
+        part = self.published(self.site(request).store.version)[1].get(path)
         if part is None:
             return PlainTextResponse(f"no file {path!r} in the dataset; /dataset lists them\n", status_code=404)
         return Response(part.data, media_type=part.media_type,
                         headers={"Content-Disposition": f'attachment; filename="{path.rsplit("/", 1)[-1]}"'})
 
     def description(self, fmt: str, version: str) -> bytes:
-        """DCAT + VoID, computed once per data version (it renders the dumps to size them: seconds)
-        and kept in every format with the files, so /dataset and /dump answer at once after the first request."""
+        return self.published(version)[0][fmt]
+
+    def published(self, version: str) -> tuple[dict[str, bytes], dict[str, FilePart]]:
+        """DCAT + VoID in every format and the files they describe, computed once per data version
+        (it renders the dumps to size them: seconds), so /dataset and /dump answer at once afterwards."""
         with self._lock:
             if self._description_version != version:
                 settings = self.export_settings or ExportSettings.from_env(os.environ)
                 published = publication(self.root, settings)
-                triples = sorted_triples(published.description)
-                self._description = {"turtle": rdf_bytes(triples, ox.RdfFormat.TURTLE, DESCRIPTION_PREFIXES)}
+                description = published.description
+                self._description = {"turtle": description_bytes(description)}
+                triples = sorted_triples(description)
                 for other in ("json-ld", "nt", "rdfxml"):
                     self._description[other] = serialize(triples, other)
                 self._files = published.files
                 self._description_version = version
-            return self._description[fmt]
+            return self._description, self._files
 
     # --- responses -----------------------------------------------------------------------
 
