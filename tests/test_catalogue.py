@@ -10,6 +10,7 @@ import pytest
 
 from mfbt_kg.catalogue import ParameterError, bind, load_catalogue, run
 from mfbt_kg.cli import main
+from mfbt_kg.namespaces import ID, sparql_prologue
 from mfbt_kg.results import rows
 
 from conftest import ROOT
@@ -77,19 +78,17 @@ def test_facts_about_a_resource_are_about_that_resource_only(store) -> None:
     parameter out of scope once returned the whole graph)."""
     result = run(store, CATALOGUE["facts-about-resource"], {"resource": "offer/unn-asgard"})
     nodes = {row[0] for row in _values(result, ["node"])}
-    about = {row["s"].value for row in store.query(
-        "SELECT ?s WHERE { ?s <https://w3id.org/mfbt-kg/ontology#about> <https://w3id.org/mfbt-kg/id/offer/unn-asgard> }")}
-    assert nodes == about | {"https://w3id.org/mfbt-kg/id/offer/unn-asgard"}
+    about = {row["s"].value for row in store.query(sparql_prologue() + "SELECT ?s WHERE { ?s mfbt:about offer:unn-asgard }")}
+    assert nodes == about | {f"{ID}offer/unn-asgard"}
 
 
 def test_offer_profile_values_are_linked_to_the_offer(store) -> None:
     """Every resource in an offer's profile is linked from the offer or from a statement or figure
     about it (an OPTIONAL after the UNION once bound unlinked concepts to every valueless row)."""
-    offer = "https://w3id.org/mfbt-kg/id/offer/vegsund-dps"
     result = run(store, CATALOGUE["offer-profile"], {"offer": "vegsund-dps"})
     values = {row[0] for row in _values(result, ["value"]) if row[0].startswith("https://")}
-    linked = {row["o"].value for row in store.query(
-        f"SELECT ?o WHERE {{ {{ <{offer}> ?p ?o }} UNION {{ ?s <https://w3id.org/mfbt-kg/ontology#about> <{offer}> ; ?p ?o }} }}")}
+    linked = {row["o"].value for row in store.query(sparql_prologue() + """
+        SELECT ?o WHERE { { offer:vegsund-dps ?p ?o } UNION { ?s mfbt:about offer:vegsund-dps ; ?p ?o } }""")}
     assert values and values <= linked, sorted(values - linked)[:5]
 
 
