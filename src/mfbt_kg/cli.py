@@ -13,15 +13,15 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .catalogue import CatalogueError, ParameterError, load_catalogue, run
-from .dataset import DataFileError, load_graph, project_root
-from .dcat import ExportSettings, SettingsError
-from .export import ExportError, InvalidGraphError, export_bundle
-from .namespaces import sparql_prologue
-from .results import render_table, serialize
-from .settings import Settings
-from .store import Store, StoreError, open_store, to_ntriples
-from .validate import validate_project
+from mfbt_kg.sparql.catalogue import CatalogueError, ParameterError, load_catalogue, run
+from mfbt_kg.graph.files import DataFileError, load_graph, project_root
+from mfbt_kg.publish.dcat import ExportSettings, SettingsError
+from mfbt_kg.publish.bundle import ExportError, InvalidGraphError, export_bundle
+from mfbt_kg.namespaces import sparql_prologue
+from mfbt_kg.sparql.results import render_table, serialize
+from mfbt_kg.service.settings import Settings
+from mfbt_kg.sparql.store import Store, StoreError, open_store, to_ntriples
+from mfbt_kg.graph.validate import validate_project
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 
@@ -159,14 +159,14 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .server import serve  # the web stack loads only for this command
+    from mfbt_kg.api.server import serve  # the web stack loads only for this command
 
     serve(_settings(args), host=args.host, port=args.port)
     return EXIT_OK
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from .server import UploadError, upload
+    from mfbt_kg.api.server import UploadError, upload
 
     try:
         triples = upload(args.store, _root(args))

@@ -14,8 +14,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from ..catalogue import NamedQuery
-from ..media import GRAPH_TYPES, ROW_TYPES
+from mfbt_kg.sparql.catalogue import NamedQuery
+from mfbt_kg.sparql.media import GRAPH_TYPES, ROW_TYPES
 
 ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
 PARAM_SCHEMAS = {"resource": {"type": "string", "description": "a slug (e.g. unn-asgard) or a full IRI"},

@@ -22,18 +22,18 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from rdflib.namespace import DCTERMS
 
-from .. import factsheets
-from ..dataset import project_root
-from ..dcat import ExportSettings, FilePart
-from ..export import description_bytes, publication, sorted_triples
-from ..factsheets import Site
-from ..linked_data import (EXTENSIONS, RDF_FORMATS, LabelIndex, PageQueries, describe, ontology_graph, resource_iri,
+from mfbt_kg.pages import factsheets
+from mfbt_kg.graph.files import project_root
+from mfbt_kg.publish.dcat import ExportSettings, FilePart
+from mfbt_kg.publish.bundle import description_bytes, publication, sorted_triples
+from mfbt_kg.pages.factsheets import Site
+from mfbt_kg.pages.linked_data import (EXTENSIONS, RDF_FORMATS, LabelIndex, PageQueries, describe, ontology_graph, resource_iri,
                            serialize, split_name)
-from ..media import NotAcceptable, negotiate
-from ..namespaces import DATASET_IRI, KINDS, MFBT, ONTOLOGY_IRI
-from ..presentation import Presenter, resource_view
-from ..store import Store
-from .texts import DEFAULT_LANGUAGE, LANGUAGES, kind_name, texts
+from mfbt_kg.sparql.media import NotAcceptable, negotiate
+from mfbt_kg.namespaces import DATASET_IRI, KINDS, MFBT, ONTOLOGY_IRI
+from mfbt_kg.pages.presentation import Presenter, resource_view
+from mfbt_kg.sparql.store import Store
+from mfbt_kg.pages.texts import DEFAULT_LANGUAGE, LANGUAGES, kind_name, texts
 
 HERE = Path(__file__).parent
 LANG_COOKIE = "lang"

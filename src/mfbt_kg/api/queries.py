@@ -14,13 +14,13 @@ import json
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from . import caching
-from ..catalogue import ParameterError, bind
-from ..media import CONTENT_TYPE, NotAcceptable, choose
-from ..sparql_guard import QueryRefused
-from ..store import StoreError, inject_values
-from ..workers import QueryTimeout, WorkerCrashed
-from .sparql import error
+from mfbt_kg.api import caching
+from mfbt_kg.sparql.catalogue import ParameterError, bind
+from mfbt_kg.sparql.media import CONTENT_TYPE, NotAcceptable, choose
+from mfbt_kg.sparql.guard import QueryRefused
+from mfbt_kg.sparql.store import StoreError, inject_values
+from mfbt_kg.service.workers import QueryTimeout, WorkerCrashed
+from mfbt_kg.api.sparql import error
 
 router = APIRouter(prefix="/api/queries", tags=["queries"])
 RESERVED = ("format",)  # query-string names that are not query parameters

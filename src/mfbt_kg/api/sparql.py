@@ -17,13 +17,13 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from . import caching
-from .description import service_description
-from .page import render_page
-from ..answers import json_term
-from ..media import CONTENT_TYPE, GRAPH_FORMS, NotAcceptable, choose, negotiate, negotiate_rdf
-from ..sparql_guard import MAX_QUERY_BYTES, QueryRefused
-from ..workers import QueryTimeout, WorkerCrashed
+from mfbt_kg.api import caching
+from mfbt_kg.api.description import service_description
+from mfbt_kg.api.query_page import render_page
+from mfbt_kg.sparql.answers import json_term
+from mfbt_kg.sparql.media import CONTENT_TYPE, GRAPH_FORMS, NotAcceptable, choose, negotiate, negotiate_rdf
+from mfbt_kg.sparql.guard import MAX_QUERY_BYTES, QueryRefused
+from mfbt_kg.service.workers import QueryTimeout, WorkerCrashed
 
 router = APIRouter(tags=["sparql"])
 

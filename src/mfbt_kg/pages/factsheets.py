@@ -14,10 +14,10 @@ from typing import Any, Iterable
 
 import pyoxigraph as ox
 
-from .linked_data import LANGUAGE_ORDER, LabelIndex, PageQueries, Row, kind_prefix, select
-from .namespaces import ID, KINDS, MFBT, ONTOLOGY_IRI
-from .presentation import Link, Presenter, Text
-from .store import Store, Term
+from mfbt_kg.pages.linked_data import LANGUAGE_ORDER, LabelIndex, PageQueries, Row, kind_prefix, select
+from mfbt_kg.namespaces import ID, KINDS, MFBT, ONTOLOGY_IRI
+from mfbt_kg.pages.presentation import Link, Presenter, Text
+from mfbt_kg.sparql.store import Store, Term
 
 
 @dataclass

@@ -20,7 +20,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.namespace import DCTERMS
 
-from .namespaces import DATASET_IRI, DESCRIPTION
+from mfbt_kg.namespaces import DATASET_IRI, DESCRIPTION
 
 Term = Union[ox.NamedNode, ox.BlankNode, ox.Literal]
 Result = Union[ox.QuerySolutions, ox.QueryBoolean, ox.QueryTriples, list]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .workers import worker_memory_default
+from mfbt_kg.service.workers import worker_memory_default
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from typing import Any, Union
 import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
-from .linked_data import LANGUAGE_ORDER, Label, LabelIndex, Row, curie, local_path
-from .namespaces import FOAF, MFBT, ORG, PROV, SCHEMA, VANN
+from mfbt_kg.pages.linked_data import LANGUAGE_ORDER, Label, LabelIndex, Row, curie, local_path
+from mfbt_kg.namespaces import FOAF, MFBT, ORG, PROV, SCHEMA, VANN
 
 MONTHS = {
     "nb": ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",

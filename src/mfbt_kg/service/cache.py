@@ -14,7 +14,7 @@ import threading
 from collections import OrderedDict
 from typing import Hashable
 
-from .answers import Outcome
+from mfbt_kg.sparql.answers import Outcome
 
 MIB = 1024 * 1024
 

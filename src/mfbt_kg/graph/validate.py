@@ -14,9 +14,9 @@ from pyshacl import validate as shacl_validate
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, SKOS
 
-from .dataset import load_graph, parse_file, shapes_file
-from .namespaces import bind_prefixes, sparql_prologue
-from .store import EmbeddedStore, to_ntriples
+from mfbt_kg.graph.files import load_graph, parse_file, shapes_file
+from mfbt_kg.namespaces import bind_prefixes, sparql_prologue
+from mfbt_kg.sparql.store import EmbeddedStore, to_ntriples
 
 # What `validate` prints when the graph conforms: the size of what we hold.
 SUMMARY_QUERY = sparql_prologue() + """

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .namespaces import ID, KINDS
-from .store import Result, Store, Term
+from mfbt_kg.namespaces import ID, KINDS
+from mfbt_kg.sparql.store import Result, Store, Term
 
 PARAM_TYPES = ("resource", "string", "integer", "date")
 

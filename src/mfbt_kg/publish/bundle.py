@@ -23,14 +23,14 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph
 from rdflib.compare import to_canonical_graph
 
-from .bundle_readme import render_readme
-from .catalogue import NamedQuery, ParameterError, load_catalogue, run
-from .dataset import SHAPES_FILE, load_graph
-from .dcat import ExportSettings, Facts, FilePart, describe, describe_void, gather_facts
-from .namespaces import DESCRIPTION_PREFIXES, PREFIXES
-from .results import serialize
-from .store import EmbeddedStore, Store, to_ntriples
-from .validate import Report, load_shapes, validate_graph
+from mfbt_kg.publish.readme import render_readme
+from mfbt_kg.sparql.catalogue import NamedQuery, ParameterError, load_catalogue, run
+from mfbt_kg.graph.files import SHAPES_FILE, load_graph
+from mfbt_kg.publish.dcat import ExportSettings, Facts, FilePart, describe, describe_void, gather_facts
+from mfbt_kg.namespaces import DESCRIPTION_PREFIXES, PREFIXES
+from mfbt_kg.sparql.results import serialize
+from mfbt_kg.sparql.store import EmbeddedStore, Store, to_ntriples
+from mfbt_kg.graph.validate import Report, load_shapes, validate_graph
 
 DUMP_STEM = "data/mfbt-kg"
 CONTEXT_FILE = "context.jsonld"
@@ -55,24 +55,6 @@ class InvalidGraphError(Exception):
     def __init__(self, report: Report) -> None:
         super().__init__(f"the graph does not conform ({len(report.violations)} violation(s)); nothing exported")
         self.report = report
-
-
-@dataclass(frozen=True)
-class QueryTable:
-    """A catalogue query run for the bundle, or skipped, and why."""
-
-    query: NamedQuery
-    path: str | None
-    parameters: str
-    skipped: str | None = None
-
-
-@dataclass
-class Bundle:
-    """The files that carry the data (each a DCAT distribution), and the query tables."""
-
-    parts: list[FilePart] = field(default_factory=list)
-    tables: list[QueryTable] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -298,6 +280,3 @@ def _write(out: Path, files: dict[str, bytes]) -> None:
         shutil.rmtree(staging, ignore_errors=True)
         raise ExportError(f"cannot write {out}: {exc.strerror or exc}") from None
 
-
-__all__ = ["ExportError", "ExportResult", "ExportSettings", "InvalidGraphError", "Facts", "Publication", "description_bytes", "publication",
-           "export_bundle", "jsonld_bytes", "render", "sorted_triples"]

@@ -16,8 +16,8 @@ from typing import Any, Iterable
 
 import pyoxigraph as ox
 
-from .namespaces import BASE, ID, KINDS, MFBT, ONTOLOGY_IRI, PREFIXES, sparql_prologue
-from .store import Store, Term
+from mfbt_kg.namespaces import BASE, ID, KINDS, MFBT, ONTOLOGY_IRI, PREFIXES, sparql_prologue
+from mfbt_kg.sparql.store import Store, Term
 
 # The shapes' SlugRule: lowercase ASCII words joined by '-', compound keys (table cells) by '--'.
 SLUG = re.compile(r"^[a-z0-9]+(-{1,2}[a-z0-9]+)*$")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from .namespaces import bind_prefixes
+from mfbt_kg.namespaces import bind_prefixes
 
 # Formats by file ending. Turtle is what curators write; the others are for
 # files the CLI is pointed at.

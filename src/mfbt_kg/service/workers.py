@@ -29,7 +29,7 @@ from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
-from .answers import Job, Outcome, execute
+from mfbt_kg.sparql.answers import Job, Outcome, execute
 
 DATA_FORMATS = {"nt": ox.RdfFormat.N_TRIPLES, "nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
                 "ttl": ox.RdfFormat.TURTLE}
@@ -90,14 +90,14 @@ def _worker_main(inbox: Connection, outbox: Connection, fmt: str, memory_mb: int
 # --- in the service process --------------------------------------------------
 
 class Worker:
-    """One worker process (``python -m mfbt_kg.workers``: it imports only pyoxigraph and this
+    """One worker process (``python -m mfbt_kg.service.workers``: it imports only pyoxigraph and this
     package's answer code) and the two pipes to it."""
 
     def __init__(self, data: bytes, fmt: str, memory_mb: int) -> None:
         child_reads, parent_writes = os.pipe()  # the child gets its ends through pass_fds only
         parent_reads, child_writes = os.pipe()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "mfbt_kg.workers", str(child_reads), str(child_writes), fmt, str(memory_mb)],
+            [sys.executable, "-m", "mfbt_kg.service.workers", str(child_reads), str(child_writes), fmt, str(memory_mb)],
             pass_fds=(child_reads, child_writes), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, close_fds=True)
         os.close(child_reads)
         os.close(child_writes)
@@ -287,6 +287,6 @@ def worker_memory_default() -> int:
     return int(max(1024, min(4096, total // 4)))
 
 
-if __name__ == "__main__":  # a worker: python -m mfbt_kg.workers IN_FD OUT_FD FORMAT MEMORY_MB
+if __name__ == "__main__":  # a worker: python -m mfbt_kg.service.workers IN_FD OUT_FD FORMAT MEMORY_MB
     _in, _out, _fmt, _memory = sys.argv[1:5]
     _worker_main(Connection(int(_in), writable=False), Connection(int(_out), readable=False), _fmt, int(_memory))

@@ -17,9 +17,9 @@ from urllib.parse import urlencode
 from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ..catalogue import NamedQuery, ParameterError, bind
-from ..namespaces import BASE
-from ..store import StoreError, inject_values
+from mfbt_kg.sparql.catalogue import NamedQuery, ParameterError, bind
+from mfbt_kg.namespaces import BASE
+from mfbt_kg.sparql.store import StoreError, inject_values
 
 HERE = Path(__file__).parent
 FORMATS = (("json", "SPARQL JSON"), ("xml", "SPARQL XML"), ("csv", "CSV"), ("tsv", "TSV"), ("turtle", "Turtle"),

@@ -24,13 +24,13 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, VOID, XSD
 
-from .namespaces import (
+from mfbt_kg.namespaces import (
     BASE, CATALOG_IRI, DATASET_IRI, DESCRIPTION, DESCRIPTION_PREFIXES, EU_ACCESS_RIGHT, EU_COUNTRY,
     EU_DATA_THEME, EU_FILE_TYPE, EU_LANGUAGE, EU_LICENCE, EU_LICENCE_OF, IANA_MEDIA_TYPE, ID, MFBT,
     NLOD_2_0, ONTOLOGY_IRI, ORGANIZATION_CATALOG, PROJECT_AGENT_IRI, SCHEMA, SPARQL_PROTOCOL, SPDX,
     VCARD, W3C_FORMATS, authority_scheme, sparql_prologue,
 )
-from .store import Store
+from mfbt_kg.sparql.store import Store
 
 # --- what the store tells us about the graph ---------------------------------------
 
@@ -218,28 +218,6 @@ def _one(store: Store, query: str, bindings: dict | None = None) -> dict[str, st
 
 
 # --- the files being described ------------------------------------------------------
-
-@dataclass(frozen=True)
-class FilePart:
-    """One file of the bundle: its bytes and what a catalogue says about it."""
-
-    path: str
-    data: bytes
-    file_type: str
-    media_type: str
-    title_nb: str
-    title_en: str
-    description_en: str | None = None
-    dump: bool = False
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
-
-    @property
-    def sha1(self) -> str:
-        return hashlib.sha1(self.data, usedforsecurity=False).hexdigest()
-
 
 def download_url(settings: ExportSettings, path: str) -> URIRef:
     return URIRef(settings.base_url + quote(path))

@@ -11,7 +11,7 @@ import json
 
 import pyoxigraph as ox
 
-from .store import Result, Store
+from mfbt_kg.sparql.store import Result, Store
 
 # One label per resource, Norwegian first: used to annotate IRIs in tables.
 LABEL_QUERY = """

@@ -1,29 +1,16 @@
-"""Running the service, and filling a remote store.
+"""Running the service: uvicorn on loopback by default, one process.
 
-``serve``: uvicorn on loopback by default, one process; queries go to worker
-processes (``workers.py``), so a slow query never stalls the event loop.
-``upload``: the validated graph into a remote SPARQL store (Graph Store PUT of
-the whole default graph, one transaction), which the service then reads with
-``--store``. ``kill -HUP`` re-reads the data of an embedded service.
+Queries go to worker processes (``service/workers.py``), so a slow query never
+stalls the event loop. ``kill -HUP`` re-reads the data of an embedded service.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from .api import Settings, create_app
-from .dataset import load_graph, project_root
-from .store import RemoteStore, StoreError, to_ntriples
-from .validate import Report, validate_project
-
-
-class UploadError(StoreError):
-    """The graph was not uploaded because it does not conform; ``report`` says why."""
-
-    def __init__(self, message: str, report: Report) -> None:
-        super().__init__(message)
-        self.report = report
+from mfbt_kg.api.app import create_app
+from mfbt_kg.api.limits import URL_TOO_LONG
+from mfbt_kg.service.settings import Settings
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
@@ -42,7 +29,6 @@ def _http_protocol(max_url_bytes: int) -> type | str:
     except ImportError:  # no httptools: uvicorn's h11 parser, with its own limits
         return "auto"
 
-    from .api.limits import URL_TOO_LONG
 
     class URLTooLong(Exception):
         pass
@@ -70,19 +56,3 @@ def _http_protocol(max_url_bytes: int) -> type | str:
             self.transport.close()
 
     return BoundedHttpToolsProtocol
-
-
-def upload(store_url: str, root: Path | None = None) -> int:
-    """Validate, then replace the remote store's default graph with the graph; the triples uploaded.
-
-    Raises UploadError when the graph does not conform (nothing is uploaded) and
-    StoreError when the store cannot be reached or refuses.
-    """
-    folder = project_root(root)
-    report = validate_project(folder)
-    if not report.conforms:
-        raise UploadError(f"the graph does not conform ({len(report.violations)} violations); nothing uploaded "
-                          "(see 'mfbt-kg validate')", report)
-    graph = load_graph(folder)
-    RemoteStore(store_url).replace(to_ntriples(graph))
-    return len(graph)
