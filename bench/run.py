@@ -39,10 +39,10 @@ from rdflib import Graph
 sys.path.insert(0, str(Path(__file__).parent))
 from synthetic import scaled_ntriples  # noqa: E402
 
-from mfbt_kg.api.page import example_values  # noqa: E402
-from mfbt_kg.catalogue import NamedQuery, bind, load_catalogue  # noqa: E402
-from mfbt_kg.dataset import load_graph, project_root  # noqa: E402
-from mfbt_kg.store import EmbeddedStore, inject_values, to_ntriples  # noqa: E402
+from mfbt_kg.api.query_page import example_values  # noqa: E402
+from mfbt_kg.sparql.catalogue import NamedQuery, bind, load_catalogue  # noqa: E402
+from mfbt_kg.graph.files import load_graph, project_root  # noqa: E402
+from mfbt_kg.sparql.store import EmbeddedStore, inject_values, to_ntriples  # noqa: E402
 
 ROOT = project_root(Path(__file__).parent)
 VENV_BIN = Path(sys.executable).parent

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from mfbt_kg.catalogue import load_catalogue
-from mfbt_kg.dataset import load_graph, project_root
-from mfbt_kg.store import EmbeddedStore, to_ntriples
-from mfbt_kg.validate import load_shapes
+from mfbt_kg.sparql.catalogue import load_catalogue
+from mfbt_kg.graph.files import load_graph, project_root
+from mfbt_kg.sparql.store import EmbeddedStore, to_ntriples
+from mfbt_kg.graph.validate import load_shapes
 
 ROOT = project_root(Path(__file__).parent)
 

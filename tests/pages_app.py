@@ -11,8 +11,8 @@ import uvicorn
 from fastapi import FastAPI
 
 from mfbt_kg.api.pages import pages_router
-from mfbt_kg.dcat import ExportSettings
-from mfbt_kg.store import Store
+from mfbt_kg.publish.dcat import ExportSettings
+from mfbt_kg.sparql.store import Store
 
 from conftest import ROOT
 

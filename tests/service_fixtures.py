@@ -72,7 +72,7 @@ class Service:
         return httpx.get(f"{self.base}/health", timeout=10).json()
 
     def worker_pids(self) -> set[int]:
-        """The query worker processes: the service's children running ``mfbt_kg.workers``."""
+        """The query worker processes: the service's children running ``mfbt_kg.service.workers``."""
         found = set()
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
@@ -84,7 +84,7 @@ class Service:
                 continue
             ppid = int(stat.rsplit(")", 1)[1].split()[1])
             state = stat.rsplit(")", 1)[1].split()[0]
-            if ppid == self.proc.pid and b"mfbt_kg.workers" in cmdline and state != "Z":
+            if ppid == self.proc.pid and b"mfbt_kg.service.workers" in cmdline and state != "Z":
                 found.add(int(entry.name))
         return found
 

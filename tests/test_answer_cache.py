@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mfbt_kg.answer_cache import MIB, AnswerCache
-from mfbt_kg.answers import Job, Outcome
+from mfbt_kg.service.cache import MIB, AnswerCache
+from mfbt_kg.sparql.answers import Job, Outcome
 
 
 def answer(size: int) -> Outcome:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from mfbt_kg.catalogue import ParameterError, bind, load_catalogue, run
+from mfbt_kg.sparql.catalogue import ParameterError, bind, load_catalogue, run
 from mfbt_kg.cli import main
 from mfbt_kg.namespaces import ID, sparql_prologue
-from mfbt_kg.results import rows
+from mfbt_kg.sparql.results import rows
 
 from conftest import ROOT
 

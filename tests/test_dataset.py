@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mfbt_kg.cli import main
-from mfbt_kg.dataset import DataFileError, graph_files, load_graph, parse_file
+from mfbt_kg.graph.files import DataFileError, graph_files, load_graph, parse_file
 
 from conftest import break_file
 

@@ -21,11 +21,11 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib import namespace as vocab
 from rdflib.compare import isomorphic
 
-from mfbt_kg.catalogue import load_catalogue
+from mfbt_kg.sparql.catalogue import load_catalogue
 from mfbt_kg.cli import main
-from mfbt_kg.dataset import load_graph
-from mfbt_kg.dcat import ExportSettings, SettingsError, check_orgnr
-from mfbt_kg.export import InvalidGraphError, export_bundle, publication
+from mfbt_kg.graph.files import load_graph
+from mfbt_kg.publish.dcat import ExportSettings, SettingsError, check_orgnr
+from mfbt_kg.publish.bundle import InvalidGraphError, export_bundle, publication
 from mfbt_kg.namespaces import (
     CATALOG_IRI, DATASET_IRI, EU_COUNTRY, EU_DATA_THEME, EU_LICENCE, ONTOLOGY_IRI, ORGANIZATION_CATALOG,
     PROJECT_AGENT_IRI, SCHEMA, SPDX,

@@ -20,9 +20,9 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, RDF, VOID
 
 from mfbt_kg.api import pages as pages_module
-from mfbt_kg.linked_data import PageQueries, resource_iri
+from mfbt_kg.pages.linked_data import PageQueries, resource_iri
 from mfbt_kg.namespaces import BASE, DATASET_IRI, ID, KINDS, MFBT, ONTOLOGY_IRI, sparql_prologue
-from mfbt_kg.store import Store
+from mfbt_kg.sparql.store import Store
 
 from conftest import ROOT
 from pages_app import pages_app

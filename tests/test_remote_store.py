@@ -13,12 +13,12 @@ import time
 import httpx
 import pytest
 
-from mfbt_kg.catalogue import run
+from mfbt_kg.sparql.catalogue import run
 from mfbt_kg.cli import main
-from mfbt_kg.api.page import example_values
-from mfbt_kg.results import rows
-from mfbt_kg.server import upload
-from mfbt_kg.store import RemoteStore, StoreError, data_version, to_ntriples
+from mfbt_kg.api.query_page import example_values
+from mfbt_kg.sparql.results import rows
+from mfbt_kg.publish.upload import upload
+from mfbt_kg.sparql.store import RemoteStore, StoreError, data_version, to_ntriples
 from conftest import break_file
 from service_fixtures import COUNT, ROOT, SLOW, Listener, OxigraphServer, Service, assert_generic
 

@@ -20,9 +20,9 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from mfbt_kg.dataset import DataFileError, parse_file
-from mfbt_kg.sparql_guard import QueryRefused, check_query
-from mfbt_kg.store import EmbeddedStore, StoreError
+from mfbt_kg.graph.files import DataFileError, parse_file
+from mfbt_kg.sparql.guard import QueryRefused, check_query
+from mfbt_kg.sparql.store import EmbeddedStore, StoreError
 from service_fixtures import COUNT, SLOW, Listener, Service, assert_generic, shared_service
 
 LIMIT = 2.0  # the service's time limit in these tests

@@ -14,7 +14,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT
 
-from mfbt_kg.dcat import ExportSettings
+from mfbt_kg.publish.dcat import ExportSettings
 from mfbt_kg.namespaces import DATASET_IRI, SPDX
 
 from service_fixtures import ROOT, Service, shared_service

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from mfbt_kg.cli import main
-from mfbt_kg.api.page import example_values
+from mfbt_kg.api.query_page import example_values
 from service_fixtures import ROOT, Service, assert_generic, shared_service
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from mfbt_kg.cli import main
-from mfbt_kg.dataset import load_graph
-from mfbt_kg.validate import validate_graph
+from mfbt_kg.graph.files import load_graph
+from mfbt_kg.graph.validate import validate_graph
 
 from conftest import break_file
 

@@ -166,7 +166,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from mfbt_kg.api.server import UploadError, upload
+    from mfbt_kg.publish.upload import UploadError, upload
 
     try:
         triples = upload(args.store, _root(args))

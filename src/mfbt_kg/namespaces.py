@@ -99,13 +99,6 @@ for _kind in KINDS:
     PREFIXES[_kind.replace("-", "")] = Namespace(f"{ID}{_kind}/")
 
 
-def kind_namespace(kind: str) -> Namespace:
-    """The namespace of one resource kind, e.g. ``kind_namespace('offer')``."""
-    if kind not in KINDS:
-        raise KeyError(f"unknown resource kind {kind!r}; known: {', '.join(KINDS)}")
-    return Namespace(f"{ID}{kind}/")
-
-
 def bind_prefixes(graph: Graph) -> Graph:
     """Bind the project's prefixes so every serialisation reads the same."""
     for prefix, ns in PREFIXES.items():

@@ -24,7 +24,8 @@ from rdflib.namespace import DCTERMS
 
 from mfbt_kg.pages import factsheets
 from mfbt_kg.graph.files import project_root
-from mfbt_kg.publish.dcat import ExportSettings, FilePart
+from mfbt_kg.publish.dcat import ExportSettings
+from mfbt_kg.publish.parts import FilePart
 from mfbt_kg.publish.bundle import description_bytes, publication, sorted_triples
 from mfbt_kg.pages.factsheets import Site
 from mfbt_kg.pages.linked_data import (EXTENSIONS, RDF_FORMATS, LabelIndex, PageQueries, describe, ontology_graph, resource_iri,

@@ -43,7 +43,7 @@ def project_root(start: Path | None = None) -> Path:
     for candidate in (here, *here.parents):
         if (candidate / "ontology").is_dir() and (candidate / "data" / "ttl").is_dir():
             return candidate
-    packaged = Path(__file__).resolve().parents[2]
+    packaged = Path(__file__).resolve().parents[3]
     if (packaged / "ontology").is_dir():
         return packaged
     raise DataFileError(str(here), None, "no ontology/ and data/ttl/ folders here or above")

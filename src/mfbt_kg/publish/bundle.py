@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -26,7 +26,8 @@ from rdflib.compare import to_canonical_graph
 from mfbt_kg.publish.readme import render_readme
 from mfbt_kg.sparql.catalogue import NamedQuery, ParameterError, load_catalogue, run
 from mfbt_kg.graph.files import SHAPES_FILE, load_graph
-from mfbt_kg.publish.dcat import ExportSettings, Facts, FilePart, describe, describe_void, gather_facts
+from mfbt_kg.publish.dcat import ExportSettings, Facts, describe, describe_void, gather_facts
+from mfbt_kg.publish.parts import Bundle, FilePart, QueryTable
 from mfbt_kg.namespaces import DESCRIPTION_PREFIXES, PREFIXES
 from mfbt_kg.sparql.results import serialize
 from mfbt_kg.sparql.store import EmbeddedStore, Store, to_ntriples

@@ -14,7 +14,6 @@ catalogue validates it after fetching those entries.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from dataclasses import dataclass
 from typing import ClassVar, Mapping, Sequence
@@ -30,6 +29,7 @@ from mfbt_kg.namespaces import (
     NLOD_2_0, ONTOLOGY_IRI, ORGANIZATION_CATALOG, PROJECT_AGENT_IRI, SCHEMA, SPARQL_PROTOCOL, SPDX,
     VCARD, W3C_FORMATS, authority_scheme, sparql_prologue,
 )
+from mfbt_kg.publish.parts import FilePart
 from mfbt_kg.sparql.store import Store
 
 # --- what the store tells us about the graph ---------------------------------------

@@ -9,11 +9,11 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Mapping
 
+from mfbt_kg.publish.parts import Bundle
 from mfbt_kg.publish.dcat import DESCRIPTION_TEXT, TITLE, ExportSettings, Facts, download_url, publisher
 from mfbt_kg.namespaces import EU_LICENCE_OF, ID, MFBT, ORGANIZATION_CATALOG
 
 if TYPE_CHECKING:
-    from mfbt_kg.publish.bundle import Bundle
     from mfbt_kg.graph.validate import Report
 
 DEFAULT_BASE_URL = ExportSettings().base_url

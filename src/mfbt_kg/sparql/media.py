@@ -7,7 +7,6 @@ same formats.
 
 from __future__ import annotations
 
-from typing import Sequence
 
 # media type -> short format name used by the serialisers (first entry: the default)
 ROW_TYPES = {
@@ -119,7 +118,3 @@ def _pick(accept: str | None, table: dict[str, str]) -> str:
 def _names_html(ranked: list[tuple[str, float]]) -> bool:
     """HTML only for a client that names it (a browser), never for ``*/*`` alone."""
     return any(media == HTML and q > 0 for media, q in ranked)
-
-
-def candidates(form: str) -> Sequence[str]:
-    return list(table_for(form).keys())

@@ -7,7 +7,6 @@ terminals shows each IRI's label beside it, so an analyst sees names, not hashes
 from __future__ import annotations
 
 import io
-import json
 
 import pyoxigraph as ox
 
@@ -77,8 +76,3 @@ def _cell(term: object, store: Store, labels: dict[str, str | None]) -> str:
     if isinstance(term, ox.Literal):
         return term.value
     return str(term)
-
-
-def to_json_rows(result: Result) -> object:
-    """SPARQL JSON as a Python object (for tests and the API)."""
-    return json.loads(serialize(result, "json"))
