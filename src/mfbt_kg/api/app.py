@@ -20,6 +20,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 
+from mfbt_kg import __version__
 from mfbt_kg.api.limits import LimitsMiddleware
 from mfbt_kg.service.service import Service
 from mfbt_kg.service.settings import Settings
@@ -46,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         service.close()
 
     # No /docs or /redoc: FastAPI's pages load their scripts from a CDN; every page here works offline.
-    app = FastAPI(title="mfbt-kg", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
+    app = FastAPI(title="mfbt-kg", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Read-only SPARQL 1.1 endpoint and query catalogue for Norway's medication-free "
                               "mental-health treatment offers (MFBT). Queries are checked before they run, have a "
                               f"time limit ({settings.timeout:g} s here) and a row cap ({settings.max_rows} here).")

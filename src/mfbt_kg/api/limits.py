@@ -9,8 +9,10 @@ becomes a generic JSON 500 — never a trace, path or host name.
 from __future__ import annotations
 
 import json
-import sys
+import logging
 from typing import Any, Awaitable, Callable
+
+log = logging.getLogger("mfbt_kg.api")
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -75,7 +77,7 @@ class LimitsMiddleware:
             if not started:
                 await send_json(send, 413, BODY_TOO_LARGE)
         except Exception as exc:  # the last line of defence: log the type, answer generically
-            print(f"mfbt-kg: unexpected {type(exc).__name__} on {scope.get('method')} {scope.get('path')}", file=sys.stderr)
+            log.error("unexpected %s on %s %s", type(exc).__name__, scope.get("method"), scope.get("path"))
             if not started:
                 await send_json(send, 500, INTERNAL)
 

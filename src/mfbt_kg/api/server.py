@@ -7,6 +7,7 @@ stalls the event loop. ``kill -HUP`` re-reads the data of an embedded service.
 from __future__ import annotations
 
 import json
+import logging
 
 from mfbt_kg.api.app import create_app
 from mfbt_kg.api.limits import URL_TOO_LONG
@@ -17,6 +18,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None
     """Serve until stopped."""
     import uvicorn  # the web stack loads only for this command
 
+    logging.basicConfig(level=logging.INFO, format="mfbt-kg: %(message)s")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False,
                 timeout_graceful_shutdown=5, http=_http_protocol(settings.max_url_bytes))
 

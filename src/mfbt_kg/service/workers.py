@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import logging
 import os
 import resource
 import signal
@@ -30,6 +31,8 @@ from multiprocessing.connection import Connection
 import pyoxigraph as ox
 
 from mfbt_kg.sparql.answers import Job, Outcome, execute
+
+log = logging.getLogger("mfbt_kg.service")
 
 DATA_FORMATS = {"nt": ox.RdfFormat.N_TRIPLES, "nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
                 "ttl": ox.RdfFormat.TURTLE}
@@ -246,7 +249,7 @@ class WorkerPool:
             try:
                 fresh = Worker(generation.data, generation.fmt, self.memory_mb)
             except RuntimeError as exc:
-                print(f"mfbt-kg: replacing a query worker failed (attempt {attempt + 1}): {exc}", file=sys.stderr)
+                log.warning("replacing a query worker failed (attempt %d): %s", attempt + 1, exc)
                 continue
             with self._lock:
                 generation.workers.add(fresh)
