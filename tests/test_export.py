@@ -34,7 +34,6 @@ from mfbt_kg.namespaces import (
 from conftest import ROOT
 
 DCAT_AP_NO = Path(__file__).parent / "external" / "dcat-ap-no"
-SHARED_DCAT_AP_NO = ROOT.parent / "shared" / "external" / "dcat-ap-no"
 DESCRIPTION_FILES = {"dcat.ttl", "void.ttl", "README.md", "SHA256SUMS"}
 DUMPS = {"data/mfbt-kg.ttl": "turtle", "data/mfbt-kg.nt": "nt", "data/mfbt-kg.rdf": "xml",
          "data/mfbt-kg.jsonld": "json-ld"}
@@ -184,13 +183,6 @@ def test_every_file_is_a_distribution_with_true_size_and_checksums(bundle: Path,
         checksum = dcat.value(node, SPDX.checksum)
         assert dcat.value(checksum, SPDX.algorithm) == SPDX.checksumAlgorithm_sha1
         assert str(dcat.value(checksum, SPDX.checksumValue)) == hashlib.sha1(data).hexdigest(), path
-
-
-def test_shapes_copy_is_the_official_one() -> None:
-    if not SHARED_DCAT_AP_NO.is_dir():
-        pytest.skip(f"no shared copy at {SHARED_DCAT_AP_NO} to compare tests/external/dcat-ap-no with")
-    for name in ("DCAT-AP-NO-shacl_shapes_2.00.ttl", "ontologies.ttl", "COMMIT"):
-        assert (DCAT_AP_NO / name).read_bytes() == (SHARED_DCAT_AP_NO / name).read_bytes(), name
 
 
 def test_dcat_conforms_to_dcat_ap_no(dcat: Graph) -> None:
