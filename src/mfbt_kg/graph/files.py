@@ -22,6 +22,8 @@ FORMATS = {".ttl": "turtle", ".nt": "nt", ".rdf": "xml", ".owl": "xml", ".jsonld
 MAX_NESTING = 256
 SHAPES_FILE = "shapes.ttl"
 MAX_FILE_BYTES = 50 * 1024 * 1024
+# The graph and catalogue a built wheel carries (setup.py copies them there).
+INSTALLED = Path(__file__).resolve().parents[1] / "project"
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,9 @@ def project_root(start: Path | None = None) -> Path:
     for candidate in (here, *here.parents):
         if (candidate / "ontology").is_dir() and (candidate / "data" / "ttl").is_dir():
             return candidate
-    packaged = Path(__file__).resolve().parents[3]
-    if (packaged / "ontology").is_dir():
-        return packaged
+    for candidate in (Path(__file__).resolve().parents[3], INSTALLED):  # a checkout, or the installed copy
+        if (candidate / "ontology").is_dir() and (candidate / "data" / "ttl").is_dir():
+            return candidate
     raise DataFileError(str(here), None, "no ontology/ and data/ttl/ folders here or above")
 
 
