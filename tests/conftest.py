@@ -40,13 +40,18 @@ def catalogue():
     return load_catalogue(ROOT)
 
 
+def copy_project(root: Path, dest: Path) -> Path:
+    """Copy the real ontology/, data/ttl/ and queries/ into ``dest`` (to break them there)."""
+    for folder in ("ontology", "data/ttl", "queries"):
+        if (root / folder).exists():
+            shutil.copytree(root / folder, dest / folder)
+    return dest
+
+
 @pytest.fixture()
 def project_copy(root: Path, tmp_path: Path) -> Path:
     """A throw-away copy of the real ontology/ and data/ttl/ to break."""
-    for folder in ("ontology", "data/ttl", "queries"):
-        if (root / folder).exists():
-            shutil.copytree(root / folder, tmp_path / folder)
-    return tmp_path
+    return copy_project(root, tmp_path)
 
 
 def break_file(path: Path, old: str, new: str) -> int:
