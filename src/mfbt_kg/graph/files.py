@@ -198,17 +198,21 @@ def _tidy(message: str) -> str:
     return message
 
 
-def load_graph(root: Path, files: list[Path] | None = None, origins: dict | None = None) -> Graph:
+def load_graph(root: Path, files: list[Path] | None = None, origins: dict | None = None,
+               texts: list[tuple[str, str, Graph]] | None = None) -> Graph:
     """Parse every file, each alone first; merge only when all have parsed.
 
     ``origins``, when given, is filled with subject -> file, so a report can say
-    which file to open to fix a node.
+    which file to open to fix a node; ``texts`` with (file, text, graph) per file,
+    for the checks that need lines (``graph.references``).
     """
     paths = files if files is not None else graph_files(root)
     parsed = [(path, parse_file(path, root)) for path in paths]
     merged = bind_prefixes(Graph())
     for path, graph in parsed:
         shown = _display(path, root)
+        if texts is not None:
+            texts.append((shown, path.read_text(encoding="utf-8"), graph))
         for triple in graph:
             merged.add(triple)
             if origins is not None:
