@@ -40,9 +40,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from synthetic import scaled_ntriples  # noqa: E402
 
 from mfbt_kg.api.query_page import example_values  # noqa: E402
-from mfbt_kg.sparql.catalogue import NamedQuery, bind, load_catalogue  # noqa: E402
+from mfbt_kg.sparql.answers import Table, fetch  # noqa: E402
+from mfbt_kg.sparql.catalogue import NamedQuery, bound_text, load_catalogue  # noqa: E402
 from mfbt_kg.graph.files import load_graph, project_root  # noqa: E402
-from mfbt_kg.sparql.store import EmbeddedStore, inject_values, to_ntriples  # noqa: E402
+from mfbt_kg.sparql.store import EmbeddedStore, to_ntriples  # noqa: E402
 
 ROOT = project_root(Path(__file__).parent)
 VENV_BIN = Path(sys.executable).parent
@@ -251,9 +252,10 @@ def in_process(result: ScaleResult, nt: bytes, texts: dict[str, str]) -> dict[st
         result.rdflib_load_ms = (time.perf_counter() - started) * 1000
     expected: dict[str, int | bool] = {}
     for name, text in texts.items():
-        answer = store.query(text)
-        expected[name] = bool(answer) if isinstance(answer, bool) else len(list(answer))
-        result.in_process[name] = (_median_ms(lambda: list(store.query(text))),
+        answer = fetch(store, text)
+        expected[name] = len(answer.rows) if isinstance(answer, Table) else answer if isinstance(answer, bool) \
+            else len(answer)
+        result.in_process[name] = (_median_ms(lambda: fetch(store, text)),
                                    _rdflib_ms(graph, text) if graph is not None else None)
     return expected
 
@@ -279,8 +281,7 @@ def _median_ms(fn: Callable[[], object], runs: int = 5) -> float:
 
 def query_text(query: NamedQuery, store: EmbeddedStore) -> str:
     """The catalogue query with its example's parameters bound as a VALUES block."""
-    bound = bind(query, example_values(query.example), store)
-    return inject_values(query.sparql, bound) if bound else query.sparql
+    return bound_text(query, example_values(query.example), store)
 
 
 def run_scale(factor: int, names: list[str], catalogue: dict[str, NamedQuery], real_nt: bytes,

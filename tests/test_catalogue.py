@@ -11,7 +11,7 @@ import pytest
 from mfbt_kg.sparql.catalogue import ParameterError, bind, load_catalogue, run
 from mfbt_kg.cli import main
 from mfbt_kg.namespaces import ID, sparql_prologue
-from mfbt_kg.sparql.results import rows
+from mfbt_kg.sparql.answers import Table
 
 from conftest import ROOT
 
@@ -60,7 +60,8 @@ def _cell(column: str, term) -> str:
 
 
 def _values(result, columns: list[str]) -> list[tuple[str, ...]]:
-    variables, data = rows(result)
+    assert isinstance(result, Table), "a SELECT answers with rows"
+    variables, data = result.variables, result.records()
     missing = [c for c in columns if c not in variables]
     assert not missing, f"no column(s) {missing} in {variables}"
     return [tuple(_cell(c, row[c]) for c in columns) for row in data]
@@ -107,9 +108,9 @@ def test_no_answer_repeats_a_row(name: str, params: dict, store) -> None:
     """No catalogue answer gives a row twice, nor the same row once per passage: the passages a fact rests
     on are joined in one ``sources`` cell, so each row is one fact."""
     result = run(store, CATALOGUE[name], params)
-    if not hasattr(result, "variables"):
+    if not isinstance(result, Table):
         return
-    variables, data = rows(result)
+    variables, data = result.variables, result.records()
     facts = [tuple(_cell(v, row[v]) for v in variables if not _is_source_column(v)) for row in data]
     repeated = sorted({fact for fact in facts if facts.count(fact) > 1})
     assert not repeated, f"{len(repeated)} row(s) repeated (ignoring source columns), e.g. {repeated[0]}"
@@ -120,7 +121,7 @@ def test_facts_about_a_resource_are_about_that_resource_only(store) -> None:
     parameter out of scope once returned the whole graph)."""
     result = run(store, CATALOGUE["facts-about-resource"], {"resource": "offer/unn-asgard"})
     nodes = {row[0] for row in _values(result, ["node"])}
-    about = {row["s"].value for row in store.query(sparql_prologue() + "SELECT ?s WHERE { ?s mfbt:about offer:unn-asgard }")}
+    about = {row["s"].value for row in store.select(sparql_prologue() + "SELECT ?s WHERE { ?s mfbt:about offer:unn-asgard }").records()}
     assert nodes == about | {f"{ID}offer/unn-asgard"}
 
 
@@ -129,8 +130,8 @@ def test_offer_profile_values_are_linked_to_the_offer(store) -> None:
     about it (an OPTIONAL after the UNION once bound unlinked concepts to every valueless row)."""
     result = run(store, CATALOGUE["offer-profile"], {"offer": "vegsund-dps"})
     values = {row[0] for row in _values(result, ["value"]) if row[0].startswith("https://")}
-    linked = {row["o"].value for row in store.query(sparql_prologue() + """
-        SELECT ?o WHERE { { offer:vegsund-dps ?p ?o } UNION { ?s mfbt:about offer:vegsund-dps ; ?p ?o } }""")}
+    linked = {row["o"].value for row in store.select(sparql_prologue() + """
+        SELECT ?o WHERE { { offer:vegsund-dps ?p ?o } UNION { ?s mfbt:about offer:vegsund-dps ; ?p ?o } }""").records()}
     assert values and values <= linked, sorted(values - linked)[:5]
 
 

@@ -17,7 +17,8 @@ import pyoxigraph as ox
 from mfbt_kg.pages.linked_data import LANGUAGE_ORDER, LabelIndex, PageQueries, Row, kind_prefix, select
 from mfbt_kg.namespaces import ID, KINDS, MFBT, ONTOLOGY_IRI
 from mfbt_kg.pages.presentation import Link, Presenter, Text
-from mfbt_kg.sparql.store import Store, Term
+from mfbt_kg.sparql.answers import Term
+from mfbt_kg.sparql.store import Store
 
 
 @dataclass

@@ -16,8 +16,10 @@ from typing import Any, Iterable
 
 import pyoxigraph as ox
 
-from mfbt_kg.namespaces import BASE, ID, KINDS, MFBT, ONTOLOGY_IRI, PREFIXES, sparql_prologue
-from mfbt_kg.sparql.store import Store, Term
+from mfbt_kg.namespaces import BASE, ID, KINDS, MFBT, ONTOLOGY_IRI, PREFIXES
+from mfbt_kg.sparql.answers import Term
+from mfbt_kg.sparql.catalogue import QueryFiles
+from mfbt_kg.sparql.store import Store
 
 # The shapes' SlugRule: lowercase ASCII words joined by '-', compound keys (table cells) by '--'.
 SLUG = re.compile(r"^[a-z0-9]+(-{1,2}[a-z0-9]+)*$")
@@ -69,21 +71,12 @@ def curie(iri: str) -> str:
     return f"{prefix}:{iri[length:]}"
 
 
-class PageQueries:
-    """The page queries, read once at start-up: a missing file fails before the service answers."""
+class PageQueries(QueryFiles):
+    """The page queries (``queries/pages/*.rq``), read once at start-up: a missing file fails before the
+    service answers."""
 
     def __init__(self, root: Path) -> None:
-        folder = root / PAGE_QUERIES
-        prologue = sparql_prologue()
-        self._texts = {path.stem: prologue + path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.rq"))}
-        if "describe" not in self._texts or "labels" not in self._texts:
-            raise FileNotFoundError(f"{folder}: the page queries are missing")
-
-    def __getitem__(self, name: str) -> str:
-        return self._texts[name]
-
-    def names(self) -> list[str]:
-        return sorted(self._texts)
+        super().__init__(root / PAGE_QUERIES, "page", required=("describe", "labels"))
 
 
 Row = dict[str, Any]
@@ -91,14 +84,12 @@ Row = dict[str, Any]
 
 def select(store: Store, text: str, bindings: dict[str, Term] | None = None) -> list[Row]:
     """Rows of a SELECT as dicts of pyoxigraph terms (None where unbound)."""
-    result = store.query(text, bindings or None)
-    names = [v.value for v in result.variables]  # type: ignore[union-attr]
-    return [{name: row[name] for name in names} for row in result]  # type: ignore[union-attr]
+    return store.select(text, bindings or None).records()
 
 
 def construct(store: Store, text: str, bindings: dict[str, Term] | None = None) -> list[ox.Triple]:
-    """Triples of a CONSTRUCT; a remote store's answer (parsed quads) becomes triples too."""
-    return [ox.Triple(t.subject, t.predicate, t.object) for t in store.query(text, bindings or None)]  # type: ignore[union-attr]
+    """Triples of a CONSTRUCT."""
+    return store.construct(text, bindings or None)
 
 
 def describe(store: Store, queries: PageQueries, iri: str) -> list[ox.Triple]:

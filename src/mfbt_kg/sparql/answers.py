@@ -1,9 +1,11 @@
-"""One query's answer as bytes: run, cap, serialise in the negotiated format.
+"""Answers: their shapes, running a query for one, and writing it as bytes or as a table.
 
-Runs inside a query worker (embedded store) or beside the remote store's client,
-so both modes answer byte for byte the same way. Row answers are written here
-rather than by pyoxigraph's serialisers because they are capped part-way and a
-capped SPARQL JSON answer says so in a ``capped`` field.
+A query answers with rows (SELECT: a ``Table``), a boolean (ASK) or triples (CONSTRUCT,
+DESCRIBE). The service (inside a query worker, or beside the remote store's client) and
+the CLI write every answer with the serialisers here, so the same answer in the same
+format is the same bytes whichever asked. Rows are written here rather than by
+pyoxigraph's serialisers because the service caps them part-way, and a capped SPARQL
+JSON answer says so in a ``capped`` field.
 
 Error texts are the engine's first line with any URL blanked: a user learns what
 is wrong with the query, never whether a host or file exists.
@@ -11,21 +13,73 @@ is wrong with the query, never whether a host or file exists.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar, Union
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from mfbt_kg.sparql.media import GRAPH_FORMS, named
+
+if TYPE_CHECKING:
+    from mfbt_kg.sparql.store import Store
+
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
-RDF_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "json-ld": ox.RdfFormat.JSON_LD,
-               "rdfxml": ox.RdfFormat.RDF_XML}
 T = TypeVar("T")
 _URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s>\"']*|\bfile:[^\s>\"']*")
+
+Term = Union[ox.NamedNode, ox.BlankNode, ox.Literal]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A SELECT answer: the variables, and each row's terms in their order (None where unbound)."""
+
+    variables: tuple[str, ...]
+    rows: list[tuple[Term | None, ...]]
+
+    def records(self) -> list[dict[str, Term | None]]:
+        """The rows as dicts by variable name, for code that reads columns by name."""
+        return [dict(zip(self.variables, row)) for row in self.rows]
+
+
+Answer = Union[bool, Table, list[ox.Triple]]
+
+_SKIP = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|<[^<>"\s]*>|#[^\n]*')
+_FORM = re.compile(r"(?<![\w:?$])(SELECT|ASK|CONSTRUCT|DESCRIBE)(?![\w:-])", re.IGNORECASE)
+
+
+def query_form(sparql: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first form keyword outside strings, IRIs and comments
+    (SELECT when none is named: the engine will say what is wrong)."""
+    match = _FORM.search(_SKIP.sub(" ", sparql))
+    return match.group(1).upper() if match else "SELECT"
+
+
+def fetch(store: Store, sparql: str, bindings: dict[str, Term] | None = None, **dataset: Any) -> Answer:
+    """Run ``sparql`` on a project ``Store`` and return its answer in the shape its form gives
+    (``dataset``: ``base_iri``, ``default_graph``, ``named_graphs`` as the store takes them)."""
+    form = query_form(sparql)
+    if form == "ASK":
+        return store.ask(sparql, bindings, **dataset)
+    if form in GRAPH_FORMS:
+        return store.construct(sparql, bindings, **dataset)
+    return store.select(sparql, bindings, **dataset)
+
+
+def from_engine(result: Any, limit: int | None = None) -> Answer:
+    """A pyoxigraph query result as an answer, reading at most ``limit`` rows or triples."""
+    if isinstance(result, ox.QueryBoolean):
+        return bool(result)
+    if isinstance(result, ox.QuerySolutions):
+        variables = tuple(v.value for v in result.variables)
+        return Table(variables, [tuple(row) for row in islice(result, limit)])  # by position: name lookups are slow
+    return [ox.Triple(t.subject, t.predicate, t.object) for t in islice(result, limit)]
 
 
 @dataclass(frozen=True)
@@ -51,15 +105,21 @@ class Outcome:
     error: str = ""
 
 
-def execute(store: Any, job: Job) -> Outcome:
-    """Run ``job`` on ``store`` (a pyoxigraph Store, or anything with its ``query`` signature)."""
-    kwargs: dict[str, Any] = {"base_iri": job.base_iri}
-    if job.default_graphs is not None or job.named_graphs is not None:
-        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or ()]
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or ()]
+def execute(store: ox.Store | Store, job: Job) -> Outcome:
+    """Run ``job`` on a pyoxigraph Store (a query worker) or a project ``Store`` (the remote one), cap it at
+    ``job.max_rows`` and write it in ``job.fmt``."""
     try:
-        result = store.query(job.sparql, **kwargs)
-        return _serialize(result, job)
+        if isinstance(store, ox.Store):
+            kwargs: dict[str, Any] = {"base_iri": job.base_iri}
+            if job.default_graphs is not None or job.named_graphs is not None:
+                kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or ()]
+                kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or ()]
+            answer = from_engine(store.query(job.sparql, **kwargs), job.max_rows + 1)
+        else:
+            answer = fetch(store, job.sparql, base_iri=job.base_iri,
+                           default_graph=list(job.default_graphs) if job.default_graphs is not None else None,
+                           named_graphs=list(job.named_graphs) if job.named_graphs is not None else None)
+        return _outcome(answer, job)
     except SyntaxError as exc:
         return Outcome(ok=False, status=400, error=f"SPARQL syntax error: {_first_line(exc)}")
     except (ValueError, RuntimeError, TypeError) as exc:
@@ -68,20 +128,31 @@ def execute(store: Any, job: Job) -> Outcome:
         return Outcome(ok=False, status=502, error="the query could not be evaluated")
 
 
-def _serialize(result: Any, job: Job) -> Outcome:
-    if isinstance(result, ox.QueryBoolean):
-        return Outcome(ok=True, body=serialize_boolean(bool(result), job.fmt), rows=1)
-    if isinstance(result, ox.QuerySolutions):
-        variables = [v.value for v in result.variables]
-        rows = [tuple(row) for row in islice(result, job.max_rows + 1)]  # by position: name lookups are slow
-        capped = len(rows) > job.max_rows
-        del rows[job.max_rows:]
-        return Outcome(ok=True, body=serialize_rows(variables, rows, job.fmt, capped), capped=capped, rows=len(rows))
-    triples = list(islice(result, job.max_rows + 1))
-    capped = len(triples) > job.max_rows
-    del triples[job.max_rows:]
-    body = ox.serialize(triples, format=RDF_FORMATS[job.fmt], prefixes=dict(job.prefixes) if job.fmt == "turtle" else None)
-    return Outcome(ok=True, body=body, capped=capped, rows=len(triples))
+def _outcome(answer: Answer, job: Job) -> Outcome:
+    if isinstance(answer, bool):
+        return Outcome(ok=True, body=serialize_boolean(answer, job.fmt), rows=1)
+    if isinstance(answer, Table):
+        rows = answer.rows[:job.max_rows]
+        capped = len(answer.rows) > job.max_rows
+        return Outcome(ok=True, body=serialize_rows(list(answer.variables), rows, job.fmt, capped), capped=capped,
+                       rows=len(rows))
+    triples = answer[:job.max_rows]
+    return Outcome(ok=True, body=serialize_graph(triples, job.fmt, job.prefixes), capped=len(answer) > job.max_rows,
+                   rows=len(triples))
+
+
+def write(answer: Answer, fmt: str, prefixes: Iterable[tuple[str, str]] = ()) -> bytes:
+    """The whole answer (no cap) in ``fmt``: the bytes the service sends for it, uncapped."""
+    if isinstance(answer, bool):
+        return serialize_boolean(answer, fmt)
+    if isinstance(answer, Table):
+        return serialize_rows(list(answer.variables), answer.rows, fmt, False)
+    return serialize_graph(answer, fmt, tuple(prefixes))
+
+
+def serialize_graph(triples: list[ox.Triple], fmt: str, prefixes: tuple[tuple[str, str], ...] = ()) -> bytes:
+    """Triples in a graph format, in the engine's order; ``prefixes`` are written into Turtle."""
+    return ox.serialize(triples, format=named(fmt).oxigraph, prefixes=dict(prefixes) if fmt == "turtle" else None)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -181,3 +252,32 @@ def serialize_boolean(value: bool, fmt: str) -> bytes:
     if fmt == "tsv":
         return f"?_askResult\n{word}\n".encode()
     return f"_askResult\r\n{word}\r\n".encode()
+
+
+def render_table(answer: Answer, label: Callable[[str], str | None]) -> str:
+    """A fixed-width table for a terminal; each IRI shows the label ``label`` gives it beside it
+    (a boolean as ``true``/``false``, triples as Turtle)."""
+    if isinstance(answer, bool):
+        return "true" if answer else "false"
+    if not isinstance(answer, Table):
+        return serialize_graph(answer, "turtle").decode("utf-8")
+    cells = [[_text_cell(term, label) for term in row] for row in answer.rows]
+    widths = [max([len(v)] + [len(c[i]) for c in cells]) for i, v in enumerate(answer.variables)]
+    out = io.StringIO()
+    out.write("  ".join(v.ljust(w) for v, w in zip(answer.variables, widths)).rstrip() + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for row in cells:
+        out.write("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() + "\n")
+    out.write(f"({len(cells)} row{'s' if len(cells) != 1 else ''})\n")
+    return out.getvalue()
+
+
+def _text_cell(term: Term | None, label: Callable[[str], str | None]) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        name = label(term.value)
+        return f"{name} <{term.value}>" if name else f"<{term.value}>"
+    if isinstance(term, ox.Literal):
+        return term.value
+    return str(term)

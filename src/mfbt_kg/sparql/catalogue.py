@@ -1,8 +1,20 @@
-"""The query catalogue: ``queries/*.rq`` files and their comment headers.
+"""Query files: the one ``#+`` header grammar, the catalogue, and binding parameters as terms.
 
-The CLI, the API and the tests all read the catalogue from here, so a question
-is written once. Parameters are bound as typed RDF terms (pyoxigraph
-substitutions, or a VALUES block for a remote store), never pasted into text.
+Every ``.rq`` file of the project starts with ``#+ key: value`` comment lines (they keep the
+file valid SPARQL), read by ``read_query_file``: the analyst questions of the catalogue
+(``queries/*.rq``), the page queries (``queries/pages/``), the code's own queries
+(``queries/internal/``) and the fact checks (``tests/facts/``). Which keys a file must and
+may carry depends on its kind (``HEADER_KEYS``); a parameter reads
+``#+ param: name | type[(kinds)] | required|default=V | meaning``.
+
+One prefix policy: a file writes the project's prefixes (``mfbt:``, ``offer:``, ... from
+``namespaces``) without declaring them, and the text the engine runs is the file with the
+PREFIX lines of the project prefixes it uses put in front. A prefix that is not the
+project's is declared in the file itself.
+
+The CLI, the API, the pages and the tests all read the queries from here, so a question is
+written once. Parameters are bound as typed RDF terms in a VALUES block opening every WHERE
+group (``inject_values``), never pasted into text as the user wrote them.
 """
 
 from __future__ import annotations
@@ -10,17 +22,28 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
 
 import pyoxigraph as ox
+from rdflib.namespace import XSD
 
-from mfbt_kg.namespaces import ID, KINDS
-from mfbt_kg.sparql.store import Result, Store, Term
+from mfbt_kg.namespaces import ID, KINDS, sparql_prologue
+from mfbt_kg.sparql.answers import Answer, Term, fetch, query_form
+
+if TYPE_CHECKING:
+    from mfbt_kg.sparql.store import Store
 
 PARAM_TYPES = ("resource", "string", "integer", "date")
-
-# The one query the catalogue itself needs: does a resource exist in the graph?
-RESOURCE_EXISTS = "ASK { { ?resource ?p ?o } UNION { ?s ?p ?resource } }"
+# Kind of query file -> (keys its header must have, keys it may have besides).
+HEADER_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "catalogue": (("title_nb", "title_en", "description", "example"), ("param", "tags")),
+    "page": (("description",), ("param",)),
+    "internal": (("description",), ("param",)),
+    "fact": (("fact", "seed", "expect"), ()),
+}
+INTERNAL_FOLDER = ("queries", "internal")
 
 
 class CatalogueError(Exception):
@@ -46,6 +69,25 @@ class Parameter:
 
 
 @dataclass(frozen=True)
+class QueryFile:
+    """One ``.rq`` file as read: its header fields and parameters, the file's text, and ``sparql``, the
+    text the engine runs (the project's PREFIX lines the file uses, then the file)."""
+
+    name: str
+    path: Path
+    kind: str
+    fields: dict[str, str]
+    parameters: tuple[Parameter, ...]
+    text: str
+    sparql: str
+
+    @property
+    def form(self) -> str:
+        """SELECT, ASK, CONSTRUCT or DESCRIBE."""
+        return query_form(self.text)
+
+
+@dataclass(frozen=True)
 class NamedQuery:
     name: str
     title_nb: str
@@ -53,12 +95,16 @@ class NamedQuery:
     description: str
     parameters: tuple[Parameter, ...]
     example: str
-    sparql: str
+    sparql: str  # what the engine runs: the project prefixes the file uses, then the file
     path: Path
     tags: tuple[str, ...] = field(default=())
 
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.parameters if p.name == name), None)
+
+    @property
+    def form(self) -> str:
+        return query_form(self.sparql)
 
     def header(self) -> dict[str, object]:
         return {"name": self.name, "title": {"nb": self.title_nb, "en": self.title_en},
@@ -68,33 +114,77 @@ class NamedQuery:
 
 _HEADER = re.compile(r"^#\+\s*([a-z_]+)\s*:\s*(.*?)\s*$")
 _PARAM = re.compile(r"^(?P<name>[a-z][a-z0-9_]*)\s*\|\s*(?P<type>[a-z]+)(?:\((?P<kinds>[a-z,\- ]+)\))?\s*\|\s*(?P<req>required|default=.*?)\s*\|\s*(?P<desc>.+)$")
-_REQUIRED_KEYS = ("title_nb", "title_en", "description", "example")
 
 
-def parse_query_file(path: Path) -> NamedQuery:
-    """Read one ``.rq`` file. Header lines are ``#+ key: value``; they keep the file valid SPARQL."""
+def read_query_file(path: Path, kind: str) -> QueryFile:
+    """Read one ``.rq`` file of ``kind`` (a key of ``HEADER_KEYS``) and check its header: ``#+ key: value``
+    lines; a key given on several lines (a long description) is one value, its lines joined by spaces."""
+    required, optional = HEADER_KEYS[kind]
     text = path.read_text(encoding="utf-8")
     fields: dict[str, str] = {}
     params: list[Parameter] = []
     for number, line in enumerate(text.splitlines(), start=1):
         match = _HEADER.match(line)
         if not match:
+            if line.startswith("#+"):
+                raise CatalogueError(f"{path}:{number}: a header line reads '#+ key: value'")
             continue
         key, value = match.groups()
+        if key not in required and key not in optional:
+            raise CatalogueError(f"{path}:{number}: '#+ {key}' is not a header key of a {kind} query "
+                                 f"(keys: {', '.join(required + optional)})")
         if key == "param":
             params.append(_parse_param(path, number, value))
-        elif key == "description" and "description" in fields:
-            fields[key] += " " + value
         else:
-            fields[key] = value
-    missing = [k for k in _REQUIRED_KEYS if k not in fields]
+            fields[key] = f"{fields[key]} {value}" if key in fields else value
+    missing = [k for k in required if not fields.get(k)]
     if missing:
         raise CatalogueError(f"{path}: header lacks {', '.join('#+ ' + k for k in missing)}")
+    return QueryFile(path.stem, path, kind, fields, tuple(params), text, sparql_prologue(text) + text)
+
+
+def parse_query_file(path: Path) -> NamedQuery:
+    """One catalogue query (``queries/*.rq``)."""
+    read = read_query_file(path, "catalogue")
+    fields = read.fields
     return NamedQuery(
-        name=path.stem, title_nb=fields["title_nb"], title_en=fields["title_en"],
-        description=fields["description"], parameters=tuple(params), example=fields["example"],
-        sparql=text, path=path, tags=tuple(t.strip() for t in fields.get("tags", "").split(",") if t.strip()),
+        name=read.name, title_nb=fields["title_nb"], title_en=fields["title_en"],
+        description=fields["description"], parameters=read.parameters, example=fields["example"],
+        sparql=read.sparql, path=path, tags=tuple(t.strip() for t in fields.get("tags", "").split(",") if t.strip()),
     )
+
+
+class QueryFiles:
+    """A folder of query files of one kind, read (and their headers checked) once, so a missing or
+    malformed file fails before anything is answered; ``files[name]`` is the text to run."""
+
+    def __init__(self, folder: Path, kind: str, required: Iterable[str] = ()) -> None:
+        self.folder = folder
+        self._files = {f.name: f for f in (read_query_file(p, kind) for p in sorted(folder.glob("*.rq")))}
+        missing = [name for name in required if name not in self._files]
+        if missing:
+            raise FileNotFoundError(f"{folder}: query file(s) missing: {', '.join(missing)}")
+
+    def __getitem__(self, name: str) -> str:
+        return self._files[name].sparql
+
+    def file(self, name: str) -> QueryFile:
+        return self._files[name]
+
+    def names(self) -> list[str]:
+        return sorted(self._files)
+
+
+@cache
+def internal() -> QueryFiles:
+    """The code's own queries (``queries/internal/``: labels, counts, the dataset description, the
+    version marker), from the checkout or the copy an installed wheel carries."""
+    here = Path(__file__).resolve()
+    for base in (here.parents[3], here.parents[1] / "project"):
+        folder = base.joinpath(*INTERNAL_FOLDER)
+        if folder.is_dir():
+            return QueryFiles(folder, "internal")
+    raise FileNotFoundError("/".join(INTERNAL_FOLDER) + ": the code's own queries are missing")
 
 
 def _parse_param(path: Path, line: int, value: str) -> Parameter:
@@ -139,13 +229,13 @@ def _term(query: NamedQuery, param: Parameter, raw: str, store: Store) -> Term:
     if param.type == "integer":
         if not re.fullmatch(r"[+-]?\d{1,18}", raw.strip()):
             raise ParameterError(f"{where} must be a whole number, not {raw!r}")
-        return ox.Literal(str(int(raw)), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+        return ox.Literal(str(int(raw)), datatype=ox.NamedNode(str(XSD.integer)))
     if param.type == "date":
         try:
             day = dt.date.fromisoformat(raw.strip())
         except ValueError:
             raise ParameterError(f"{where} must be a date YYYY-MM-DD, not {raw!r}") from None
-        return ox.Literal(day.isoformat(), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date"))
+        return ox.Literal(day.isoformat(), datatype=ox.NamedNode(str(XSD.date)))
     return _resource(where, param, raw.strip(), store)
 
 
@@ -169,9 +259,60 @@ def _resource(where: str, param: Parameter, raw: str, store: Store) -> ox.NamedN
 
 
 def _exists(store: Store, node: ox.NamedNode) -> bool:
-    return bool(store.query(RESOURCE_EXISTS, {"resource": node}))
+    return store.ask(internal()["resource-exists"], {"resource": node})
 
 
-def run(store: Store, query: NamedQuery, values: dict[str, str]) -> Result:
-    """Bind and execute one catalogue query."""
-    return store.query(query.sparql, bind(query, values, store))
+def bound_text(query: NamedQuery, values: dict[str, str], store: Store) -> str:
+    """The query's text with ``values`` bound as terms (checked by ``bind``): the one way every caller
+    (CLI, API, query page, export, benchmark) turns a catalogue query and its parameters into SPARQL."""
+    terms = bind(query, values, store)
+    return inject_values(query.sparql, terms) if terms else query.sparql
+
+
+def run(store: Store, query: NamedQuery, values: dict[str, str]) -> Answer:
+    """Bind and execute one catalogue query: rows, a boolean or triples, as its form answers."""
+    return fetch(store, bound_text(query, values, store))
+
+
+_TOKENS = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|<[^<>"\s]*>|#[^\n]*|\{|\}|\bWHERE\b', re.IGNORECASE)
+
+
+def inject_values(sparql: str, bindings: dict[str, Term]) -> str:
+    """Bind parameters: a VALUES block opening every WHERE group (the outer one and subqueries').
+
+    The values are RDF terms serialised by pyoxigraph (escaped N-Triples syntax),
+    never raw user text, so this is binding, not concatenation. Every group gets
+    the block because a subquery does not see the outer query's bindings.
+    """
+    names = sorted(bindings)
+    block = " VALUES (" + " ".join(f"?{n}" for n in names) + ") { (" + " ".join(str(bindings[n]) for n in names) + ") } "
+    out, last = [], 0
+    for position in _where_braces(sparql):
+        out.append(sparql[last : position + 1] + block)
+        last = position + 1
+    return "".join(out) + sparql[last:]
+
+
+def _where_braces(sparql: str) -> list[int]:
+    """Offsets of the '{' opening each WHERE group, plus the outer group of a query
+    written without the WHERE keyword (``ASK { ... }``); never a CONSTRUCT template."""
+    found, depth, after_where, outer_where, first_brace = [], 0, False, False, None
+    for match in _TOKENS.finditer(sparql):
+        token = match.group()
+        if token.upper() == "WHERE":
+            after_where = True
+        elif token == "{":
+            if after_where:
+                found.append(match.start())
+                outer_where = outer_where or depth == 0
+                after_where = False
+            elif depth == 0 and first_brace is None:
+                first_brace = match.start()
+            depth += 1
+        elif token == "}":
+            depth -= 1
+    if not outer_where:
+        if first_brace is None or re.search(r"\bCONSTRUCT\b", sparql[:first_brace], re.IGNORECASE):
+            raise CatalogueError("query has no WHERE clause to bind parameters into")
+        found.insert(0, first_brace)
+    return found

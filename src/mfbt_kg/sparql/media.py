@@ -1,42 +1,90 @@
-"""Content negotiation: which media types answer which query form, and Accept parsing.
+"""Formats and content negotiation: the one table of every format the project reads or writes, and Accept parsing.
 
-One table per kind of answer (rows and booleans; graphs), so the endpoint, the
-catalogue API, the service description and the OpenAPI document all offer the
-same formats.
+Each ``Format`` says everything one syntax is known by — the short name (``--format``,
+``?format=``, cache keys), its media type and file extension, its pyoxigraph and rdflib
+names, its entry in the W3C formats registry (service description, VoID) and in the EU
+file-type table (DCAT-AP-NO) — so the endpoint, the catalogue API, the CLI, the pages, the
+export, the service description and the OpenAPI document all offer and name the same formats.
+
+"xml" is SPARQL Query Results XML; RDF/XML is "rdfxml".
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
-# media type -> short format name used by the serialisers (first entry: the default)
-ROW_TYPES = {
-    "application/sparql-results+json": "json",
-    "application/sparql-results+xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-    "application/json": "json",
-    "application/xml": "xml",
-    "text/xml": "xml",
-}
-GRAPH_TYPES = {
-    "text/turtle": "turtle",
-    "application/n-triples": "nt",
-    "application/ld+json": "json-ld",
-    "application/rdf+xml": "rdfxml",
-    "text/plain": "nt",
-    "application/x-turtle": "turtle",
-}
-CONTENT_TYPE = {
-    "json": "application/sparql-results+json", "xml": "application/sparql-results+xml", "csv": "text/csv; charset=utf-8",
-    "tsv": "text/tab-separated-values; charset=utf-8", "turtle": "text/turtle; charset=utf-8",
-    "nt": "application/n-triples", "json-ld": "application/ld+json", "rdfxml": "application/rdf+xml",
-    "html": "text/html; charset=utf-8",
-}
-# ?format= values (links that name their format), per short format name
-FORMAT_PARAM = {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv", "turtle": "turtle", "ttl": "turtle",
-                "nt": "nt", "ntriples": "nt", "jsonld": "json-ld", "json-ld": "json-ld", "rdfxml": "rdfxml"}
-ROW_FORMATS = ("json", "xml", "csv", "tsv")
-GRAPH_FORMATS = ("turtle", "nt", "json-ld", "rdfxml")
+import pyoxigraph as ox
+
+ROWS, GRAPH, DATASET, PAGE = "rows", "graph", "dataset", "page"
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str  # the short name: --format, ?format=, cache keys
+    media_type: str
+    extension: str  # without the dot
+    answers: str  # ROWS (SELECT, ASK), GRAPH (CONSTRUCT, DESCRIBE), DATASET (quads: files only), PAGE (HTML)
+    display: str  # what a person calls it
+    w3c: str | None = None  # local name in http://www.w3.org/ns/formats/
+    eu_file_type: str | None = None  # entry of the EU file-type authority table
+    oxigraph: ox.RdfFormat | ox.QueryResultsFormat | None = None
+    rdflib: str | None = None  # rdflib's parser/serialiser name
+    accepts: tuple[str, ...] = ()  # other media types an Accept header may name it by
+    aliases: tuple[str, ...] = ()  # other short names (?format=, --format)
+    extensions: tuple[str, ...] = ()  # other file extensions read as this format
+
+    @property
+    def content_type(self) -> str:
+        """The Content-Type header: text types say their charset."""
+        return self.media_type + ("; charset=utf-8" if self.media_type.startswith("text/") else "")
+
+
+FORMATS: tuple[Format, ...] = (
+    Format("json", "application/sparql-results+json", "srj", ROWS, "SPARQL JSON", "SPARQL_Results_JSON",
+           oxigraph=ox.QueryResultsFormat.JSON, accepts=("application/json",)),
+    Format("xml", "application/sparql-results+xml", "srx", ROWS, "SPARQL XML", "SPARQL_Results_XML",
+           oxigraph=ox.QueryResultsFormat.XML, accepts=("application/xml", "text/xml")),
+    Format("csv", "text/csv", "csv", ROWS, "CSV", "SPARQL_Results_CSV", "CSV", ox.QueryResultsFormat.CSV),
+    Format("tsv", "text/tab-separated-values", "tsv", ROWS, "TSV", "SPARQL_Results_TSV", oxigraph=ox.QueryResultsFormat.TSV),
+    Format("turtle", "text/turtle", "ttl", GRAPH, "Turtle", "Turtle", "RDF_TURTLE", ox.RdfFormat.TURTLE, "turtle",
+           accepts=("application/x-turtle",), aliases=("ttl",)),
+    Format("nt", "application/n-triples", "nt", GRAPH, "N-Triples", "N-Triples", "RDF_N_TRIPLES", ox.RdfFormat.N_TRIPLES,
+           "nt", accepts=("text/plain",), aliases=("ntriples",)),
+    Format("json-ld", "application/ld+json", "jsonld", GRAPH, "JSON-LD", "JSON-LD", "JSON_LD", ox.RdfFormat.JSON_LD,
+           "json-ld", aliases=("jsonld",)),
+    Format("rdfxml", "application/rdf+xml", "rdf", GRAPH, "RDF/XML", "RDF_XML", "RDF_XML", ox.RdfFormat.RDF_XML, "xml",
+           extensions=("owl",)),
+    Format("nq", "application/n-quads", "nq", DATASET, "N-Quads", "N-Quads", oxigraph=ox.RdfFormat.N_QUADS, rdflib="nquads"),
+    Format("trig", "application/trig", "trig", DATASET, "TriG", "TriG", oxigraph=ox.RdfFormat.TRIG, rdflib="trig"),
+    Format("html", "text/html", "html", PAGE, "HTML"),
+)
+BY_NAME: dict[str, Format] = {name: f for f in FORMATS for name in (f.name, *f.aliases)}
+BY_EXTENSION: dict[str, Format] = {ext: f for f in FORMATS for ext in (f.extension, *f.extensions)}
+
+
+def named(name: str) -> Format:
+    """The format a short name (or alias) names; KeyError for an unknown one."""
+    return BY_NAME[name]
+
+
+def answering(kind: str) -> tuple[Format, ...]:
+    return tuple(f for f in FORMATS if f.answers == kind)
+
+
+def _media_table(kind: str) -> dict[str, str]:
+    """media type -> format name for one kind of answer: every primary type first (in table order), then
+    the other types Accept may name; the first entry is the default."""
+    formats = answering(kind)
+    return {**{f.media_type: f.name for f in formats}, **{m: f.name for f in formats for m in f.accepts}}
+
+
+# Derived views of the one table (the negotiation below and the OpenAPI document read them).
+ROW_TYPES = _media_table(ROWS)
+GRAPH_TYPES = _media_table(GRAPH)
+CONTENT_TYPE = {f.name: f.content_type for f in FORMATS}
+FORMAT_PARAM = {name: f.name for name, f in BY_NAME.items() if f.answers in (ROWS, GRAPH)}
+ROW_FORMATS = tuple(f.name for f in answering(ROWS))
+GRAPH_FORMATS = tuple(f.name for f in answering(GRAPH))
 GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")
 HTML = "text/html"
 

@@ -1,9 +1,11 @@
-"""Where queries are answered: one small interface, two implementations.
+"""Where queries are answered: one small interface, typed by answer shape, two implementations.
 
 ``EmbeddedStore`` keeps the graph in an in-memory pyoxigraph store (fast to
 load, 16–100× faster than rdflib's engine). ``RemoteStore`` speaks the SPARQL
 1.1 Protocol and Graph Store Protocol to any server (Oxigraph, Fuseki, ...).
-Both return pyoxigraph result objects, so callers never care which is behind.
+Both answer a SELECT with a ``Table``, an ASK with a bool and a CONSTRUCT or
+DESCRIBE with a list of triples, so callers never care which is behind.
+Bindings are RDF terms, put in a VALUES block (``catalogue.inject_values``).
 """
 
 from __future__ import annotations
@@ -18,12 +20,11 @@ from urllib.parse import urlencode
 import httpx
 import pyoxigraph as ox
 from rdflib import Graph
-from rdflib.namespace import DCTERMS
+from rdflib.namespace import DCTERMS, XSD
 
 from mfbt_kg.namespaces import DATASET_IRI, DESCRIPTION
-
-Term = Union[ox.NamedNode, ox.BlankNode, ox.Literal]
-Result = Union[ox.QuerySolutions, ox.QueryBoolean, ox.QueryTriples, list]
+from mfbt_kg.sparql.answers import Table, Term, from_engine
+from mfbt_kg.sparql.catalogue import inject_values, internal
 
 
 class StoreError(Exception):
@@ -31,11 +32,25 @@ class StoreError(Exception):
 
 
 GraphName = Union[ox.NamedNode, str]
+Bindings = dict[str, Term]
 
 
 class Store(Protocol):
-    def query(self, sparql: str, substitutions: dict[str, Term] | None = None, *, base_iri: str | None = None,
-              default_graph: Sequence[GraphName] | None = None, named_graphs: Sequence[GraphName] | None = None) -> Result: ...
+    """What every store answers. ``bindings``: terms for the query's variables; ``base_iri``,
+    ``default_graph``, ``named_graphs``: the protocol's dataset, chosen among the store's graphs."""
+
+    def select(self, sparql: str, bindings: Bindings | None = None, *, base_iri: str | None = None,
+               default_graph: Sequence[GraphName] | None = None,
+               named_graphs: Sequence[GraphName] | None = None) -> Table: ...
+
+    def ask(self, sparql: str, bindings: Bindings | None = None, *, base_iri: str | None = None,
+            default_graph: Sequence[GraphName] | None = None, named_graphs: Sequence[GraphName] | None = None) -> bool: ...
+
+    def construct(self, sparql: str, bindings: Bindings | None = None, *, base_iri: str | None = None,
+                  default_graph: Sequence[GraphName] | None = None,
+                  named_graphs: Sequence[GraphName] | None = None) -> list[ox.Triple]: ...
+
+    def graph_names(self) -> frozenset[str]: ...
 
     def replace(self, ntriples: bytes) -> None: ...
 
@@ -43,6 +58,12 @@ class Store(Protocol):
 
     @property
     def version(self) -> str: ...
+
+
+def _expect(answer: Any, shape: type, form: str) -> Any:
+    if not isinstance(answer, shape):
+        raise StoreError(f"expected a {form} query")
+    return answer
 
 
 def to_ntriples(graph: Graph) -> bytes:
@@ -75,19 +96,34 @@ class EmbeddedStore:
         with self._lock:
             self._store, self._version = fresh, data_version(ntriples)
 
-    def query(self, sparql: str, substitutions: dict[str, Term] | None = None, *, base_iri: str | None = None,
-              default_graph: Sequence[GraphName] | None = None, named_graphs: Sequence[GraphName] | None = None) -> Result:
+    def _answer(self, sparql: str, bindings: Bindings | None, base_iri: str | None,
+                default_graph: Sequence[GraphName] | None, named_graphs: Sequence[GraphName] | None) -> Any:
         """``default_graph`` / ``named_graphs``: a dataset chosen among the store's graphs (never fetched)."""
-        text = inject_values(sparql, substitutions) if substitutions else sparql
+        text = inject_values(sparql, bindings) if bindings else sparql
         kwargs: dict[str, Any] = {"base_iri": base_iri}
         if default_graph is not None:
             kwargs["default_graph"] = [_node(g) for g in default_graph]
         if named_graphs is not None:
             kwargs["named_graphs"] = [_node(g) for g in named_graphs]
         try:
-            return self._store.query(text, **kwargs)
+            return from_engine(self._store.query(text, **kwargs))
         except SyntaxError as exc:
             raise StoreError(f"SPARQL syntax error: {exc}") from None
+
+    def select(self, sparql: str, bindings: Bindings | None = None, *, base_iri: str | None = None,
+               default_graph: Sequence[GraphName] | None = None,
+               named_graphs: Sequence[GraphName] | None = None) -> Table:
+        return _expect(self._answer(sparql, bindings, base_iri, default_graph, named_graphs), Table, "SELECT")
+
+    def ask(self, sparql: str, bindings: Bindings | None = None, *, base_iri: str | None = None,
+            default_graph: Sequence[GraphName] | None = None, named_graphs: Sequence[GraphName] | None = None) -> bool:
+        return _expect(self._answer(sparql, bindings, base_iri, default_graph, named_graphs), bool, "ASK")
+
+    def construct(self, sparql: str, bindings: Bindings | None = None, *, base_iri: str | None = None,
+                  default_graph: Sequence[GraphName] | None = None,
+                  named_graphs: Sequence[GraphName] | None = None) -> list[ox.Triple]:
+        return _expect(self._answer(sparql, bindings, base_iri, default_graph, named_graphs), list,
+                       "CONSTRUCT or DESCRIBE")
 
     def triple_count(self) -> int:
         return len(self._store)
@@ -133,11 +169,11 @@ class RemoteStore:
         if response.status_code >= 300:
             raise StoreError(f"remote store refused the upload (HTTP {response.status_code})")
 
-    def query(self, sparql: str, substitutions: dict[str, Term] | None = None, *, base_iri: str | None = None,
-              default_graph: Sequence[GraphName] | None = None, named_graphs: Sequence[GraphName] | None = None) -> Result:
+    def _answer(self, sparql: str, bindings: Bindings | None, base_iri: str | None,
+                default_graph: Sequence[GraphName] | None, named_graphs: Sequence[GraphName] | None) -> Any:
         """One SPARQL Protocol request. The base IRI travels as a BASE declaration (the protocol has no
         parameter for it); a protocol dataset as default-graph-uri / named-graph-uri."""
-        text = inject_values(sparql, substitutions) if substitutions else sparql
+        text = inject_values(sparql, bindings) if bindings else sparql
         if base_iri:
             text = f"BASE <{ox.NamedNode(base_iri).value}>\n{text}"
         form: list[tuple[str, str]] = [("query", text)]
@@ -159,16 +195,31 @@ class RemoteStore:
             raise StoreError(f"remote store answered HTTP {response.status_code}")
         media = response.headers.get("content-type", "").split(";")[0].strip()
         if media == "application/n-triples":
-            return list(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
-        return ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
+            return from_engine(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
+        return from_engine(ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON))
+
+    def select(self, sparql: str, bindings: Bindings | None = None, *, base_iri: str | None = None,
+               default_graph: Sequence[GraphName] | None = None,
+               named_graphs: Sequence[GraphName] | None = None) -> Table:
+        return _expect(self._answer(sparql, bindings, base_iri, default_graph, named_graphs), Table, "SELECT")
+
+    def ask(self, sparql: str, bindings: Bindings | None = None, *, base_iri: str | None = None,
+            default_graph: Sequence[GraphName] | None = None, named_graphs: Sequence[GraphName] | None = None) -> bool:
+        return _expect(self._answer(sparql, bindings, base_iri, default_graph, named_graphs), bool, "ASK")
+
+    def construct(self, sparql: str, bindings: Bindings | None = None, *, base_iri: str | None = None,
+                  default_graph: Sequence[GraphName] | None = None,
+                  named_graphs: Sequence[GraphName] | None = None) -> list[ox.Triple]:
+        return _expect(self._answer(sparql, bindings, base_iri, default_graph, named_graphs), list,
+                       "CONSTRUCT or DESCRIBE")
 
     def triple_count(self) -> int:
-        result = self.query(COUNT_TRIPLES)
-        return int(next(iter(result))["n"].value)
+        return int(self.select(internal()["count-triples"]).rows[0][0].value)
 
     def refresh(self) -> None:
         """Read the version marker an upload left (empty when the data came another way)."""
-        rows = list(self.query(VERSION_QUERY))
+        rows = self.select(internal()["version-marker"], {"graph": ox.NamedNode(VERSION_GRAPH),
+                                                          "dataset": ox.NamedNode(DATASET_IRI)}).records()
         if rows:
             self._version = rows[0]["version"].value
             self.modified = dt.datetime.fromisoformat(rows[0]["modified"].value.replace("Z", "+00:00"))
@@ -176,24 +227,17 @@ class RemoteStore:
             self._version, self.modified = "", None
 
     def graph_names(self) -> frozenset[str]:
-        return frozenset(row["g"].value for row in self.query(GRAPH_NAMES) if isinstance(row["g"], ox.NamedNode)) \
-            - {VERSION_GRAPH}
+        names = self.select(internal()["graph-names"]).rows
+        return frozenset(g.value for (g,) in names if isinstance(g, ox.NamedNode)) - {VERSION_GRAPH}
 
     @property
     def version(self) -> str:
         return self._version
 
 
-COUNT_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-GRAPH_NAMES = "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"
 # Where an upload records which data it put in a remote store: a named graph of its own,
 # so queries over the default graph never see it.
 VERSION_GRAPH = str(DESCRIPTION["version"])
-VERSION_QUERY = f"""
-SELECT ?version ?modified WHERE {{
-  GRAPH <{VERSION_GRAPH}> {{ <{DATASET_IRI}> <{DCTERMS.identifier}> ?version ; <{DCTERMS.modified}> ?modified }}
-}} LIMIT 1
-"""
 
 
 def version_marker(version: str, modified: dt.datetime) -> bytes:
@@ -202,7 +246,7 @@ def version_marker(version: str, modified: dt.datetime) -> bytes:
     triples = [
         ox.Triple(subject, ox.NamedNode(str(DCTERMS.identifier)), ox.Literal(version)),
         ox.Triple(subject, ox.NamedNode(str(DCTERMS.modified)),
-                  ox.Literal(modified.isoformat(), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime"))),
+                  ox.Literal(modified.isoformat(), datatype=ox.NamedNode(str(XSD.dateTime)))),
     ]
     return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
 
@@ -214,50 +258,6 @@ def _node(graph: GraphName) -> ox.NamedNode:
 def _remote_message(response: httpx.Response) -> str:
     """The first line of a remote store's 400 answer (its parser's message)."""
     return (response.text.strip().splitlines() or ["the remote store refused the query"])[0][:300]
-
-_TOKENS = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|<[^<>"\s]*>|#[^\n]*|\{|\}|\bWHERE\b', re.IGNORECASE)
-
-
-def inject_values(sparql: str, bindings: dict[str, Term]) -> str:
-    """Bind parameters: a VALUES block opening every WHERE group (the outer one and subqueries').
-
-    The values are RDF terms serialised by pyoxigraph (escaped N-Triples syntax),
-    never raw user text, so this is binding, not concatenation. Every group gets
-    the block because a subquery does not see the outer query's bindings.
-    """
-    names = sorted(bindings)
-    block = " VALUES (" + " ".join(f"?{n}" for n in names) + ") { (" + " ".join(str(bindings[n]) for n in names) + ") } "
-    out, last = [], 0
-    for position in _where_braces(sparql):
-        out.append(sparql[last : position + 1] + block)
-        last = position + 1
-    return "".join(out) + sparql[last:]
-
-
-def _where_braces(sparql: str) -> list[int]:
-    """Offsets of the '{' opening each WHERE group, plus the outer group of a query
-    written without the WHERE keyword (``ASK { ... }``); never a CONSTRUCT template."""
-    found, depth, after_where, outer_where, first_brace = [], 0, False, False, None
-    for match in _TOKENS.finditer(sparql):
-        token = match.group()
-        if token.upper() == "WHERE":
-            after_where = True
-        elif token == "{":
-            if after_where:
-                found.append(match.start())
-                outer_where = outer_where or depth == 0
-                after_where = False
-            elif depth == 0 and first_brace is None:
-                first_brace = match.start()
-            depth += 1
-        elif token == "}":
-            depth -= 1
-    if not outer_where:
-        if first_brace is None or re.search(r"\bCONSTRUCT\b", sparql[:first_brace], re.IGNORECASE):
-            raise StoreError("query has no WHERE clause to bind parameters into")
-        found.insert(0, first_brace)
-    return found
-
 
 def open_store(url: str | None, ntriples: bytes | None = None) -> Store:
     """The embedded store by default; a remote one when a URL is given."""
