@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from mfbt_kg.sparql.catalogue import load_catalogue
 from mfbt_kg.graph.files import load_graph, project_root
 from mfbt_kg.sparql.store import EmbeddedStore, to_ntriples
 from mfbt_kg.graph.validate import load_shapes
+from service_fixtures import ServicePool
 
 ROOT = project_root(Path(__file__).parent)
 
@@ -38,6 +40,14 @@ def store(graph) -> EmbeddedStore:
 @pytest.fixture(scope="session")
 def catalogue():
     return load_catalogue(ROOT)
+
+
+@pytest.fixture(scope="session")
+def services() -> Iterator[ServicePool]:
+    """The real service on 127.0.0.1, one per option set, shared by the run and stopped at its end."""
+    pool = ServicePool()
+    yield pool
+    pool.stop()
 
 
 def copy_project(root: Path, dest: Path) -> Path:

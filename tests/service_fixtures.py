@@ -1,14 +1,15 @@
 """Starting the real service (and listeners, and an Oxigraph server) on 127.0.0.1 for the HTTP tests.
 
 Test modules import from here (``from service_fixtures import ...``; pytest puts
-tests/ on the path). ``shared_service`` starts one service per set of options
-for the whole run, so the modules that can share one do; every process started
-here is stopped at exit.
+tests/ on the path). The ``services`` fixture (conftest.py) is a ``ServicePool``: one
+running service per set of options for the whole run, so the modules that can share one
+do, stopped by the fixture's finaliser when the run ends. A test or fixture that starts
+its own ``Service`` stops it itself (``with Service(...) as service:`` or a yield fixture).
+Everything listens on 127.0.0.1 only.
 """
 
 from __future__ import annotations
 
-import atexit
 import os
 import signal
 import socket
@@ -58,8 +59,17 @@ class Service:
         argv = [sys.executable, "-m", "mfbt_kg.cli", "--root", str(ROOT), "serve", "--host", "127.0.0.1",
                 "--port", str(self.port), "--timeout", str(timeout), "--max-rows", str(max_rows), *args]
         self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        _started.append(self)
-        wait_until_up(f"{self.base}/health", self.proc)
+        try:
+            wait_until_up(f"{self.base}/health", self.proc)
+        except BaseException:
+            self.stop()
+            raise
+
+    def __enter__(self) -> Service:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
     def get(self, query: str, accept: str = "application/sparql-results+json", **kwargs) -> httpx.Response:
         headers = {"Accept": accept, **kwargs.pop("headers", {})}
@@ -101,23 +111,22 @@ class Service:
                 self.proc.wait(timeout=5)
 
 
-_started: list[Service] = []
-_shared: dict[tuple, Service] = {}
+class ServicePool:
+    """Running services shared by the test run, one per option set; ``stop`` ends them all."""
 
+    def __init__(self) -> None:
+        self._running: dict[tuple, Service] = {}
 
-def shared_service(*args: str, timeout: float = 2.0, max_rows: int = 50) -> Service:
-    """One service per option set for the whole test run (stopped at exit)."""
-    key = (args, timeout, max_rows)
-    service = _shared.get(key)
-    if service is None or service.proc.poll() is not None:
-        service = _shared[key] = Service(*args, timeout=timeout, max_rows=max_rows)
-    return service
+    def get(self, *args: str, timeout: float = 2.0, max_rows: int = 50) -> Service:
+        key = (args, timeout, max_rows)
+        service = self._running.get(key)
+        if service is None or service.proc.poll() is not None:
+            service = self._running[key] = Service(*args, timeout=timeout, max_rows=max_rows)
+        return service
 
-
-@atexit.register
-def _stop_all() -> None:
-    for service in _started:
-        service.stop()
+    def stop(self) -> None:
+        while self._running:
+            self._running.popitem()[1].stop()
 
 
 def assert_generic(response: httpx.Response) -> None:

@@ -15,7 +15,9 @@ from typing import Iterator
 
 import pytest
 
-from service_fixtures import Service, shared_service
+from service_fixtures import Service, ServicePool
+
+pytestmark = pytest.mark.slow  # Chromium
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -28,9 +30,9 @@ if not Path(CHROMIUM).exists():  # `make test` installs it (scripts/ensure-chrom
 
 
 @pytest.fixture(scope="module")
-def server() -> Service:
+def server(services: ServicePool) -> Service:
     """The real service (`mfbt-kg serve`), as a person would reach it after `make serve`."""
-    return shared_service()
+    return services.get()
 
 
 @pytest.fixture()

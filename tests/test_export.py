@@ -226,6 +226,7 @@ def test_readme_says_the_publisher_has_no_number(bundle: Path) -> None:
 
 # --- same input, same bytes; bad input, no bundle ------------------------------------
 
+@pytest.mark.slow  # a second export in a new Python process
 def test_reexport_in_another_process_is_byte_identical(bundle: Path, tmp_path: Path) -> None:
     again = tmp_path / "again"
     shutil.copytree(bundle, again)  # an earlier export there is replaced, not merged: its stale file goes

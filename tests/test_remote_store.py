@@ -22,6 +22,8 @@ from mfbt_kg.sparql.store import RemoteStore, StoreError, data_version, to_ntrip
 from conftest import break_file
 from service_fixtures import COUNT, ROOT, SLOW, Listener, OxigraphServer, Service, assert_generic
 
+pytestmark = pytest.mark.slow  # an Oxigraph server, an upload and a service of its own
+
 
 @pytest.fixture(scope="module")
 def oxigraph(tmp_path_factory):

@@ -23,7 +23,7 @@ import pytest
 from mfbt_kg.graph.files import DataFileError, parse_file
 from mfbt_kg.sparql.guard import QueryRefused, check_query
 from mfbt_kg.sparql.store import EmbeddedStore, StoreError
-from service_fixtures import COUNT, SLOW, Listener, Service, assert_generic, shared_service
+from service_fixtures import COUNT, SLOW, Listener, Service, ServicePool, assert_generic
 
 LIMIT = 2.0  # the service's time limit in these tests
 MARGIN = 1.5  # what "within the limit" may add: process kill, HTTP, a loaded CI machine
@@ -31,8 +31,8 @@ ASGARD = "https://w3id.org/mfbt-kg/id/offer/unn-asgard"
 
 
 @pytest.fixture(scope="module")
-def service() -> Service:
-    return shared_service(timeout=LIMIT)
+def service(services: ServicePool) -> Service:
+    return services.get(timeout=LIMIT)
 
 
 @pytest.fixture()

@@ -17,12 +17,12 @@ from rdflib.namespace import DCAT
 from mfbt_kg.publish.dcat import ExportSettings
 from mfbt_kg.namespaces import DATASET_IRI, SPDX
 
-from service_fixtures import ROOT, Service, shared_service
+from service_fixtures import ROOT, Service, ServicePool
 
 
 @pytest.fixture(scope="module")
-def service() -> Service:
-    return shared_service()
+def service(services: ServicePool) -> Service:
+    return services.get()
 
 
 # --- dereferenceable IRIs ---------------------------------------------------------

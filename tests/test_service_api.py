@@ -14,12 +14,12 @@ import pytest
 
 from mfbt_kg.cli import main
 from mfbt_kg.api.query_page import example_values
-from service_fixtures import ROOT, Service, assert_generic, shared_service
+from service_fixtures import ROOT, Service, ServicePool, assert_generic
 
 
 @pytest.fixture(scope="module")
-def service() -> Service:
-    return shared_service()
+def service(services: ServicePool) -> Service:
+    return services.get()
 
 
 def api(service: Service, path: str, params=None, accept: str = "application/sparql-results+json") -> httpx.Response:

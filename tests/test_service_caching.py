@@ -9,12 +9,12 @@ from email.utils import format_datetime, parsedate_to_datetime
 import httpx
 import pytest
 
-from service_fixtures import COUNT, Service, shared_service
+from service_fixtures import COUNT, Service, ServicePool
 
 
 @pytest.fixture(scope="module")
-def service() -> Service:
-    return shared_service()
+def service(services: ServicePool) -> Service:
+    return services.get()
 
 
 def revalidate(service: Service, path: str, params: dict | None, headers: dict[str, str]) -> httpx.Response:

@@ -20,7 +20,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from mfbt_kg.namespaces import SD
-from service_fixtures import COUNT, Listener, Service, assert_generic, shared_service
+from service_fixtures import COUNT, Listener, Service, ServicePool, assert_generic
 
 ASGARD = "https://w3id.org/mfbt-kg/id/offer/unn-asgard"
 CONSTRUCT = f"CONSTRUCT {{ <{ASGARD}> ?p ?o }} WHERE {{ <{ASGARD}> ?p ?o }}"
@@ -28,8 +28,8 @@ RESULTS = "{http://www.w3.org/2005/sparql-results#}"
 
 
 @pytest.fixture(scope="module")
-def service() -> Service:
-    return shared_service()
+def service(services: ServicePool) -> Service:
+    return services.get()
 
 
 def n_of(response: httpx.Response) -> int:

@@ -26,6 +26,8 @@ from rdflib.namespace import RDF, RDFS
 
 from service_fixtures import Service
 
+pytestmark = pytest.mark.slow  # a service of its own over the suite's dataset
+
 SUITE = Path(__file__).resolve().parent / "external" / "w3c-sparql11-protocol"  # vendored, see its README
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 HT = Namespace("http://www.w3.org/2011/http#")
