@@ -1,12 +1,25 @@
-"""Query worker processes that can be killed at the deadline.
+"""Query worker processes that can be killed at the deadline, shared fairly between clients.
 
 Neither pyoxigraph nor rdflib can interrupt a running query, so each query runs
 in a worker process holding the whole graph in memory (loaded once, from
 N-Triples or N-Quads bytes). A query that overruns has its worker killed and
-replaced; a worker that dies (a memory limit, an engine fault) is replaced too.
-Results are serialised and capped inside the worker, so only bytes cross the
-process boundary. Where the kernel allows, a worker also drops its network
-(an empty network namespace): even a query the guard missed could reach no host.
+replaced; a worker that dies (a memory limit, an engine fault) is replaced too,
+and one found dead while idle is replaced before any query is given to it.
+Results are serialised and capped inside the worker — in rows and in bytes — so
+only bounded bytes cross the process boundary. A worker runs queries on a thread
+with a large stack, so long operator chains and thousands of BINDs or MINUS
+groups are answered instead of overflowing the engine's recursion.
+
+Network: each worker drops its network with every mechanism the kernel allows
+(``sandbox.confine``: an empty network namespace, a seccomp filter on ``socket``)
+and reports which took hold; even a query the guard missed could reach no host.
+
+Lanes: ``size`` general workers take any query, ``fast`` reserved workers take a
+query only while every general worker is busy, only for a client that has not
+spent much worker time lately, and only for ``fast_limit`` seconds (the query
+then goes back to wait for a general worker). Waiting queries are served lightest
+client first. General workers run at a lower CPU priority than the service and
+the fast lane, so heavy queries slow neither the event loop nor light queries.
 
 A reload starts a complete new set of workers and swaps it in at once; a query
 runs wholly on the old set or wholly on the new one.
@@ -15,7 +28,8 @@ runs wholly on the old set or wholly on the new one.
 from __future__ import annotations
 
 import asyncio
-import ctypes
+import bisect
+import itertools
 import logging
 import os
 import resource
@@ -23,20 +37,23 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
+from mfbt_kg.service import sandbox
 from mfbt_kg.sparql.answers import Job, Outcome, execute
-
-log = logging.getLogger("mfbt_kg.service")
 
 DATA_FORMATS = {"nt": ox.RdfFormat.N_TRIPLES, "nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
                 "ttl": ox.RdfFormat.TURTLE}
-_CLONE_NEWNET, _CLONE_NEWUSER, _PR_SET_PDEATHSIG = 0x40000000, 0x10000000, 1
+GENERAL, FAST = "general", "fast"
+log = logging.getLogger("mfbt_kg.service")
+GENERAL_NICE = 10  # general workers yield the CPU to the service process and the fast lane
+QUERY_STACK_MB = 256  # the engine recurses over operator chains and group sequences
 
 
 class QueryTimeout(Exception):
@@ -48,34 +65,54 @@ class Retired(Exception):
 
 
 class WorkerCrashed(Exception):
-    """The worker died while running the query (memory limit, engine fault); it was replaced."""
+    """The worker died while running the query; it was replaced. The message names the cause."""
+
+    def __init__(self, cause: str = "the query stopped before it finished: the worker running it died") -> None:
+        super().__init__(cause)
+
+
+def crash_cause(returncode: int | None) -> str:
+    """What a client is told when the worker running its query died, from how it died."""
+    if returncode in (-signal.SIGSEGV, -signal.SIGBUS, -signal.SIGILL):
+        return ("the query stopped before it finished: the query engine crashed on it "
+                "(it may be nested or chained too deeply)")
+    if returncode == -signal.SIGABRT:
+        return ("the query stopped before it finished: the query engine gave up on it "
+                "(it needed more memory than a query may use)")
+    if returncode == -signal.SIGKILL:
+        return ("the query stopped before it finished: its worker was killed from outside the service "
+                "(for example by the system when memory ran short)")
+    if returncode is not None and returncode < 0:
+        return f"the query stopped before it finished: its worker was stopped by signal {-returncode}"
+    if returncode is not None:
+        return f"the query stopped before it finished: its worker exited (status {returncode})"
+    return "the query stopped before it finished: the worker running it stopped answering"
 
 
 # --- inside the worker -------------------------------------------------------
 
-def _confine() -> bool:
-    """Die with the service (no orphan left computing), and move into an empty network
-    namespace if the kernel lets us; True when the network is gone."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-    except OSError:
-        return False
-    with suppress(AttributeError):
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    try:
-        return libc.unshare(_CLONE_NEWNET) == 0 or libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) == 0
-    except AttributeError:
-        return False
+def _answer(store: ox.Store, job: Job, max_bytes: int) -> Outcome:
+    """``execute``, and if the answer is larger than ``max_bytes``: fewer rows until it fits (capped,
+    said as the row cap says it)."""
+    outcome = execute(store, job)
+    for _ in range(8):
+        if not outcome.ok or max_bytes <= 0 or len(outcome.body) <= max_bytes:
+            return outcome
+        if outcome.rows == 0:
+            break
+        rows = min(outcome.rows - 1, int(outcome.rows * max_bytes / len(outcome.body) * 0.9))
+        outcome = replace(execute(store, replace(job, max_rows=max(0, rows))), capped=True)
+    if outcome.ok and max_bytes > 0 and len(outcome.body) > max_bytes:
+        return Outcome(ok=False, status=503, error=f"the answer is larger than the {max_bytes / 1048576:g} MB "
+                                                    "an answer may be, even with no rows")
+    return outcome
 
 
-def _worker_main(inbox: Connection, outbox: Connection, fmt: str, memory_mb: int) -> None:
-    sandboxed = _confine()
-    if memory_mb > 0:
-        limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+def _worker_main(inbox: Connection, outbox: Connection, fmt: str, memory_mb: int, max_answer_bytes: int,
+                 isolation: tuple[str, ...]) -> None:
     store = ox.Store()
     store.bulk_load(inbox.recv_bytes(), format=DATA_FORMATS[fmt])
-    outbox.send(("ready", sandboxed))
+    outbox.send(("ready", isolation))
     while True:
         try:
             job = inbox.recv()
@@ -84,10 +121,30 @@ def _worker_main(inbox: Connection, outbox: Connection, fmt: str, memory_mb: int
         if job is None:
             return
         try:
-            outcome = execute(store, job)
+            outcome = _answer(store, job, max_answer_bytes)
         except MemoryError:
             outcome = Outcome(ok=False, status=503, error="the query needed more memory than a query may use")
         outbox.send(outcome)
+
+
+def _worker_process(argv: list[str]) -> None:
+    """python -m mfbt_kg.service.workers IN_FD OUT_FD FORMAT MEMORY_MB MAX_ANSWER_BYTES LANE"""
+    in_fd, out_fd, fmt, memory, max_answer, lane = argv[:6]
+    memory_mb = int(memory)
+    isolation = sandbox.confine()  # in the main thread, before any other thread exists
+    if lane == GENERAL:
+        with suppress(OSError):
+            os.nice(GENERAL_NICE)
+    stack_mb = QUERY_STACK_MB if memory_mb <= 0 else max(16, min(QUERY_STACK_MB, memory_mb // 8))
+    if memory_mb > 0:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    threading.stack_size(stack_mb * 1024 * 1024)
+    runner = threading.Thread(target=_worker_main, name="query", args=(
+        Connection(int(in_fd), writable=False), Connection(int(out_fd), readable=False), fmt, memory_mb,
+        int(max_answer), isolation))
+    runner.start()
+    runner.join()
 
 
 # --- in the service process --------------------------------------------------
@@ -96,22 +153,24 @@ class Worker:
     """One worker process (``python -m mfbt_kg.service.workers``: it imports only pyoxigraph and this
     package's answer code) and the two pipes to it."""
 
-    def __init__(self, data: bytes, fmt: str, memory_mb: int) -> None:
+    def __init__(self, data: bytes, fmt: str, memory_mb: int, max_answer_bytes: int = 0, lane: str = GENERAL) -> None:
         child_reads, parent_writes = os.pipe()  # the child gets its ends through pass_fds only
         parent_reads, child_writes = os.pipe()
+        self.lane = lane
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "mfbt_kg.service.workers", str(child_reads), str(child_writes), fmt, str(memory_mb)],
+            [sys.executable, "-m", "mfbt_kg.service.workers", str(child_reads), str(child_writes), fmt, str(memory_mb),
+             str(max_answer_bytes), lane],
             pass_fds=(child_reads, child_writes), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, close_fds=True)
         os.close(child_reads)
         os.close(child_writes)
         self.inbox = Connection(parent_reads, writable=False)
         self.outbox = Connection(parent_writes, readable=False)
-        self.sandboxed = False
+        self.isolation: tuple[str, ...] = ()
         try:
             self.outbox.send_bytes(data)
             if not self.inbox.poll(120):
                 raise RuntimeError("query worker did not start within 120 s")
-            status, self.sandboxed = self.inbox.recv()
+            status, self.isolation = self.inbox.recv()
         except (EOFError, OSError, ValueError):
             self.kill()
             raise RuntimeError("query worker failed to start (could not load the data)") from None
@@ -123,6 +182,19 @@ class Worker:
     def pid(self) -> int:
         return self.process.pid
 
+    @property
+    def sandboxed(self) -> bool:
+        return bool(self.isolation)
+
+    def alive(self) -> bool:
+        """Still running, with nothing unasked-for in its pipe (an idle worker that died shows EOF)."""
+        if self.process.poll() is not None:
+            return False
+        try:
+            return not self.inbox.poll(0)
+        except (OSError, ValueError):
+            return False
+
     def call(self, job: Job, timeout: float) -> Outcome:
         """Send one job and wait at most ``timeout`` seconds (this blocks: run it in a thread)."""
         try:
@@ -131,7 +203,10 @@ class Worker:
                 raise QueryTimeout()
             return self.inbox.recv()
         except (EOFError, OSError):
-            raise WorkerCrashed() from None
+            returncode = None
+            with suppress(subprocess.TimeoutExpired):
+                returncode = self.process.wait(timeout=1)
+            raise WorkerCrashed(crash_cause(returncode)) from None
 
     def kill(self) -> None:
         self.process.kill()
@@ -151,77 +226,149 @@ class Worker:
 
 
 @dataclass
+class Ticket:
+    """Who asks, as the pool sees it: waiting order (lower first), whether the fast lane may take the
+    query, and (filled in by the pool) the worker seconds the query used."""
+
+    priority: float = 0.0
+    fast_ok: bool = True
+    used: float = 0.0
+
+
+@dataclass(order=True)
+class _Waiter:
+    priority: float
+    seq: int
+    fast_ok: bool = field(compare=False)
+    future: asyncio.Future = field(compare=False)  # type: ignore[type-arg]
+
+
+@dataclass
 class _Generation:
     """One set of workers over one version of the data."""
 
     data: bytes
     fmt: str
-    idle: asyncio.Queue[Worker | None]  # None: "this set was retired, ask the current one"
     workers: set[Worker]
+    idle: dict[str, list[Worker]] = field(default_factory=lambda: {GENERAL: [], FAST: []})
+    waiters: list[_Waiter] = field(default_factory=list)  # kept sorted: lightest client first
     retired: bool = False
 
 
 class WorkerPool:
-    """A fixed number of workers; a query waits for an idle one, runs, or is killed at its deadline."""
+    """General workers and a reserved fast lane; a query waits for a worker, runs, or is killed at its deadline."""
 
-    def __init__(self, size: int, timeout: float, memory_mb: int = 0) -> None:
+    def __init__(self, size: int, timeout: float, memory_mb: int = 0, *, fast: int = 1, fast_limit: float = 1.0,
+                 max_answer_bytes: int = 0) -> None:
         self.size, self.timeout, self.memory_mb = max(1, size), timeout, memory_mb
+        self.fast, self.fast_limit, self.max_answer_bytes = max(0, fast), fast_limit, max_answer_bytes
         self.restarts = 0
-        self.sandboxed = False
-        self._calls = ThreadPoolExecutor(max_workers=self.size + 2, thread_name_prefix="query-call")
-        self._spawner = ThreadPoolExecutor(max_workers=self.size, thread_name_prefix="query-spawn")
+        self.isolation: tuple[str, ...] = ()
+        self._calls = ThreadPoolExecutor(max_workers=self.size + self.fast + 2, thread_name_prefix="query-call")
+        self._spawner = ThreadPoolExecutor(max_workers=self.size + self.fast, thread_name_prefix="query-spawn")
         self._current: _Generation | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
+        self._seq = itertools.count()
+        self._watcher: asyncio.Task[None] | None = None
+
+    @property
+    def sandboxed(self) -> bool:
+        return bool(self.isolation)
 
     async def load(self, data: bytes, fmt: str = "nt") -> None:
         """Start a full set of workers over ``data`` and swap them in at once (start-up and reload)."""
         self._loop = asyncio.get_running_loop()
-        started = await asyncio.gather(*(self._loop.run_in_executor(self._spawner, Worker, data, fmt, self.memory_mb)
-                                         for _ in range(self.size)), return_exceptions=True)
+        lanes = [GENERAL] * self.size + [FAST] * self.fast
+        started = await asyncio.gather(*(self._loop.run_in_executor(
+            self._spawner, Worker, data, fmt, self.memory_mb, self.max_answer_bytes, lane) for lane in lanes),
+            return_exceptions=True)
         failed = [w for w in started if isinstance(w, BaseException)]
         ready = [w for w in started if isinstance(w, Worker)]
         if failed:
             for worker in ready:
                 worker.stop()
             raise RuntimeError(str(failed[0]))
-        fresh = _Generation(data, fmt, asyncio.Queue(), set(ready))
+        fresh = _Generation(data, fmt, set(ready))
         for worker in ready:
-            fresh.idle.put_nowait(worker)
-        self.sandboxed = all(w.sandboxed for w in ready)
+            fresh.idle[worker.lane].append(worker)
+        self.isolation = tuple(m for m in (sandbox.NETNS, sandbox.SECCOMP) if all(m in w.isolation for w in ready))
         old, self._current = self._current, fresh
         if old is not None:
             self._retire(old)
+        if self._watcher is None:
+            self._watcher = asyncio.create_task(self._watch())
 
-    async def run(self, job: Job) -> Outcome:
-        """Run ``job`` on an idle worker of the current set, within the time limit."""
+    async def run(self, job: Job, ticket: Ticket | None = None) -> Outcome:
+        """Run ``job`` on a worker of the current set, within the time limit."""
         if self._current is None or self._loop is None:
             raise RuntimeError("worker pool not started")
+        ticket = ticket or Ticket()
         loop = self._loop
         deadline = loop.time() + self.timeout
         generation = self._current
-        try:
-            worker = await asyncio.wait_for(generation.idle.get(), timeout=self.timeout)
-        except asyncio.TimeoutError:
-            raise QueryTimeout() from None
-        if worker is None:
-            generation.idle.put_nowait(None)  # wake the next one waiting on the retired set
-            raise Retired()
-        remaining = max(0.05, deadline - loop.time())
-        # The thread owns the worker until the call ends, so a cancelled request never loses it.
-        return await loop.run_in_executor(self._calls, self._call, generation, worker, job, remaining)
+        fast_ok = ticket.fast_ok and self.fast > 0
+        while True:
+            worker = await self._acquire(generation, ticket.priority, fast_ok, deadline)
+            limit = deadline - loop.time()
+            if worker.lane == FAST:
+                limit = min(limit, self.fast_limit)
+            # The thread owns the worker until the call ends, so a cancelled request never loses it.
+            try:
+                return await loop.run_in_executor(self._calls, self._call, generation, worker, job,
+                                                  max(0.05, limit), ticket)
+            except QueryTimeout:
+                if worker.lane != FAST or deadline - loop.time() < 0.05:
+                    raise
+                fast_ok = False  # too long for the fast lane: wait for a general worker with the time left
 
-    def _call(self, generation: _Generation, worker: Worker, job: Job, timeout: float) -> Outcome:
+    async def _acquire(self, generation: _Generation, priority: float, fast_ok: bool, deadline: float) -> Worker:
+        assert self._loop is not None
+        lanes = (GENERAL, FAST) if fast_ok else (GENERAL,)
+        while True:
+            if generation.retired:
+                raise Retired()
+            worker = next((generation.idle[lane].pop() for lane in lanes if generation.idle[lane]), None)
+            if worker is None:
+                break
+            if worker.alive():
+                return worker
+            self._discard(generation, worker)  # died while idle: nobody is given it
+        waiter = _Waiter(priority, next(self._seq), fast_ok, self._loop.create_future())
+        _insert(generation.waiters, waiter)
+        try:
+            left = max(0.0, deadline - self._loop.time())
+            worker = await asyncio.wait_for(asyncio.shield(waiter.future), timeout=left)
+        except BaseException as exc:  # timed out, cancelled, or the set was retired
+            if waiter in generation.waiters:
+                generation.waiters.remove(waiter)
+            future = waiter.future
+            if future.done() and not future.cancelled() and future.exception() is None:
+                self._put_back(generation, future.result())  # handed over just as we gave up: pass it on
+            else:
+                future.cancel()
+            if isinstance(exc, TimeoutError):
+                raise QueryTimeout() from None
+            raise
+        if not worker.alive():
+            self._discard(generation, worker)
+            return await self._acquire(generation, priority, fast_ok, deadline)
+        return worker
+
+    def _call(self, generation: _Generation, worker: Worker, job: Job, timeout: float, ticket: Ticket) -> Outcome:
+        started = time.monotonic()
         try:
             outcome = worker.call(job, timeout)
         except (QueryTimeout, WorkerCrashed):
             self._discard(generation, worker)
             raise
+        finally:
+            ticket.used += time.monotonic() - started
         self._give_back(generation, worker)
         return outcome
 
     def _give_back(self, generation: _Generation, worker: Worker) -> None:
-        """From any thread: back to the idle queue, decided on the event loop (where retiring happens)."""
+        """From any thread: back to a waiting query or the idle list, decided on the event loop."""
         assert self._loop is not None
         self._loop.call_soon_threadsafe(self._put_back, generation, worker)
 
@@ -230,24 +377,34 @@ class WorkerPool:
             with self._lock:
                 generation.workers.discard(worker)
             self._spawner.submit(worker.stop)
-        else:
-            generation.idle.put_nowait(worker)
+            return
+        for waiter in list(generation.waiters):
+            if waiter.future.done():
+                generation.waiters.remove(waiter)
+                continue
+            if worker.lane == GENERAL or waiter.fast_ok:
+                generation.waiters.remove(waiter)
+                waiter.future.set_result(worker)
+                return
+        generation.idle[worker.lane].append(worker)
 
     def _discard(self, generation: _Generation, worker: Worker) -> None:
         """Kill a worker that overran or died, and start its replacement (both off the event loop)."""
-        worker.kill()
         with self._lock:
+            if worker not in generation.workers:
+                return
             generation.workers.discard(worker)
             self.restarts += 1
+        self._spawner.submit(worker.kill)
         if not generation.retired:
-            self._spawner.submit(self._replace, generation)
+            self._spawner.submit(self._replace, generation, worker.lane)
 
-    def _replace(self, generation: _Generation) -> None:
+    def _replace(self, generation: _Generation, lane: str) -> None:
         for attempt in range(5):
             if generation.retired:
                 return
             try:
-                fresh = Worker(generation.data, generation.fmt, self.memory_mb)
+                fresh = Worker(generation.data, generation.fmt, self.memory_mb, self.max_answer_bytes, lane)
             except RuntimeError as exc:
                 log.warning("replacing a query worker failed (attempt %d): %s", attempt + 1, exc)
                 continue
@@ -256,22 +413,49 @@ class WorkerPool:
             self._give_back(generation, fresh)
             return
 
+    async def _watch(self) -> None:
+        """Replace idle workers that died (killed from outside, the system's memory killer) before a
+        query meets them: every half second, a look at each idle worker's process and pipe."""
+        while True:
+            await asyncio.sleep(0.5)
+            generation = self._current
+            if generation is None or generation.retired:
+                continue
+            for lane in (GENERAL, FAST):
+                for worker in list(generation.idle[lane]):
+                    if not worker.alive():
+                        generation.idle[lane].remove(worker)
+                        self._discard(generation, worker)
+
     def _retire(self, generation: _Generation) -> None:
-        """Stop the idle workers of an old set now, the busy ones when their query ends."""
+        """Stop the idle workers of an old set now, the busy ones when their query ends; send the
+        queries waiting on it to the current set."""
         generation.retired = True
-        while not generation.idle.empty():
-            worker = generation.idle.get_nowait()
-            if worker is not None:
+        for lane in (GENERAL, FAST):
+            for worker in generation.idle[lane]:
                 with self._lock:
                     generation.workers.discard(worker)
                 self._spawner.submit(worker.stop)
-        generation.idle.put_nowait(None)
+            generation.idle[lane].clear()
+        for waiter in generation.waiters:
+            if not waiter.future.done():
+                waiter.future.set_exception(Retired())
+        generation.waiters.clear()
 
     def pids(self) -> list[int]:
         generation = self._current
         return sorted(w.pid for w in (generation.workers if generation else ()))
 
+    def busy(self) -> int:
+        """Workers running a query now (all lanes)."""
+        generation = self._current
+        if generation is None:
+            return 0
+        return len(generation.workers) - sum(len(v) for v in generation.idle.values())
+
     def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
         generation = self._current
         if generation is not None:
             generation.retired = True
@@ -279,6 +463,10 @@ class WorkerPool:
                 worker.stop()
         self._calls.shutdown(wait=False, cancel_futures=True)
         self._spawner.shutdown(wait=False, cancel_futures=True)
+
+
+def _insert(waiters: list[_Waiter], waiter: _Waiter) -> None:
+    bisect.insort(waiters, waiter)
 
 
 def worker_memory_default() -> int:
@@ -290,6 +478,5 @@ def worker_memory_default() -> int:
     return int(max(1024, min(4096, total // 4)))
 
 
-if __name__ == "__main__":  # a worker: python -m mfbt_kg.service.workers IN_FD OUT_FD FORMAT MEMORY_MB
-    _in, _out, _fmt, _memory = sys.argv[1:5]
-    _worker_main(Connection(int(_in), writable=False), Connection(int(_out), readable=False), _fmt, int(_memory))
+if __name__ == "__main__":  # a worker: python -m mfbt_kg.service.workers IN_FD OUT_FD FORMAT MEMORY_MB BYTES LANE
+    _worker_process(sys.argv[1:])
