@@ -1,18 +1,28 @@
-"""Inspecting a query before any engine or parser sees it.
+"""Reading a query before any engine sees it, the way the engine will read it.
 
 pyoxigraph executes ``SERVICE`` with an HTTP client in Rust that no Python hook
 can stop, and crashes on very deep nesting; a remote store may do worse. So the
-text is tokenised here first (strings, IRIs, comments, variables and prefixed
-names are told apart from keywords the way a SPARQL lexer does) and refused
-when it is too long, too deep, an update, federated, or names graphs outside
-the dataset. Each refusal is one generic message a user can act on: it never
+text is parsed here first, by the SPARQL 1.1 query grammar, and refused when it
+is too long, too deep, an update, federated, or names graphs outside the dataset.
+Each refusal names what it refused, in one message a user can act on; it never
 echoes an IRI, so it cannot tell anyone whether a host or file exists.
 
-The check is deliberately stricter than the grammar where engines disagree:
-oxigraph reads ``SERVICE:x`` as the keyword followed by ``:x`` and ends a
-comment at a carriage return, and the SPARQL spec unescapes ``\\uXXXX``
-everywhere before parsing — so both the raw and the unescaped text are checked,
-and a keyword glued to a number or to a prefixed name still counts.
+The reading follows the grammar *in context*, as the engine (spargebra) does:
+``<`` starts an IRI only where the grammar expects a term, and is "less than"
+after an operand in an expression (``FILTER(?a<'>')`` is a comparison with the
+string ``'>'``, not an IRI followed by an open string). Strings, IRIs, comments,
+names and numbers are the grammar's terminals, each read once, left to right, by
+patterns that cannot backtrack over more than the token they read: the check is
+linear in the length of the text.
+
+Where the engine is more lenient than the grammar (it reads ``SERVICEex:x`` as
+``SERVICE ex:x`` and ``NOTEXISTS`` as ``NOT EXISTS``), this grammar fails to read
+the text; such a text is then searched as raw characters — strings and comments
+included — and refused if any SERVICE, update keyword or deep bracketing appears
+anywhere; otherwise the engine gets it and gives its own syntax error. The
+SPARQL spec also unescapes ``\\uXXXX`` everywhere before parsing (pyoxigraph only
+inside strings and IRIs): when that unescaped text reads as a query, it is
+checked as well.
 """
 
 from __future__ import annotations
@@ -20,22 +30,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterator, NamedTuple
 from urllib.parse import urljoin
 
 MAX_QUERY_BYTES = 64 * 1024
 MAX_NESTING = 64
 
 FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
-# Words that appear in no SPARQL query: update operations and their clauses. Matched
-# inside any keyword-like run of letters, so no spelling hides them.
+# The keywords that begin an update operation, or belong only to one.
 UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH", "USING")
 
-READ_ONLY = "this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, ...) is not accepted"
 NO_SERVICE = "SERVICE (federated query) is not accepted: this endpoint answers from its own dataset only"
 FOREIGN_GRAPH = ("FROM and FROM NAMED may only name graphs of this dataset (the service description lists them); "
                  "nothing is ever fetched")
 BAD_ESCAPE = "the query contains an invalid \\u or \\U escape"
+TOO_DEEP = f"query nested deeper than {MAX_NESTING} levels of {{ ( ["
+UNREAD = "the query is not SPARQL 1.1 as this endpoint reads it, and contains "
+
+
+def read_only(word: str) -> str:
+    return f"this endpoint is read-only: SPARQL Update ({word.upper()}) is not accepted"
 
 
 class QueryRefused(ValueError):
@@ -49,30 +62,17 @@ class CheckedQuery:
     from_graphs: tuple[str, ...] = field(default=())  # FROM and FROM NAMED IRIs, resolved
 
 
-_TOKEN = re.compile(
-    r'(?P<string>"""(?:[^"\\]|\\[\s\S]|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\[\s\S]|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\r\n]|\\[\s\S])*"|\'(?:[^\'\\\r\n]|\\[\s\S])*\')'
-    r'|(?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)'
-    r"|(?P<comment>#[^\r\n]*)"
-    r"|(?P<var>[?$][\w\u00B7\u0300-\u036F\u203F\u2040]+)"
-    r"|(?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)"
-    r"|(?P<bnode>_:[\w.\-\u00B7]*)"
-    r"|(?P<pname>(?:[^\W\d_][\w.\-\u00B7]*)?:(?:[\w.\-:%\u00B7]|\\[_~.\-!$&'()*+,;=/?#@%])*)"
-    r"|(?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)"
-    r"|(?P<word>[A-Za-z_]+)"
-    r"|(?P<space>\s+)"
-    r"|(?P<other>[\s\S])"
-)
-_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_OPEN, _CLOSE = "{([", "})]"
+@dataclass(frozen=True)
+class Reading:
+    """What the grammar found in a query text."""
+
+    form: str
+    services: int  # SERVICE patterns
+    depth: int  # deepest nesting of { ( [
+    from_graphs: tuple[str | None, ...]  # resolved; None: a prefixed name whose prefix is not declared
 
 
 CACHED_CHARS = 16 * 1024  # verdicts on texts up to this size are remembered (dashboards repeat queries)
-
-
-class _Token(NamedTuple):
-    kind: str
-    text: str
 
 
 def check_query(text: str, graphs: frozenset[str] | None = frozenset(), base_iri: str | None = None) -> CheckedQuery:
@@ -92,11 +92,17 @@ def _verdict(text: str, graphs: frozenset[str] | None, base_iri: str | None) -> 
     try:
         if len(text.encode("utf-8", "surrogatepass")) > MAX_QUERY_BYTES:
             raise QueryRefused(f"query longer than {MAX_QUERY_BYTES // 1024} KiB")
-        checked = _check_text(text, graphs, base_iri)
         unescaped = _unescape(text)
-        if unescaped != text:
-            _check_text(unescaped, graphs, base_iri)
-        return checked
+        reading = read_query(text, base_iri)  # as pyoxigraph reads it: escapes only in strings and IRIs
+        # As an engine that unescapes first would read it; a text that then fails the grammar runs nowhere.
+        spec_reading = read_query(unescaped, base_iri) if unescaped != text else None
+        if reading is None:
+            _refuse_unreadable(text, unescaped)
+        from_graphs = _allowed(spec_reading, graphs) if spec_reading is not None else ()
+        if reading is None:
+            return CheckedQuery(text=text, form=spec_reading.form if spec_reading else _first_form(text),
+                                from_graphs=from_graphs)
+        return CheckedQuery(text=text, form=reading.form, from_graphs=_allowed(reading, graphs))
     except QueryRefused as exc:
         return str(exc)
 
@@ -104,107 +110,735 @@ def _verdict(text: str, graphs: frozenset[str] | None, base_iri: str | None) -> 
 _cached = lru_cache(maxsize=512)(_verdict)
 
 
-def _check_text(text: str, graphs: frozenset[str] | None, base_iri: str | None) -> CheckedQuery:
-    tokens = list(_significant(text))
-    _check_nesting(tokens)
-    words = [t.text.upper() for t in tokens if t.kind == "word"]
-    if any(u in w for w in words for u in UPDATE_WORDS):
-        raise QueryRefused(READ_ONLY)
-    upper = text.upper()
-    if "SERVICE" in upper and (any("SERVICE" in w for w in words) or any(_glued(t).startswith("SERVICE") for t in tokens)):
+def _allowed(reading: Reading, graphs: frozenset[str] | None) -> tuple[str, ...]:
+    if reading.services:
         raise QueryRefused(NO_SERVICE)
-    from_graphs = _dataset_clause(tokens, base_iri) if "FROM" in upper else ()
-    if from_graphs and (graphs is None or not set(from_graphs) <= graphs):
-        raise QueryRefused(FOREIGN_GRAPH)
-    # No query form: not refused here, so the user gets the parser's own message for it.
-    form = next((w for w in words if w in FORMS), "SELECT")
-    return CheckedQuery(text=text, form=form, from_graphs=from_graphs)
+    if reading.from_graphs:
+        if graphs is None or not all(g is not None and g in graphs for g in reading.from_graphs):
+            raise QueryRefused(FOREIGN_GRAPH)
+    return tuple(g for g in reading.from_graphs if g is not None)
 
 
-def _significant(text: str) -> Iterator[_Token]:
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
-        if kind != "space" and kind != "comment":
-            yield _Token(kind or "other", match.group())
+def read_query(text: str, base_iri: str | None = None) -> Reading | None:
+    """The grammar's reading of a query, or None when the text is not a SPARQL 1.1 query.
 
-
-def _glued(token: _Token) -> str:
-    """The upper-cased prefix of a prefixed name: oxigraph's parser reads ``SERVICE:x``
-    and even ``SERVICEex:x`` as the keyword followed by a prefixed name."""
-    return token.text.split(":", 1)[0].upper() if token.kind == "pname" else ""
-
-
-def _check_nesting(tokens: list[_Token]) -> None:
-    depth = 0
-    for token in tokens:
-        if token.kind != "other":
-            continue
-        if token.text in _OPEN:
-            depth += 1
-            if depth > MAX_NESTING:
-                raise QueryRefused(f"query nested deeper than {MAX_NESTING} levels of {{ ( [")
-        elif token.text in _CLOSE:
-            depth -= 1
-
-
-def _dataset_clause(tokens: list[_Token], base_iri: str | None) -> tuple[str, ...]:
-    """The IRIs after FROM / FROM NAMED, resolved against BASE and the PREFIX declarations.
-
-    Anything but an IRI or a prefixed name after FROM is refused rather than guessed at.
+    Raises QueryRefused as soon as nesting passes MAX_NESTING (before any deeper recursion).
     """
-    base, prefixes, found = base_iri, {}, []
-    index = 0
-    while index < len(tokens):
-        token = tokens[index]
-        word = token.text.upper() if token.kind == "word" else ""
-        following = tokens[index + 1] if index + 1 < len(tokens) else None
-        if word == "BASE" and following is not None and following.kind == "iri":
-            base = _resolve(_iri_text(following.text), base)
-            index += 2
-            continue
-        if word == "PREFIX" and following is not None and following.kind == "pname" and index + 2 < len(tokens) \
-                and tokens[index + 2].kind == "iri":
-            prefixes[following.text[:-1] if following.text.endswith(":") else following.text] = \
-                _resolve(_iri_text(tokens[index + 2].text), base)
-            index += 3
-            continue
-        if "FROM" in word or _glued(token).startswith("FROM"):
-            target = _from_target(token, tokens, index)
-            if target is None:
-                raise QueryRefused(FOREIGN_GRAPH)
-            found.append(_resolve_target(target, base, prefixes))
-            index += 1
-            continue
-        index += 1
-    return tuple(found)
+    parser = _Parser(text, base_iri)
+    try:
+        parser.query_unit()
+    except _NotSparql:
+        return None
+    except RecursionError:
+        raise QueryRefused(TOO_DEEP) from None
+    return Reading(parser.form, parser.services, parser.max_depth, tuple(parser.from_graphs))
 
 
-def _from_target(token: _Token, tokens: list[_Token], index: int) -> _Token | None:
-    """The IRI or prefixed name FROM (or FROM NAMED) selects."""
-    if token.kind == "pname":  # FROM:x, glued
-        return _unglued(token, "FROM")
-    rest = tokens[index + 1 : index + 3]
-    if rest and rest[0].kind == "word" and rest[0].text.upper() == "NAMED":
-        rest = rest[1:]
-    elif rest and _glued(rest[0]).startswith("NAMED"):  # FROM NAMED:x
-        return _unglued(rest[0], "NAMED")
-    if rest and rest[0].kind in ("iri", "pname"):
-        return rest[0]
-    return None
+# --- the raw-text check for texts the grammar cannot read ----------------------------------------
+
+_RAW_SERVICE = re.compile(r"service", re.IGNORECASE)
+_RAW_FROM = re.compile(r"from", re.IGNORECASE)
+# An update keyword starting a letter run (the engine reads ``INSERTDATA``); the short ones whole.
+_RAW_UPDATE = re.compile(r"(?<![A-Za-z])(?:(insert|delete|load|clear|drop|create|move|copy)"
+                         r"|(add|with|using)(?![A-Za-z]))", re.IGNORECASE)
+_RAW_FORM = re.compile(r"(?<![A-Za-z])(select|ask|construct|describe)", re.IGNORECASE)
 
 
-def _unglued(token: _Token, keyword: str) -> _Token:
-    """``FROMex:x`` read as oxigraph does: the keyword, then ``ex:x``."""
-    return _Token("pname", token.text[len(keyword):])
+def _refuse_unreadable(*texts: str) -> None:
+    for text in texts:
+        depth = deepest = 0
+        for char in text:
+            if char in "{([":
+                depth += 1
+                deepest = max(deepest, depth)
+            elif char in "})]":
+                depth = max(depth - 1, 0)
+        if deepest > MAX_NESTING:
+            raise QueryRefused(TOO_DEEP)
+        if _RAW_SERVICE.search(text):
+            raise QueryRefused(UNREAD + "SERVICE. " + NO_SERVICE)
+        if _RAW_FROM.search(text):
+            raise QueryRefused(UNREAD + "FROM. " + FOREIGN_GRAPH)
+        update = _RAW_UPDATE.search(text)
+        if update:
+            raise QueryRefused(UNREAD + f"{update.group().upper()}. " + read_only(update.group()))
 
 
-def _resolve_target(target: _Token, base: str | None, prefixes: dict[str, str]) -> str:
-    if target.kind == "iri":
-        return _resolve(_iri_text(target.text), base)
-    prefix, local = target.text.split(":", 1)
-    if prefix not in prefixes:
-        raise QueryRefused(FOREIGN_GRAPH)
-    return prefixes[prefix] + re.sub(r"\\(.)", r"\1", local)
+def _first_form(text: str) -> str:
+    match = _RAW_FORM.search(text)
+    return match.group().upper() if match else "SELECT"
+
+
+# --- the grammar ------------------------------------------------------------------------------------
+
+class _NotSparql(Exception):
+    """The text is not a SPARQL 1.1 query (the engine will say why, or read it more leniently)."""
+
+
+_PN_CHARS_BASE = ("A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D"
+                  "\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\U00010000-\U000EFFFF")
+_PN_CHARS_U = _PN_CHARS_BASE + "_"
+_PN_CHARS = _PN_CHARS_U + "\\-0-9\u00B7\u0300-\u036F\u203F-\u2040"
+_PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
+_UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
+_ECHAR = r"\\[tbnrf\\\"']"
+_PN_PREFIX = f"[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
+_PN_LOCAL = (f"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?")
+_EXP = "[eE][+-]?[0-9]+"
+
+# Space and comments before a token; possessive, so a failed match never backtracks into them.
+_WS = r"(?:[ \t\r\n]++|#[^\r\n]*+)*+"
+# Terminals where a term may start. Each alternative reads one token and no further.
+_TERM = re.compile(
+    _WS + rf"(?:(?P<iri><(?:[^<>\"{{}}|^`\\\x00-\x20]|{_UCHAR})*>)"
+    rf"|(?P<string>\"\"\"(?:(?:\"|\"\")?(?:[^\"\\]|{_ECHAR}|{_UCHAR}))*\"\"\""
+    rf"|'''(?:(?:'|'')?(?:[^'\\]|{_ECHAR}|{_UCHAR}))*'''"
+    rf"|\"(?:[^\"\\\n\r]|{_ECHAR}|{_UCHAR})*\"|'(?:[^'\\\n\r]|{_ECHAR}|{_UCHAR})*')"
+    rf"|(?P<var>[?$][{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00B7\u0300-\u036F\u203F-\u2040]*)"
+    rf"|(?P<bnode>_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)"
+    rf"|(?P<pname>(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?)"
+    rf"|(?P<number>[+-]?(?:[0-9]+\.[0-9]*{_EXP}|\.[0-9]+{_EXP}|[0-9]+{_EXP}|[0-9]*\.[0-9]+|[0-9]+))"
+    rf"|(?P<lang>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)"
+    r"|(?P<word>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<punct>\^\^|&&|\|\||!=|<=|>=|[{}()\[\].,;*/+\-!=<>^|?])"
+    r"|(?P<end>\Z))"
+)
+# Operators, read where an operand has just ended: here ``<`` is "less than", never an IRI.
+_OPERATOR = re.compile(_WS + r"(\|\||&&|!=|<=|>=|[=<>+\-*/])")
+
+_ANON = re.compile(r"\[[ \t\r\n]*\]")
+_NIL = re.compile(r"\([ \t\r\n]*\)")
+
+_BUILTINS = frozenset("""
+    STR LANG LANGMATCHES DATATYPE BOUND IRI URI BNODE RAND ABS CEIL FLOOR ROUND CONCAT STRLEN UCASE LCASE
+    ENCODE_FOR_URI CONTAINS STRSTARTS STRENDS STRBEFORE STRAFTER YEAR MONTH DAY HOURS MINUTES SECONDS TIMEZONE
+    TZ NOW UUID STRUUID MD5 SHA1 SHA256 SHA384 SHA512 COALESCE IF STRLANG STRDT SAMETERM ISIRI ISURI ISBLANK
+    ISLITERAL ISNUMERIC REGEX SUBSTR REPLACE""".split())
+_AGGREGATES = frozenset("COUNT SUM MIN MAX AVG SAMPLE GROUP_CONCAT".split())
+_DATA_VALUE_WORDS = frozenset(("TRUE", "FALSE", "UNDEF"))
+
+
+class _Token:
+    __slots__ = ("kind", "text", "start", "end", "upper")
+
+    def __init__(self, kind: str, text: str, start: int, end: int) -> None:
+        self.kind, self.text, self.start, self.end = kind, text, start, end
+        self.upper = text.upper() if kind == "word" else text
+
+
+_END = "end"
+
+
+class _Parser:
+    """Recursive descent over the SPARQL 1.1 query grammar (sparql11-query §19.8), one token ahead.
+
+    It records what the guard needs — SERVICE patterns, nesting depth, the dataset clause —
+    and builds nothing else. Every loop consumes a token, so time is linear in the text.
+    """
+
+    def __init__(self, text: str, base_iri: str | None) -> None:
+        self.text = text
+        self.pos = 0
+        self.base = base_iri
+        self.prefixes: dict[str, str] = {}
+        self.depth = 0
+        self.max_depth = 0
+        self.services = 0
+        self.form = "SELECT"
+        self.from_graphs: list[str | None] = []
+        self._peeked: _Token | None = None  # the token at pos, once read
+        self._operator_at = -1
+        self._operator: re.Match[str] | None = None
+
+    # -- tokens --
+
+    def peek(self) -> _Token:
+        token = self._peeked
+        if token is not None:
+            return token
+        match = _TERM.match(self.text, self.pos)
+        if match is None:
+            raise _NotSparql(self.pos)
+        kind = match.lastgroup or _END
+        token = self._peeked = _Token(kind, match.group(kind), match.start(kind), match.end())
+        return token
+
+    def next(self) -> _Token:
+        token = self.peek()
+        self.pos = token.end
+        self._peeked = None
+        return token
+
+    def at(self, *texts: str) -> bool:
+        token = self.peek()
+        return token.kind in ("punct", "word") and token.upper in texts
+
+    def accept(self, *texts: str) -> bool:
+        if self.at(*texts):
+            self.next()
+            return True
+        return False
+
+    def expect(self, *texts: str) -> _Token:
+        if not self.at(*texts):
+            raise _NotSparql(self.peek().start)
+        return self.next()
+
+    def expect_kind(self, kind: str) -> _Token:
+        if self.peek().kind != kind:
+            raise _NotSparql(self.peek().start)
+        return self.next()
+
+    def operator(self, *ops: str) -> str | None:
+        """The operator among ``ops`` that follows an operand, read as an operator (``<`` never an IRI)."""
+        if self._operator_at != self.pos:
+            self._operator_at = self.pos
+            self._operator = _OPERATOR.match(self.text, self.pos)
+        match = self._operator
+        if match is not None and match.group(1) in ops:
+            self.pos = match.end()
+            self._peeked = None
+            return match.group(1)
+        return None
+
+    def open(self, bracket: str) -> None:
+        self.expect(bracket)
+        self.depth += 1
+        if self.depth > self.max_depth:
+            self.max_depth = self.depth
+            if self.depth > MAX_NESTING:
+                raise QueryRefused(TOO_DEEP)
+
+    def close(self, bracket: str) -> None:
+        self.expect(bracket)
+        self.depth -= 1
+
+    # -- query --
+
+    def query_unit(self) -> None:
+        self.prologue()
+        word = self.peek().upper if self.peek().kind == "word" else ""
+        if word == "SELECT":
+            self.form = "SELECT"
+            self.select_clause()
+            self.dataset_clauses()
+            self.where_clause()
+            self.solution_modifier()
+        elif word == "CONSTRUCT":
+            self.form = "CONSTRUCT"
+            self.next()
+            if self.at("{"):
+                self.construct_template()
+                self.dataset_clauses()
+                self.where_clause()
+            else:
+                self.dataset_clauses()
+                self.expect("WHERE")
+                self.open("{")
+                if not self.at("}"):
+                    self.triples_block(path=False)
+                self.close("}")
+            self.solution_modifier()
+        elif word == "DESCRIBE":
+            self.form = "DESCRIBE"
+            self.next()
+            if not self.accept("*"):
+                self.var_or_iri()
+                while self.peek().kind in ("var", "iri", "pname"):
+                    self.var_or_iri()
+            self.dataset_clauses()
+            if self.at("WHERE", "{"):
+                self.where_clause()
+            self.solution_modifier()
+        elif word == "ASK":
+            self.form = "ASK"
+            self.next()
+            self.dataset_clauses()
+            self.where_clause()
+            self.solution_modifier()
+        else:
+            raise _NotSparql(self.peek().start)
+        self.values_clause()
+        if self.peek().kind != _END:
+            raise _NotSparql(self.peek().start)
+
+    def prologue(self) -> None:
+        while True:
+            if self.accept("BASE"):
+                self.base = _resolve(_iri_text(self.expect_kind("iri").text), self.base)
+            elif self.accept("PREFIX"):
+                name = self.expect_kind("pname").text
+                if not name.endswith(":") or name.count(":") != 1:
+                    raise _NotSparql(self.pos)
+                self.prefixes[name[:-1]] = _resolve(_iri_text(self.expect_kind("iri").text), self.base)
+            else:
+                return
+
+    def select_clause(self) -> None:
+        self.expect("SELECT")
+        self.accept("DISTINCT", "REDUCED")
+        if self.accept("*"):
+            return
+        count = 0
+        while True:
+            if self.peek().kind == "var":
+                self.next()
+            elif self.at("("):
+                self.open("(")
+                self.expression()
+                self.expect("AS")
+                self.expect_kind("var")
+                self.close(")")
+            else:
+                break
+            count += 1
+        if not count:
+            raise _NotSparql(self.pos)
+
+    def dataset_clauses(self) -> None:
+        while self.accept("FROM"):
+            self.accept("NAMED")
+            self.from_graphs.append(self.iri_value())
+
+    def iri_value(self) -> str | None:
+        token = self.next()
+        if token.kind == "iri":
+            return _resolve(_iri_text(token.text), self.base)
+        if token.kind == "pname":
+            prefix, local = token.text.split(":", 1)
+            if prefix not in self.prefixes:
+                return None
+            return self.prefixes[prefix] + re.sub(r"\\(.)", r"\1", local)
+        raise _NotSparql(token.start)
+
+    def where_clause(self) -> None:
+        self.accept("WHERE")
+        self.group_graph_pattern()
+
+    def solution_modifier(self) -> None:
+        if self.accept("GROUP"):
+            self.expect("BY")
+            self.group_condition()
+            while self.starts_condition(group=True):
+                self.group_condition()
+        if self.accept("HAVING"):
+            self.constraint()
+            while self.starts_condition(group=False):
+                self.constraint()
+        if self.accept("ORDER"):
+            self.expect("BY")
+            self.order_condition()
+            while self.starts_condition(group=False) or self.at("ASC", "DESC") or self.peek().kind == "var":
+                self.order_condition()
+        for _ in range(2):
+            if self.accept("LIMIT", "OFFSET"):
+                self.expect_kind("number")
+
+    def starts_condition(self, group: bool) -> bool:
+        token = self.peek()
+        if token.kind in ("iri", "pname") or self.at("(", "NOT", "EXISTS"):
+            return True
+        if group and token.kind == "var":
+            return True
+        return token.kind == "word" and (token.upper in _BUILTINS or token.upper in _AGGREGATES)
+
+    def group_condition(self) -> None:
+        if self.peek().kind == "var":
+            self.next()
+        elif self.at("("):
+            self.open("(")
+            self.expression()
+            if self.accept("AS"):
+                self.expect_kind("var")
+            self.close(")")
+        else:
+            self.constraint()
+
+    def order_condition(self) -> None:
+        if self.accept("ASC", "DESC"):
+            self.bracketted_expression()
+        elif self.peek().kind == "var":
+            self.next()
+        else:
+            self.constraint()
+
+    def constraint(self) -> None:
+        if self.at("("):
+            self.bracketted_expression()
+        elif self.peek().kind in ("iri", "pname"):
+            self.next()
+            self.arg_list()
+        else:
+            self.builtin_call()
+
+    def values_clause(self) -> None:
+        if self.accept("VALUES"):
+            self.data_block()
+
+    def data_block(self) -> None:
+        if self.peek().kind == "var":
+            self.next()
+            self.open("{")
+            while not self.at("}"):
+                self.data_value()
+            self.close("}")
+            return
+        self.open("(")
+        while self.peek().kind == "var":
+            self.next()
+        self.close(")")
+        self.open("{")
+        while self.at("("):
+            self.open("(")
+            while not self.at(")"):
+                self.data_value()
+            self.close(")")
+        self.close("}")
+
+    def data_value(self) -> None:
+        token = self.peek()
+        if token.kind in ("iri", "pname", "number"):
+            self.next()
+        elif token.kind == "string":
+            self.rdf_literal()
+        elif token.kind == "word" and token.upper in _DATA_VALUE_WORDS:
+            self.next()
+        else:
+            raise _NotSparql(token.start)
+
+    # -- graph patterns --
+
+    def group_graph_pattern(self) -> None:
+        self.open("{")
+        if self.at("SELECT"):
+            self.select_clause()
+            self.where_clause()
+            self.solution_modifier()
+            self.values_clause()
+        else:
+            if self.starts_triples():
+                self.triples_block(path=True)
+            while not self.at("}"):
+                self.graph_pattern_not_triples()
+                self.accept(".")
+                if self.starts_triples():
+                    self.triples_block(path=True)
+        self.close("}")
+
+    def starts_triples(self) -> bool:
+        token = self.peek()
+        if token.kind in ("var", "iri", "pname", "string", "number", "bnode"):
+            return True
+        if token.kind == "word":
+            return token.upper in ("TRUE", "FALSE")
+        return token.kind == "punct" and token.text in ("(", "[")
+
+    def triples_block(self, path: bool) -> None:
+        while True:
+            self.triples_same_subject(path)
+            if not self.accept("."):
+                return
+            if not self.starts_triples():
+                return
+
+    def triples_same_subject(self, path: bool) -> None:
+        if self.at("[") and not self.anon_follows():
+            self.blank_node_property_list(path)
+            if self.starts_verb():
+                self.property_list(path)
+        elif self.at("(") and not self.nil_follows():
+            self.collection(path)
+            if self.starts_verb():
+                self.property_list(path)
+        else:
+            self.var_or_term()
+            self.property_list(path)
+
+    def starts_verb(self) -> bool:
+        return self.peek().kind in ("var", "iri", "pname") or self.at("A", "^", "!", "(")
+
+    def property_list(self, path: bool) -> None:
+        self.verb(path)
+        self.object_list(path)
+        while self.accept(";"):
+            if self.at(";", ".", "]", "}") or self.peek().kind == _END:
+                continue
+            self.verb(path)
+            self.object_list(path)
+
+    def verb(self, path: bool) -> None:
+        if self.peek().kind == "var":
+            self.next()
+        elif path:
+            self.path_alternative()
+        elif self.peek().kind in ("iri", "pname"):
+            self.next()
+        else:
+            self.expect("A")
+
+    def object_list(self, path: bool) -> None:
+        self.graph_node(path)
+        while self.accept(","):
+            self.graph_node(path)
+
+    def graph_node(self, path: bool) -> None:
+        if self.at("[") and not self.anon_follows():
+            self.blank_node_property_list(path)
+        elif self.at("(") and not self.nil_follows():
+            self.collection(path)
+        else:
+            self.var_or_term()
+
+    def blank_node_property_list(self, path: bool) -> None:
+        self.open("[")
+        self.property_list(path)
+        self.close("]")
+
+    def collection(self, path: bool) -> None:
+        self.open("(")
+        self.graph_node(path)
+        while not self.at(")"):
+            self.graph_node(path)
+        self.close(")")
+
+    def anon_follows(self) -> bool:
+        """``[`` WS* ``]``: the grammar's ANON (no comment allowed inside)."""
+        return _ANON.match(self.text, self.peek().start) is not None
+
+    def nil_follows(self) -> bool:
+        return _NIL.match(self.text, self.peek().start) is not None
+
+    def var_or_term(self) -> None:
+        token = self.peek()
+        if token.kind in ("var", "iri", "pname", "number", "bnode"):
+            self.next()
+        elif token.kind == "string":
+            self.rdf_literal()
+        elif token.kind == "word" and token.upper in ("TRUE", "FALSE"):
+            self.next()
+        elif self.anon_or_nil():
+            pass
+        else:
+            raise _NotSparql(token.start)
+
+    def anon_or_nil(self) -> bool:
+        for opening, closing, follows in (("[", "]", self.anon_follows), ("(", ")", self.nil_follows)):
+            if self.at(opening) and follows():
+                self.open(opening)
+                self.close(closing)
+                return True
+        return False
+
+    def var_or_iri(self) -> None:
+        if self.peek().kind not in ("var", "iri", "pname"):
+            raise _NotSparql(self.peek().start)
+        self.next()
+
+    def rdf_literal(self) -> None:
+        self.expect_kind("string")
+        if self.peek().kind == "lang" and self.peek().start == self.pos:
+            self.next()
+        elif self.at("^^"):
+            self.next()
+            if self.peek().kind not in ("iri", "pname"):
+                raise _NotSparql(self.pos)
+            self.next()
+
+    def path_alternative(self) -> None:
+        self.path_sequence()
+        while self.accept("|"):
+            self.path_sequence()
+
+    def path_sequence(self) -> None:
+        self.path_elt_or_inverse()
+        while self.accept("/"):
+            self.path_elt_or_inverse()
+
+    def path_elt_or_inverse(self) -> None:
+        self.accept("^")
+        self.path_primary()
+        self.accept("?", "*", "+")
+
+    def path_primary(self) -> None:
+        token = self.peek()
+        if token.kind in ("iri", "pname") or self.at("A"):
+            self.next()
+        elif self.accept("!"):
+            if self.at("("):
+                self.open("(")
+                if not self.at(")"):
+                    self.path_one_in_set()
+                    while self.accept("|"):
+                        self.path_one_in_set()
+                self.close(")")
+            else:
+                self.path_one_in_set()
+        elif self.at("("):
+            self.open("(")
+            self.path_alternative()
+            self.close(")")
+        else:
+            raise _NotSparql(token.start)
+
+    def path_one_in_set(self) -> None:
+        self.accept("^")
+        if self.peek().kind in ("iri", "pname") or self.at("A"):
+            self.next()
+        else:
+            raise _NotSparql(self.peek().start)
+
+    def graph_pattern_not_triples(self) -> None:
+        token = self.peek()
+        if self.at("{"):
+            self.group_graph_pattern()
+            while self.accept("UNION"):
+                self.group_graph_pattern()
+        elif self.accept("OPTIONAL", "MINUS"):
+            self.group_graph_pattern()
+        elif self.accept("GRAPH"):
+            self.var_or_iri()
+            self.group_graph_pattern()
+        elif self.accept("SERVICE"):
+            self.services += 1
+            self.accept("SILENT")
+            self.var_or_iri()
+            self.group_graph_pattern()
+        elif self.accept("FILTER"):
+            self.constraint()
+        elif self.accept("BIND"):
+            self.open("(")
+            self.expression()
+            self.expect("AS")
+            self.expect_kind("var")
+            self.close(")")
+        elif self.accept("VALUES"):
+            self.data_block()
+        else:
+            raise _NotSparql(token.start)
+
+    def construct_template(self) -> None:
+        self.open("{")
+        if not self.at("}"):
+            self.triples_block(path=False)
+        self.close("}")
+
+    # -- expressions: one function per precedence level, loops for chains (no recursion per operator) --
+
+    def expression(self) -> None:
+        self.and_expression()
+        while self.operator("||"):
+            self.and_expression()
+
+    def and_expression(self) -> None:
+        self.relational_expression()
+        while self.operator("&&"):
+            self.relational_expression()
+
+    def relational_expression(self) -> None:
+        self.additive_expression()
+        if self.operator("=", "!=", "<", ">", "<=", ">="):
+            self.additive_expression()
+        elif self.accept("IN"):
+            self.expression_list()
+        elif self.at("NOT"):
+            self.next()
+            self.expect("IN")
+            self.expression_list()
+
+    def additive_expression(self) -> None:
+        self.multiplicative_expression()
+        while True:
+            if self.operator("+", "-"):
+                self.multiplicative_expression()
+                continue
+            token = self.peek()  # ``?a -1``: a signed number after an operand is a sum
+            if token.kind == "number" and token.text[0] in "+-":
+                self.next()
+                while self.operator("*", "/"):
+                    self.unary_expression()
+                continue
+            return
+
+    def multiplicative_expression(self) -> None:
+        self.unary_expression()
+        while self.operator("*", "/"):
+            self.unary_expression()
+
+    def unary_expression(self) -> None:
+        while self.at("!", "+", "-"):
+            self.next()
+        self.primary_expression()
+
+    def primary_expression(self) -> None:
+        token = self.peek()
+        if self.at("("):
+            self.bracketted_expression()
+        elif token.kind in ("iri", "pname"):
+            self.next()
+            if self.at("("):
+                self.arg_list()
+        elif token.kind == "string":
+            self.rdf_literal()
+        elif token.kind in ("number", "var"):
+            self.next()
+        elif token.kind == "word" and token.upper in ("TRUE", "FALSE"):
+            self.next()
+        else:
+            self.builtin_call()
+
+    def bracketted_expression(self) -> None:
+        self.open("(")
+        self.expression()
+        self.close(")")
+
+    def builtin_call(self) -> None:
+        token = self.peek()
+        if token.kind != "word":
+            raise _NotSparql(token.start)
+        word = token.upper
+        if word == "NOT":
+            self.next()
+            self.expect("EXISTS")
+            self.group_graph_pattern()
+        elif word == "EXISTS":
+            self.next()
+            self.group_graph_pattern()
+        elif word in _AGGREGATES:
+            self.next()
+            self.open("(")
+            self.accept("DISTINCT")
+            if not (word == "COUNT" and self.accept("*")):
+                self.expression()
+            if word == "GROUP_CONCAT" and self.accept(";"):
+                self.expect("SEPARATOR")
+                self.expect("=")
+                self.expect_kind("string")
+            self.close(")")
+        elif word in _BUILTINS:
+            self.next()
+            self.arg_list(distinct=False)
+        else:
+            raise _NotSparql(token.start)
+
+    def arg_list(self, distinct: bool = True) -> None:
+        if self.at("(") and self.nil_follows():
+            self.anon_or_nil()
+            return
+        self.open("(")
+        if distinct:
+            self.accept("DISTINCT")
+        self.expression()
+        while self.accept(","):
+            self.expression()
+        self.close(")")
+
+    def expression_list(self) -> None:
+        self.arg_list(distinct=False)
+
+
+# --- IRIs and escapes ---------------------------------------------------------------------------------
+
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
 def _iri_text(token: str) -> str:
