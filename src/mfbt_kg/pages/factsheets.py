@@ -65,6 +65,20 @@ def _first(rows: Iterable[Row], key: str) -> Any:
     return next((row[key] for row in rows if row.get(key) is not None), None)
 
 
+def _basis(present: Presenter, claim: str, rows: Iterable[Row], key: str = "basis",
+           note_key: str = "basis_note") -> dict[str, Any] | None:
+    """On what a claim rests when it is not the source's own statement about this resource (a group statement
+    applied by the curator, the curator's reading, sources that disagree, unknown): the basis concept as a link
+    (its label is the marker's text), the curator's note in the page's language, and the claim's IRI."""
+    rows = list(rows)
+    basis = _iri(_first(rows, key))
+    if basis is None:
+        return None
+    notes = list(dict.fromkeys(row[note_key] for row in rows if row.get(note_key) is not None))
+    return {"concept": present.link(basis), "key": basis.rsplit("/", 1)[-1], "claim": claim,
+            "note": _in_language(notes, present)}
+
+
 # --- home ----------------------------------------------------------------------------------
 
 def _region_offers(present: Presenter, rows: list[Row]) -> list[dict[str, Any]]:
@@ -128,6 +142,7 @@ def _figures(site: Site, present: Presenter, iri: str) -> list[dict[str, Any]]:
             "label_uncertain": row["label_certain"] is not None and not _truthy(row["label_certain"]),
             "breakdown": _links(present, rows, "breakdown"),
             "sources": _links(present, rows, "source"),
+            "basis": _basis(present, figure, rows),
         })
     return [{"measure": present.link(measure), "rows": rows} for measure, rows in measures.items()]
 
@@ -152,6 +167,7 @@ def _statements(site: Site, present: Presenter, iri: str) -> list[dict[str, Any]
             "as_of": present.literal(status) if status is not None else None,
             "unit": present.link(unit) if unit else None,
             "sources": _links(present, rows, "source"),
+            "basis": _basis(present, statement, rows),
         })
     for items in classes.values():
         items.sort(key=lambda s: ([v.label.lower() for v in s["values"]], (s["as_of"].datetime or "") if s["as_of"] else ""))
@@ -188,9 +204,12 @@ def _offer_methods(site: Site, present: Presenter, iri: str) -> dict[str, Any]:
             if guideline_iri:
                 states[guideline_iri] = ("named" if _truthy(row["named"]) else
                                          "unknown" if _truthy(row["unknown"]) else "not")
+        by_method = _group(rows, "method")
         out.append({
             "category": present.link(category) if category else None,
             "methods": _links(present, rows, "method"),
+            "bases": [{"method": present.link(method), **basis} for method, method_rows in by_method.items()
+                      if (basis := _basis(present, method, method_rows, "method_basis", "method_basis_note"))],
             "cells": [states.get(column["iri"], "none") for column in columns],
             "in_table": bool(states),
         })
