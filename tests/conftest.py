@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from mfbt_kg.sparql.catalogue import load_catalogue
 from mfbt_kg.graph.files import load_graph, project_root
-from mfbt_kg.sparql.store import EmbeddedStore, to_ntriples
 from mfbt_kg.graph.validate import load_shapes
+from mfbt_kg.sparql.catalogue import load_catalogue
+from mfbt_kg.sparql.store import EmbeddedStore, to_ntriples
 from service_fixtures import ServicePool
 
 ROOT = project_root(Path(__file__).parent)
@@ -68,5 +68,5 @@ def break_file(path: Path, old: str, new: str) -> int:
     """Replace the first ``old`` with ``new``; return the 1-based line of the change."""
     text = path.read_text(encoding="utf-8")
     at = text.index(old)
-    path.write_text(text[:at] + new + text[at + len(old):], encoding="utf-8")
+    path.write_text(text[:at] + new + text[at + len(old) :], encoding="utf-8")
     return text.count("\n", 0, at) + 1

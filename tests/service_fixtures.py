@@ -27,8 +27,21 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 # A query no time limit of a few seconds lets finish (10^12 rows on the real graph).
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 # What no error body may contain.
-LEAKS = ("Traceback", 'File "', "/work/", "/tmp/", "/etc/passwd", "root:", "Errno", "errno", "127.0.0.1:",
-         "site-packages", "ConnectionRefused", "Connection refused", "os error")
+LEAKS = (
+    "Traceback",
+    'File "',
+    "/work/",
+    "/tmp/",
+    "/etc/passwd",
+    "root:",
+    "Errno",
+    "errno",
+    "127.0.0.1:",
+    "site-packages",
+    "ConnectionRefused",
+    "Connection refused",
+    "os error",
+)
 
 
 def free_port() -> int:
@@ -53,12 +66,35 @@ def wait_until_up(url: str, proc: subprocess.Popen, limit: float = 90) -> None:
 class Service:
     """The service in a subprocess on loopback: ``mfbt-kg serve`` with the given options."""
 
-    def __init__(self, *args: str, timeout: float = 2.0, max_rows: int = 50) -> None:
+    def __init__(self, *args: str, timeout: float = 2.0, max_rows: int = 50, prelude: str = "",
+                 preexec_fn=None) -> None:
+        """``prelude``: Python run in the service process before the command (e.g. to make a system call
+        fail as a host would). Per-client budgets are off unless ``--client-budget`` is given: the tests
+        all come from 127.0.0.1 and would otherwise share one client's budget."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        argv = [sys.executable, "-m", "mfbt_kg.cli", "--root", str(ROOT), "serve", "--host", "127.0.0.1",
-                "--port", str(self.port), "--timeout", str(timeout), "--max-rows", str(max_rows), *args]
-        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if "--client-budget" not in args:
+            args = (*args, "--client-budget", "0")
+        command = ["-m", "mfbt_kg.cli"] if not prelude else [
+            "-c", prelude + "\nimport sys\nfrom mfbt_kg.cli import main\nsys.exit(main(sys.argv[1:]))"]
+        argv = [
+            sys.executable,
+            *command,
+            "--root",
+            str(ROOT),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--timeout",
+            str(timeout),
+            "--max-rows",
+            str(max_rows),
+            *args,
+        ]
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                     preexec_fn=preexec_fn)
         try:
             wait_until_up(f"{self.base}/health", self.proc)
         except BaseException:
@@ -177,9 +213,21 @@ class OxigraphServer:
         if not OXIGRAPH.exists():
             raise RuntimeError("the oxigraph server (PyPI package 'oxigraph', a test dependency) is not installed")
         self.port = free_port()
-        self.proc = subprocess.Popen([str(OXIGRAPH), "serve", "--location", str(location), "--bind",
-                                      f"127.0.0.1:{self.port}", "--timeout-s", "5"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [
+                str(OXIGRAPH),
+                "serve",
+                "--location",
+                str(location),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--timeout-s",
+                "5",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.url = f"http://127.0.0.1:{self.port}/query"
         wait_until_up(self.url + "?query=ASK%7B%7D", self.proc)
 

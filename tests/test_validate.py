@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import break_file, copy_project
 from mfbt_kg.cli import main
 from mfbt_kg.graph.files import load_graph
 from mfbt_kg.graph.validate import Report, validate_graph
 from mfbt_kg.namespaces import PREFIXES
-
-from conftest import break_file, copy_project
 
 CASES = json.loads((Path(__file__).parent / "shape_cases.json").read_text(encoding="utf-8"))
 
@@ -61,16 +60,18 @@ def test_cases_break_different_nodes() -> None:
 def test_broken_copy_fails_with_message(case: dict, broken_report: Report) -> None:
     focus = _iri(case["focus"])
     messages = [v.message for v in broken_report.violations if v.focus == focus]
-    assert any(case["expect"] in m for m in messages), \
-        f"{case['focus']}: {messages}\n" + "\n".join(v.describe() for v in broken_report.violations)
+    assert any(case["expect"] in m for m in messages), f"{case['focus']}: {messages}\n" + "\n".join(
+        v.describe() for v in broken_report.violations
+    )
 
 
 def test_every_violation_comes_from_a_case(broken_report: Report) -> None:
     """Nothing else breaks: each violation's node is one a case broke."""
     assert not broken_report.conforms
     broken = {_iri(case["focus"]) for case in CASES}
-    assert {v.focus for v in broken_report.violations} == broken, \
-        "\n".join(v.describe() for v in broken_report.violations if v.focus not in broken)
+    assert {v.focus for v in broken_report.violations} == broken, "\n".join(
+        v.describe() for v in broken_report.violations if v.focus not in broken
+    )
 
 
 def test_violations_as_json_and_exit_code_1(broken_copy: Path, broken_report: Report, capsys) -> None:
@@ -78,7 +79,8 @@ def test_violations_as_json_and_exit_code_1(broken_copy: Path, broken_report: Re
     report = json.loads(capsys.readouterr().out)
     assert report["conforms"] is False
     assert all({"focus", "label", "file", "path", "message"} <= set(v) for v in report["violations"])
-    assert sorted((v["focus"], v["message"]) for v in report["violations"]) == \
-        sorted((v.focus, v.message) for v in broken_report.violations)
+    assert sorted((v["focus"], v["message"]) for v in report["violations"]) == sorted(
+        (v.focus, v.message) for v in broken_report.violations
+    )
     files = {v["focus"]: v["file"] for v in report["violations"]}
     assert files[_iri("protocol:helse-vest")] == "data/ttl/protocols.ttl"
