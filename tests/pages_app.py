@@ -5,29 +5,26 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 
-from mfbt_kg.api.pages import pages_router
-from mfbt_kg.publish.dcat import ExportSettings
+from conftest import ROOT
+from mfbt_kg.api import errors, pages
+from mfbt_kg.api.deps import get_service
+from mfbt_kg.service.service import Service
+from mfbt_kg.service.settings import PublishSettings, Settings
 from mfbt_kg.sparql.store import Store
 
-from conftest import ROOT
 
-
-class Settings:
-    """What the router reads of the app's settings: where the project is."""
-
-    root = ROOT
-
-
-def pages_app(store: Store, **router_args: Any) -> FastAPI:
-    """An app with only the pages router, reading the given store (the real project data)."""
+def pages_app(store: Store, publish: PublishSettings | None = None, data: bytes | None = None) -> FastAPI:
+    """An app with only the pages router, whose service answers from the given store (the real project
+    data; ``data``: the N-Triples it holds, for /dataset and /dump), swapped in as the app's dependency."""
+    service = Service.over(store, Settings(root=ROOT, publish=publish or PublishSettings()), data)
     app = FastAPI()
-    app.include_router(pages_router(store, Settings(), router_args.pop("export_settings", ExportSettings()),
-                                    **router_args))
+    errors.install(app)
+    app.include_router(pages.router)
+    app.dependency_overrides[get_service] = lambda: service
     return app
 
 

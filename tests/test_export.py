@@ -24,8 +24,9 @@ from rdflib.compare import isomorphic
 from mfbt_kg.sparql.catalogue import load_catalogue
 from mfbt_kg.cli import main
 from mfbt_kg.graph.files import load_graph
-from mfbt_kg.publish.dcat import ExportSettings, SettingsError, check_orgnr
-from mfbt_kg.publish.bundle import InvalidGraphError, export_bundle, publication
+from mfbt_kg.service.settings import PublishSettings, SettingsError, check_orgnr
+from mfbt_kg.graph.validate import InvalidGraphError
+from mfbt_kg.publish.bundle import export_bundle, publication
 from mfbt_kg.namespaces import (
     CATALOG_IRI, DATASET_IRI, EU_COUNTRY, EU_DATA_THEME, EU_LICENCE, ONTOLOGY_IRI, ORGANIZATION_CATALOG,
     PROJECT_AGENT_IRI, SCHEMA, SPDX,
@@ -51,7 +52,7 @@ def exported(tmp_path_factory) -> tuple[Path, Graph]:
     """One export for the whole module, and the graph it was made from."""
     graph = load_graph(ROOT)
     out = tmp_path_factory.mktemp("export") / "bundle"
-    export_bundle(ROOT, out, ExportSettings())
+    export_bundle(ROOT, out, PublishSettings())
     return out, graph
 
 
@@ -128,8 +129,8 @@ def test_one_csv_per_runnable_query(bundle: Path, store) -> None:
             assert re.search(rf"`{re.escape(name)}`.*default does not resolve", readme), name
             continue
         rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
-        result = store.query(query.sparql)  # defaults only matter for the row values, not the columns
-        assert rows[0] == [v.value for v in result.variables], name
+        result = store.select(query.sparql)  # defaults only matter for the row values, not the columns
+        assert rows[0] == list(result.variables), name
         assert all(len(row) == len(rows[0]) for row in rows), f"{name}: ragged CSV"
 
 
@@ -148,8 +149,8 @@ def test_dataset_has_what_dcat_ap_no_asks(dcat: Graph, store) -> None:
     assert EU_DATA_THEME["HEAL"] in set(dcat.objects(DATASET, DCAT.theme))
     assert dcat.value(DATASET, DCTERMS.spatial) == EU_COUNTRY["NOR"]
     assert dcat.value(dcat.value(DATASET, DCAT.contactPoint), RDF.type) is not None
-    ontology_modified = next(iter(store.query(
-        f"SELECT ?m WHERE {{ <{ONTOLOGY_IRI}> <{DCTERMS.modified}> ?m }}")))["m"].value
+    ontology_modified = store.select(
+        f"SELECT ?m WHERE {{ <{ONTOLOGY_IRI}> <{DCTERMS.modified}> ?m }}").rows[0][0].value
     assert str(dcat.value(DATASET, DCTERMS.modified)) == ontology_modified, "modified comes from the ontology"
     assert dcat.value(DATASET, OWL.versionInfo) is not None
     assert dcat.value(DATASET, DCTERMS.issued) is None, "no issued date unless configured: no clock"
@@ -164,7 +165,7 @@ def test_dataset_has_what_dcat_ap_no_asks(dcat: Graph, store) -> None:
 def test_sparql_endpoint_is_a_data_service(dcat: Graph) -> None:
     services = list(dcat.subjects(RDF.type, DCAT.DataService))
     assert len(services) == 1
-    assert dcat.value(services[0], DCAT.endpointURL) == URIRef(ExportSettings().endpoint_url)
+    assert dcat.value(services[0], DCAT.endpointURL) == URIRef(PublishSettings().endpoint_url)
     assert dcat.value(services[0], DCAT.servesDataset) == DATASET
     assert (URIRef(CATALOG_IRI), DCAT.service, services[0]) in dcat
 
@@ -172,7 +173,7 @@ def test_sparql_endpoint_is_a_data_service(dcat: Graph) -> None:
 def test_every_file_is_a_distribution_with_true_size_and_checksums(bundle: Path, dcat: Graph) -> None:
     files = {p: d for p, d in files_of(bundle).items() if p not in DESCRIPTION_FILES}
     by_url = {str(dcat.value(d, DCAT.downloadURL)): d for d in dcat.objects(DATASET, DCAT.distribution)}
-    base = ExportSettings().base_url
+    base = PublishSettings().base_url
     assert set(by_url) == {base + path for path in files}
     for path, data in files.items():
         node = by_url[base + path]
@@ -191,7 +192,7 @@ def test_dcat_conforms_to_dcat_ap_no(dcat: Graph) -> None:
 
 
 def test_configured_publisher_conforms_too() -> None:
-    settings = ExportSettings(publisher_orgnr=TEST_ORGNR, issued="2026-12-01", contact_email="kontakt@example.org",
+    settings = PublishSettings(publisher_orgnr=TEST_ORGNR, issued="2026-12-01", contact_email="kontakt@example.org",
                               base_url="https://data.example.org/mfbt-kg", endpoint_url="https://data.example.org/sparql")
     description = publication(ROOT, settings).description
     assert description.value(DATASET, DCTERMS.publisher) == ORGANIZATION_CATALOG[TEST_ORGNR]
@@ -204,7 +205,7 @@ def test_configured_publisher_conforms_too() -> None:
 def test_service_description_equals_the_bundle(bundle: Path) -> None:
     written = Graph().parse(bundle / "dcat.ttl")
     written += Graph().parse(bundle / "void.ttl")
-    assert isomorphic(publication(ROOT, ExportSettings()).description, written)
+    assert isomorphic(publication(ROOT, PublishSettings()).description, written)
 
 
 def test_void_counts_the_graph(exported) -> None:
@@ -213,7 +214,7 @@ def test_void_counts_the_graph(exported) -> None:
     assert int(void.value(DATASET, VOID.triples)) == len(graph)
     for name in ("entities", "classes", "properties", "distinctSubjects", "distinctObjects"):
         assert int(void.value(DATASET, VOID[name])) > 0, name
-    assert void.value(DATASET, VOID.sparqlEndpoint) == URIRef(ExportSettings().endpoint_url)
+    assert void.value(DATASET, VOID.sparqlEndpoint) == URIRef(PublishSettings().endpoint_url)
     assert len(set(void.objects(DATASET, VOID.dataDump))) == len(DUMPS)
     examples = set(void.objects(DATASET, VOID.exampleResource))
     assert examples and all((e, None, None) in graph for e in examples)
@@ -252,7 +253,7 @@ def test_invalid_graph_is_refused(project_copy: Path, tmp_path: Path, capsys) ->
     offers.write_text(broken, encoding="utf-8")
     out = tmp_path / "out"
     with pytest.raises(InvalidGraphError):
-        export_bundle(project_copy, out, ExportSettings())
+        export_bundle(project_copy, out, PublishSettings())
     assert main(["--root", str(project_copy), "export", "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert "An offer needs its region" in err and "nothing exported" in err

@@ -19,10 +19,11 @@ from fastapi.testclient import TestClient
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, RDF, VOID
 
-from mfbt_kg.api import pages as pages_module
+from mfbt_kg.service import service as service_module
 from mfbt_kg.pages.linked_data import PageQueries, resource_iri
 from mfbt_kg.namespaces import BASE, DATASET_IRI, ID, KINDS, MFBT, ONTOLOGY_IRI, sparql_prologue
-from mfbt_kg.sparql.store import Store
+from mfbt_kg.sparql.answers import Table, fetch
+from mfbt_kg.sparql.store import Store, to_ntriples
 
 from conftest import ROOT
 from pages_app import pages_app
@@ -46,9 +47,7 @@ def client(app) -> TestClient:
 
 
 def select(store: Store, query: str) -> list[dict[str, Any]]:
-    result = store.query(sparql_prologue() + query)
-    names = [v.value for v in result.variables]
-    return [{n: row[n] for n in names} for row in result]
+    return store.select(sparql_prologue() + query).records()
 
 
 def sample_of_kind(store: Store, kind: str) -> str | None:
@@ -131,7 +130,7 @@ def test_every_kind_dereferences_by_accept_and_extension(client: TestClient, sto
 
 def test_rdf_answer_is_what_the_store_says(client: TestClient, store: Store) -> None:
     iri = f"{ID}offer/unn-asgard"
-    expected = {(str(t.subject), str(t.predicate), str(t.object)) for t in store.query(
+    expected = {(str(t.subject), str(t.predicate), str(t.object)) for t in store.construct(
         f"CONSTRUCT {{ <{iri}> ?p ?o . ?s ?q <{iri}> }} WHERE {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?q <{iri}> }} }}")}
     body = client.get("/id/offer/unn-asgard.nt").content
     got = {(str(q.subject), str(q.predicate), str(q.object)) for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)}
@@ -199,9 +198,23 @@ class SpyStore:
         self.inner = inner
         self.seen: list[str] = []
 
-    def query(self, sparql: str, substitutions: dict | None = None) -> Any:
-        self.seen.append(sparql + " " + " ".join(str(v) for v in (substitutions or {}).values()))
-        return self.inner.query(sparql, substitutions)
+    def _saw(self, sparql: str, bindings: dict | None) -> None:
+        self.seen.append(sparql + " " + " ".join(str(v) for v in (bindings or {}).values()))
+
+    def select(self, sparql: str, bindings: dict | None = None, **dataset: Any) -> Any:
+        self._saw(sparql, bindings)
+        return self.inner.select(sparql, bindings, **dataset)
+
+    def ask(self, sparql: str, bindings: dict | None = None, **dataset: Any) -> bool:
+        self._saw(sparql, bindings)
+        return self.inner.ask(sparql, bindings, **dataset)
+
+    def construct(self, sparql: str, bindings: dict | None = None, **dataset: Any) -> Any:
+        self._saw(sparql, bindings)
+        return self.inner.construct(sparql, bindings, **dataset)
+
+    def graph_names(self) -> frozenset[str]:
+        return self.inner.graph_names()
 
     def replace(self, ntriples: bytes) -> None:
         self.inner.replace(ntriples)
@@ -399,16 +412,16 @@ def test_ontology_as_rdf(client: TestClient, url: str, headers: dict[str, str], 
 
 # --- the dataset description --------------------------------------------------------------------------
 
-def test_dataset_description_by_negotiation_computed_once(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dataset_description_by_negotiation_computed_once(store: Store, graph, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
-    real = pages_module.publication
+    real = service_module.publication
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pages_module, "publication", counting)
-    client = TestClient(pages_app(store))
+    monkeypatch.setattr(service_module, "publication", counting)
+    client = TestClient(pages_app(store, data=to_ntriples(graph)))
     turtle = client.get("/dataset", headers={"Accept": "text/turtle"})
     assert turtle.status_code == 200 and turtle.headers["content-type"].startswith("text/turtle")
     graph = Graph().parse(data=turtle.text, format="turtle")
@@ -437,9 +450,11 @@ def test_every_page_query_runs(store: Store) -> None:
     bindings = {"resource": ox.NamedNode(f"{ID}offer/unn-asgard"), "prefix": ox.Literal(str(ID)),
                 "ns": ox.Literal(str(MFBT))}
     for name in queries.names():
-        text = queries[name]
-        used = {k: v for k, v in bindings.items() if f"?{k}" in text}
-        list(store.query(text, used or None))
+        declared = {p.name for p in queries.file(name).parameters if p.required}
+        assert declared <= set(bindings), f"{name}: a parameter this test does not bind: {declared - set(bindings)}"
+        used = {k: v for k, v in bindings.items() if k in declared}
+        shape = {"ASK": bool, "CONSTRUCT": list, "DESCRIBE": list}.get(queries.file(name).form, Table)
+        assert isinstance(fetch(store, queries[name], used or None), shape), f"{name}: answers as its form says"
 
 
 def test_stylesheet_is_served_and_responsive(client: TestClient) -> None:

@@ -14,7 +14,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT
 
-from mfbt_kg.publish.dcat import ExportSettings
+from mfbt_kg.service.settings import PublishSettings
 from mfbt_kg.namespaces import DATASET_IRI, SPDX
 
 from service_fixtures import ROOT, Service, ServicePool
@@ -58,7 +58,7 @@ def test_unknown_iri_is_a_helpful_404(service: Service, path: str) -> None:
 def test_every_download_url_of_the_dataset_description_resolves(service: Service) -> None:
     """/dataset lists the dataset's files with size and checksum; the service serves each under /dump/."""
     description = Graph().parse(data=httpx.get(service.base + "/dataset.ttl", timeout=60).text, format="turtle")
-    default_base = ExportSettings().base_url
+    default_base = PublishSettings().base_url
     distributions = list(description.objects(URIRef(DATASET_IRI), DCAT.distribution))
     paths = {str(description.value(node, DCAT.downloadURL))[len(default_base):]: node for node in distributions}
     assert {f"ontology/{p.name}" for p in (ROOT / "ontology").glob("*.ttl")} | {"data/context.jsonld"} < set(paths)

@@ -251,7 +251,9 @@ def test_query_page_shows_results_as_a_table(service: Service) -> None:
     construct = service.get(CONSTRUCT, BROWSER)
     assert '<th scope="col">subject</th>' in construct.text and "/id/offer/unn-asgard" in construct.text
     capped = service.get("SELECT * WHERE { ?s ?p ?o }", BROWSER)
-    assert capped.headers["x-result-capped"] == "true" and "Capped: only the first 50 rows" in capped.text
+    assert capped.headers["x-result-capped"] == "true" and "Avkortet: bare de første 50 radene" in capped.text
+    english = service.get("SELECT * WHERE { ?s ?p ?o }", BROWSER, cookies={"lang": "en"})  # the page speaks nb/en
+    assert '<html lang="en">' in english.text and "Capped: only the first 50 rows" in english.text
     assert capped.text.count("<tr>") == 51
 
 

@@ -9,19 +9,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Sequence, TextIO
 
-from mfbt_kg.sparql.catalogue import CatalogueError, ParameterError, load_catalogue, run
+from mfbt_kg import __version__
 from mfbt_kg.graph.files import DataFileError, load_graph, project_root
-from mfbt_kg.publish.dcat import ExportSettings, SettingsError
-from mfbt_kg.publish.bundle import ExportError, InvalidGraphError, export_bundle
-from mfbt_kg.namespaces import sparql_prologue
-from mfbt_kg.sparql.results import render_table, serialize
-from mfbt_kg.service.settings import Settings
+from mfbt_kg.graph.validate import InvalidGraphError, Report, validate_project
+from mfbt_kg.namespaces import ANSWER_PREFIXES, sparql_prologue
+from mfbt_kg.pages.linked_data import LabelIndex, PageQueries
+from mfbt_kg.publish.bundle import ExportError, export_bundle
+from mfbt_kg.service.settings import PublishSettings, Settings, SettingsError
+from mfbt_kg.sparql.catalogue import CatalogueError, ParameterError, load_catalogue, run
+from mfbt_kg.sparql.answers import Answer, fetch, render_table, write
+from mfbt_kg.sparql.media import GRAPH_FORMATS, ROW_FORMATS
 from mfbt_kg.sparql.store import Store, StoreError, open_store, to_ntriples
-from mfbt_kg.graph.validate import validate_project
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 
@@ -41,6 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (DataFileError, CatalogueError, ParameterError, StoreError, UsageError) as exc:
         print(f"mfbt-kg: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:  # output piped to `head`, which stopped reading: not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second BrokenPipeError when Python flushes at exit
+        return EXIT_OK
 
 
 def _root(args: argparse.Namespace) -> Path:
@@ -61,10 +68,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:
-        for violation in report.violations:
-            print(violation.describe())
+        _print_violations(report, sys.stdout)
         print(report.summary_line())
     return EXIT_OK if report.conforms else EXIT_VIOLATIONS
+
+
+def _print_violations(report: Report, out: TextIO = sys.stderr) -> None:
+    """Every violation, one line each (node, file, property, what to do): the same words for every command."""
+    for violation in report.violations:
+        print(violation.describe(), file=out)
+
+
+def _refused(exc: InvalidGraphError, what: str) -> int:
+    """A command that hands the graph on, refused because it does not conform: exit 1, as ``validate``."""
+    _print_violations(exc.report)
+    print(f"mfbt-kg: {exc}; nothing {what}", file=sys.stderr)
+    return EXIT_VIOLATIONS
 
 
 # --- query ----------------------------------------------------------------
@@ -88,8 +107,7 @@ def cmd_query_run(args: argparse.Namespace) -> int:
     query = _named(args, root)
     values = _param_values(args.param)
     store = _store(args, root)
-    result = run(store, query, values)
-    _emit(result, args.format, store)
+    _emit(run(store, query, values), args.format, store, root)
     return EXIT_OK
 
 
@@ -97,8 +115,7 @@ def cmd_query_sparql(args: argparse.Namespace) -> int:
     text = sys.stdin.read() if args.file == "-" else _read(args.file)
     root = _root(args)
     store = _store(args, root)
-    result = store.query(sparql_prologue() + text)
-    _emit(result, args.format, store)
+    _emit(fetch(store, sparql_prologue(text) + text), args.format, store, root)
     return EXIT_OK
 
 
@@ -128,12 +145,20 @@ def _read(path: str) -> str:
         raise UsageError(f"{path}: cannot read query file ({getattr(exc, 'strerror', None) or exc})") from None
 
 
-def _emit(result, fmt: str, store: Store) -> None:
+def _emit(answer: Answer, fmt: str, store: Store, root: Path) -> None:
+    """The answer in ``fmt``, written by the service's own serialisers (so the same bytes as the service
+    gives for it, uncapped); a table labels each IRI as the pages do (one label query per run)."""
     if fmt == "table":
-        sys.stdout.write(render_table(result, store))
-    else:
-        sys.stdout.buffer.write(serialize(result, fmt))
-        sys.stdout.flush()
+        labels = LabelIndex(store, PageQueries(root))
+        sys.stdout.write(render_table(answer, lambda iri: label.text if (label := labels.get(iri, "nb")) else None))
+        return
+    graph = isinstance(answer, list)
+    if graph != (fmt in GRAPH_FORMATS):
+        offered = GRAPH_FORMATS if graph else ROW_FORMATS
+        raise UsageError(f"format '{fmt}' cannot carry {'a graph' if graph else 'rows or a boolean'}; "
+                         f"use {', '.join(offered)} or table")
+    sys.stdout.buffer.write(write(answer, fmt, ANSWER_PREFIXES))
+    sys.stdout.flush()
 
 
 # --- serve / load -----------------------------------------------------------
@@ -149,13 +174,31 @@ SERVE_LIMITS = (
     ("--max-body-bytes", "max_body_bytes", int, "largest request body (413 beyond)"),
     ("--max-url-bytes", "max_url_bytes", int, "longest request URL (414 beyond)"),
     ("--remote-refresh", "remote_refresh", float, "seconds between reads of a remote store's version marker"),
+    ("--max-answer-mb", "max_answer_mb", float, "MiB an answer may be (fewer rows beyond, said as for --max-rows; 0: none)"),
+    ("--fast-workers", "fast_workers", int, "workers reserved for short queries while the others are busy"),
+    ("--fast-limit", "fast_limit", float, "seconds a query may run on a reserved worker"),
+    ("--client-budget", "client_budget", float, "worker seconds one client may use a minute (429 beyond; 0: none)"),
+    ("--request-timeout", "request_timeout", float, "seconds a client has to send a request's headers, then its body"),
+    ("--keep-alive", "keep_alive", float, "seconds an idle kept-alive connection stays open"),
+    ("--max-connections", "max_connections", int, "open connections (the oldest idle one is closed beyond)"),
 )
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    """The service's settings: flags, and the publication facts from the ``MFBT_KG_*`` environment
+    (read here, once, never by the service itself)."""
     limits = {field: getattr(args, field) for _, field, _, _ in SERVE_LIMITS}
+    try:
+        publish = PublishSettings.from_env(os.environ)
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from None
+    base = args.public_base_url
+    if base is not None and not re.fullmatch(r"https?://[^/\s?#]+/?", base):
+        raise UsageError(f"--public-base-url must be scheme and host, like https://kg.example.org, not {base!r}")
     return Settings(root=Path(args.root) if args.root else None, store_url=args.store,
-                    data_file=Path(args.data) if args.data else None, **limits)
+                    data_file=Path(args.data) if args.data else None, publish=publish,
+                    trusted_proxies=tuple(args.trusted_proxy or ()), allow_worker_network=args.allow_worker_network,
+                    public_base_url=base.rstrip("/") if base else None, **limits)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -166,14 +209,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from mfbt_kg.publish.upload import UploadError, upload
+    from mfbt_kg.publish.upload import upload
 
     try:
         triples = upload(args.store, _root(args))
-    except UploadError as exc:
-        for violation in exc.report.violations:
-            print(violation.describe(), file=sys.stderr)
-        raise UsageError(str(exc)) from None
+    except InvalidGraphError as exc:
+        return _refused(exc, "uploaded")
     print(f"uploaded {triples} triples to {args.store}")
     return EXIT_OK
 
@@ -183,15 +224,12 @@ def cmd_load(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """Exit 1 when the graph does not conform (as ``validate``), 2 for a setting or folder that cannot be used."""
     try:
-        settings = ExportSettings.from_env(
+        settings = PublishSettings.from_env(
             os.environ, publisher_orgnr=args.publisher_orgnr, licence=args.licence, base_url=args.base_url,
             endpoint_url=args.endpoint_url, issued=args.issued, contact_email=args.contact_email)
         result = export_bundle(_root(args), Path(args.out), settings)
     except InvalidGraphError as exc:
-        for violation in exc.report.violations:
-            print(violation.describe(), file=sys.stderr)
-        print(f"mfbt-kg: {exc}", file=sys.stderr)
-        return EXIT_VIOLATIONS
+        return _refused(exc, "exported")
     except (SettingsError, ExportError) as exc:
         raise UsageError(str(exc)) from None
     if not result.publisher_configured:
@@ -201,10 +239,32 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- diff -------------------------------------------------------------------
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Facts added, removed and changed between two releases; exit 0 (a difference is an answer, not an error)."""
+    from mfbt_kg.publish.diff import DiffError, as_rdf, as_text, compare, next_version, read_release
+
+    repository = _root(args)
+    try:
+        old, new = read_release(args.old, repository), read_release(args.new, repository)
+    except DiffError as exc:
+        raise UsageError(str(exc)) from None
+    diff = compare(old, new, args.old, args.new)
+    if args.format == "turtle":
+        sys.stdout.write(as_rdf(diff).serialize(format="turtle"))
+    else:
+        sys.stdout.write(as_text(diff, new))
+        if args.release:
+            print(f"next version: {next_version(args.release, diff.level())} (was {args.release}; {diff.level()})")
+    return EXIT_OK
+
+
 # --- parser -----------------------------------------------------------------
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mfbt-kg", description="Medication-free treatment offers knowledge graph")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--root", help="project folder (default: found from the current folder)")
     sub = parser.add_subparsers(dest="command")
 
@@ -235,6 +295,13 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--data", help="serve this RDF dataset file (.nq, .trig, .nt) instead of the project graph")
         for flag, field, kind, meaning in SERVE_LIMITS:
             p.add_argument(flag, dest=field, type=kind, default=getattr(DEFAULT_SETTINGS, field), help=meaning + " (default: %(default)s)")
+        p.add_argument("--public-base-url", metavar="URL",
+                       help="the service's public address (scheme and host): its own URLs (service description, "
+                            "redirects) use it, never the request's Host header (default: the address it listens on)")
+        p.add_argument("--trusted-proxy", action="append", metavar="ADDRESS",
+                       help="a reverse proxy whose X-Forwarded-For names the client (repeatable; default: none)")
+        p.add_argument("--allow-worker-network", action="store_true",
+                       help="run SPARQL sent to the service even where its workers could not be cut off the network")
 
     _add(sub, "serve", cmd_serve, "serve the SPARQL endpoint and API", serve_args)
     _add(sub, "load", cmd_load, "upload the validated graph to a remote store",
@@ -250,11 +317,21 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--contact-email", help="e-mail address of the contact point")
 
     _add(sub, "export", cmd_export, "validate, then write dumps, CSVs, DCAT-AP-NO and VoID to a folder", export_args)
+
+    def diff_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("old", help="an export folder, a project folder, an RDF file, or git:REV")
+        p.add_argument("new", help="the same kinds as OLD")
+        p.add_argument("--format", choices=("text", "turtle"), default="text")
+        p.add_argument("--release", metavar="X.Y.Z", help="the version of OLD: prints the version NEW should get")
+
+    _add(sub, "diff", cmd_diff, "facts added, removed and changed between two releases of the data", diff_args)
     return parser
 
 
 def _output_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=("table", "csv", "tsv", "json", "xml"), default="table")
+    p.add_argument("--format", choices=("table", *ROW_FORMATS, *GRAPH_FORMATS), default="table",
+                   help="table (default); rows and booleans: json, xml (SPARQL XML), csv, tsv; "
+                        "graphs (CONSTRUCT, DESCRIBE): turtle, nt, json-ld, rdfxml")
     p.add_argument("--store", help="a remote SPARQL 1.1 endpoint instead of the embedded store")
 
 

@@ -15,13 +15,13 @@ from contextlib import asynccontextmanager, suppress
 from typing import AsyncIterator
 
 from fastapi import FastAPI
-from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import JSONResponse
 
 from mfbt_kg import __version__
-from mfbt_kg.api.limits import LimitsMiddleware
+from mfbt_kg.api import errors, health, pages, queries, sparql
+from mfbt_kg.api.limits import LimitsMiddleware, PublicOrigin
+from mfbt_kg.api.openapi import install_openapi
 from mfbt_kg.service.service import Service
 from mfbt_kg.service.settings import Settings
 
@@ -56,16 +56,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        allow_headers=["Accept", "Content-Type", "If-None-Match", "If-Modified-Since"],
                        expose_headers=["ETag", "X-Result-Capped", "X-Result-Rows"], max_age=600)
     app.add_middleware(LimitsMiddleware, max_url_bytes=settings.max_url_bytes, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(PublicOrigin, base_url=settings.public_base_url)  # outermost: never a client's Host
 
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(request, exc):  # type: ignore[no-untyped-def]
-        return JSONResponse({"error": "invalid request parameters"}, status_code=400)
-
-    from mfbt_kg.api import health, queries, sparql  # routers import the app module's types
-    from mfbt_kg.api.openapi import install_openapi
-    from mfbt_kg.api.pages import pages_router
-
-    app.include_router(pages_router(settings=settings))
+    errors.install(app)
+    app.include_router(pages.router)
     app.include_router(health.router)
     app.include_router(sparql.router)
     app.include_router(queries.router)

@@ -13,6 +13,8 @@ from email.utils import format_datetime, parsedate_to_datetime
 
 from fastapi import Request, Response
 
+from mfbt_kg.sparql.answers import Outcome
+
 MAX_AGE = 60
 
 
@@ -51,6 +53,15 @@ def not_modified(request: Request, version: str, modified: dt.datetime | None, v
         except (TypeError, ValueError):
             return False
     return False
+
+
+def answer_headers(outcome: Outcome, version: str, modified: dt.datetime | None, variant: str) -> dict[str, str]:
+    """The validators of an answer, and what the answer holds: its rows, and whether the cap cut it."""
+    out = headers(version, modified, variant)
+    out["X-Result-Rows"] = str(outcome.rows)
+    if outcome.capped:
+        out["X-Result-Capped"] = "true"
+    return out
 
 
 def not_modified_response(version: str, modified: dt.datetime | None, variant: str, vary: str = "Accept") -> Response:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+
+from mfbt_kg.api.deps import ServiceDep
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/health", summary="Liveness, data version, worker state")
-async def health(request: Request) -> JSONResponse:
-    service = request.app.state.service
+async def health(service: ServiceDep) -> JSONResponse:
     snapshot = service.snapshot
     pool = service.pool
     body: dict[str, object] = {
@@ -27,8 +28,13 @@ async def health(request: Request) -> JSONResponse:
         "answer_cache": service.answers.stats(),
     }
     if service.reload_error:
-        body["last_reload_error"] = "the last reload failed; still serving the previous data"
+        body["last_reload_error"] = f"the last reload failed; still serving the previous data: {service.reload_reason}"
     if pool is not None:
-        body["workers"] = {"size": pool.size, "alive": len(pool.pids()), "restarts": pool.restarts,
-                           "network_isolated": pool.sandboxed}
+        body["workers"] = {"size": pool.size, "fast_lane": pool.fast, "alive": len(pool.pids()), "busy": pool.busy(),
+                           "restarts": pool.restarts, "network_isolated": pool.sandboxed,
+                           # the mechanisms that cut every worker off the network; "none" (then user SPARQL
+                           # is refused unless the service was started with --allow-worker-network)
+                           "network_isolation": " + ".join(pool.isolation) or "none",
+                           "user_sparql": bool(pool.isolation) or service.settings.allow_worker_network}
+        body["client_budgets"] = service.budgets.stats()
     return JSONResponse(body, headers={"Cache-Control": "no-store"})

@@ -10,38 +10,43 @@ from __future__ import annotations
 
 import asyncio
 import shlex
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from mfbt_kg.sparql.catalogue import NamedQuery, ParameterError, bind
+from mfbt_kg.api.html import render_text, root_path
 from mfbt_kg.namespaces import BASE
-from mfbt_kg.sparql.store import StoreError, inject_values
+from mfbt_kg.service.service import Service
+from mfbt_kg.sparql.catalogue import CatalogueError, NamedQuery, ParameterError, bound_text
+from mfbt_kg.sparql.media import GRAPH, ROWS, answering
+from mfbt_kg.sparql.store import Store, StoreError
 
-HERE = Path(__file__).parent
-FORMATS = (("json", "SPARQL JSON"), ("xml", "SPARQL XML"), ("csv", "CSV"), ("tsv", "TSV"), ("turtle", "Turtle"),
-           ("nt", "N-Triples"), ("jsonld", "JSON-LD"), ("rdfxml", "RDF/XML"))
-_env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
-_examples: dict[tuple[int, str], list[dict[str, str]]] = {}
-
-
-async def render_page(service: Any, request: Request, query: str, results: dict[str, Any] | None, capped: bool,
-                      max_rows: int, error: str = "") -> str:
-    key = (id(service), service.version)
-    if key not in _examples:
-        _examples.clear()
-        _examples[key] = await asyncio.to_thread(examples, service)
-    variables, rows = _table(results) if results is not None and "boolean" not in results else ([], [])
-    return _env.get_template("sparql.html").render(
-        query=query, results=results, variables=variables, rows=rows, capped=capped, max_rows=max_rows,
-        timeout=f"{service.settings.timeout:g}", formats=FORMATS, examples=_examples[key], error=error)
+# The formats the form offers (?format= value, name): every format an answer can take.
+FORMATS = tuple((f.name, f.display) for f in (*answering(ROWS), *answering(GRAPH)))
 
 
-def examples(service: Any) -> list[dict[str, str]]:
-    """Each catalogue query, runnable: its example parameters bound, as a link (or text to edit)."""
+async def render_page(request: Request, service: Service, query: str, results: dict[str, Any] | None = None,
+                      capped: bool = False, error: str = "") -> str:
+    """The page in the reader's language, rendered off the event loop (a capped table is large)."""
+    return await asyncio.to_thread(_render, request, service, query, results, capped, error)
+
+
+def _render(request: Request, service: Service, query: str, results: dict[str, Any] | None, capped: bool,
+            error: str) -> str:
+    snapshot = service.snapshot
+    assert snapshot is not None
+    found = snapshot.kept("query-examples", lambda: examples(service))
+    root = root_path(request)
+    variables, rows = _table(results, root) if results is not None and "boolean" not in results else ([], [])
+    return render_text(request, "sparql.html", title="SPARQL", query=query, results=results, variables=variables,
+                       rows=rows, capped=capped, max_rows=service.settings.max_rows,
+                       timeout=f"{service.settings.timeout:g}", formats=FORMATS, examples=found, error=error)
+
+
+def examples(service: Service) -> list[dict[str, str]]:
+    """Each catalogue query, runnable: its example parameters bound, as a link (or text to edit).
+    Links are paths on this site, without the mount point (the page adds it)."""
     out = []
     limit = service.settings.max_url_bytes - 100
     for query in service.catalogue.values():
@@ -52,12 +57,10 @@ def examples(service: Any) -> list[dict[str, str]]:
     return out
 
 
-def _bound(query: NamedQuery, store: Any) -> str:
-    values = example_values(query.example)
+def _bound(query: NamedQuery, store: Store) -> str:
     try:
-        terms = bind(query, values, store)
-        return inject_values(query.sparql, terms) if terms else query.sparql
-    except (ParameterError, StoreError):
+        return bound_text(query, example_values(query.example), store)
+    except (ParameterError, CatalogueError, StoreError):
         return query.sparql
 
 
@@ -71,20 +74,21 @@ def example_values(example: str) -> dict[str, str]:
     return dict(p.split("=", 1) for p in pairs if "=" in p)
 
 
-def _table(results: dict[str, Any]) -> tuple[list[str], list[list[dict[str, str]]]]:
+def _table(results: dict[str, Any], root: str) -> tuple[list[str], list[list[dict[str, str]]]]:
     variables = results["head"]["vars"]
-    rows = [[_cell(binding.get(v)) for v in variables] for binding in results["results"]["bindings"]]
+    rows = [[_cell(binding.get(v), root) for v in variables] for binding in results["results"]["bindings"]]
     return variables, rows
 
 
-def _cell(term: dict[str, str] | None) -> dict[str, str]:
+def _cell(term: dict[str, str] | None, root: str) -> dict[str, str]:
+    """Text, link and a note (language tag or datatype) of one value; every key present (strict templates)."""
     if term is None:
-        return {"text": ""}
+        return {"text": "", "href": "", "meta": ""}
     value = term["value"]
     if term["type"] == "uri":
-        href = value[len(BASE) - 1:] if value.startswith(BASE + "id/") else value
-        return {"text": value, "href": href if href.startswith(("/", "http://", "https://")) else ""}
+        href = root + value[len(BASE) - 1:] if value.startswith(BASE + "id/") else value
+        return {"text": value, "href": href if href.startswith(("/", "http://", "https://")) else "", "meta": ""}
     if term["type"] == "bnode":
-        return {"text": "_:" + value}
+        return {"text": "_:" + value, "href": "", "meta": ""}
     meta = "@" + term["xml:lang"] if "xml:lang" in term else term.get("datatype", "").rsplit("#", 1)[-1]
-    return {"text": value, "meta": meta}
+    return {"text": value, "href": "", "meta": meta}

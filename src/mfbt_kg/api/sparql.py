@@ -9,59 +9,56 @@ the query page. Updates are refused whichever way they come.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import weakref
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
-from fastapi import APIRouter, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import HTMLResponse
 
-from mfbt_kg.api import caching
+from mfbt_kg.api import caching, errors
+from mfbt_kg.api.deps import ServiceDep
 from mfbt_kg.api.description import service_description
+from mfbt_kg.api.errors import Failed
+from mfbt_kg.api.html import remember_language
 from mfbt_kg.api.query_page import render_page
+from mfbt_kg.service.fairness import client_key
+from mfbt_kg.service.service import Service
 from mfbt_kg.sparql.answers import json_term
-from mfbt_kg.sparql.media import CONTENT_TYPE, GRAPH_FORMS, NotAcceptable, choose, negotiate, negotiate_rdf
 from mfbt_kg.sparql.guard import MAX_QUERY_BYTES, QueryRefused
-from mfbt_kg.service.workers import QueryTimeout, WorkerCrashed
+from mfbt_kg.sparql.media import CONTENT_TYPE, GRAPH_FORMS, choose, negotiate_rdf
 
-router = APIRouter(tags=["sparql"])
+
+def query_page_errors(request: Request) -> None:
+    """A browser that sent its query from the page gets the page again, with the error above the form."""
+    request.state.errors = errors.QUERY_PAGE
+
+
+router = APIRouter(tags=["sparql"], dependencies=[Depends(query_page_errors)])
 
 READ_ONLY = "this endpoint is read-only: SPARQL Update is not accepted"
 DATASET_PARAMS = ("default-graph-uri", "named-graph-uri")
 
 
-class ProtocolError(ValueError):
+class ProtocolError(Failed):
     """A request that breaks the protocol: a status and a message a user can act on."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
 @router.head("/sparql", include_in_schema=False)
 @router.get("/sparql", summary="SPARQL query by GET; without a query: the service description or the query page")
-async def sparql_get(request: Request) -> Response:
-    try:
-        params = _params(request.url.query)
-    except ProtocolError as exc:
-        return error(exc.status, str(exc))
+async def sparql_get(request: Request, service: ServiceDep) -> Response:
+    params = _params(request.url.query)
     if "query" not in params:
-        return await _description_or_page(request, params)
-    return await _answer(request, params)
+        return await _description_or_page(request, service)
+    return await _answer(request, service, params)
 
 
 @router.post("/sparql", summary="SPARQL query by POST: form-encoded, or the query as application/sparql-query")
-async def sparql_post(request: Request) -> Response:
-    try:
-        params = await _post_params(request)
-    except ProtocolError as exc:
-        return error(exc.status, str(exc))
-    return await _answer(request, params)
+async def sparql_post(request: Request, service: ServiceDep) -> Response:
+    return await _answer(request, service, await _post_params(request))
 
 
 # --- reading the request ------------------------------------------------------
@@ -141,62 +138,47 @@ def _dataset(params: dict[str, list[str]]) -> tuple[tuple[str, ...] | None, tupl
 
 # --- answering ----------------------------------------------------------------
 
-async def _answer(request: Request, params: dict[str, list[str]]) -> Response:
-    service = request.app.state.service
+async def _answer(request: Request, service: Service, params: dict[str, list[str]]) -> Response:
     query = params["query"][0]
+    request.state.query = query  # an error page shows it again
     base = str(request.url_for("sparql_get"))  # relative IRIs in a query resolve against the endpoint
     snapshot = service.snapshot
-    try:
-        if len(query.encode("utf-8", "surrogatepass")) > MAX_QUERY_BYTES:
-            return await _fail(request, query, 413, f"query longer than {MAX_QUERY_BYTES // 1024} KiB")
-        checked = await service.inspect(query, base)
-        fmt = choose(request.headers.get("accept"), checked.form, params.get("format", [""])[-1], allow_html=True)
-        default_graphs, named_graphs = _dataset(params)
-    except QueryRefused as exc:
-        return await _fail(request, query, 400, str(exc))
-    except NotAcceptable as exc:
-        return error(406, str(exc))
-    if caching.not_modified(request, snapshot.version, snapshot.modified, fmt):
+    assert snapshot is not None
+    if len(query.encode("utf-8", "surrogatepass")) > MAX_QUERY_BYTES:
+        raise Failed(413, f"query longer than {MAX_QUERY_BYTES // 1024} KiB")
+    checked = await service.inspect(query, base)
+    fmt = choose(request.headers.get("accept"), checked.form, params.get("format", [""])[-1], allow_html=True)
+    default_graphs, named_graphs = _dataset(params)
+    # A tag this endpoint gave names a valid query's answer; "*" matches any, so only once the query answered.
+    any_tag = "*" in request.headers.get("if-none-match", "")
+    if not any_tag and caching.not_modified(request, snapshot.version, snapshot.modified, fmt):
         return caching.not_modified_response(snapshot.version, snapshot.modified, fmt)
     engine_format = fmt if fmt != "html" else ("nt" if checked.form in GRAPH_FORMS else "json")
-    try:
-        outcome, used = await service.run(query, engine_format, default_graphs, named_graphs, base, checked)
-    except QueryTimeout:
-        return await _fail(request, query, 503, f"the query did not finish within the time limit "
-                           f"({service.settings.timeout:g} s)", {"Retry-After": "1"})
-    except WorkerCrashed:
-        return await _fail(request, query, 503, "the query stopped before it finished "
-                           "(it needed more memory than a query may use)")
-    except QueryRefused as exc:
-        return await _fail(request, query, 400, str(exc))
-    if not outcome.ok:
-        return await _fail(request, query, outcome.status, outcome.error)
-    headers = caching.headers(used.version, used.modified, fmt)
-    headers["X-Result-Rows"] = str(outcome.rows)
-    if outcome.capped:
-        headers["X-Result-Capped"] = "true"
+    outcome, used = await service.run(query, engine_format, default_graphs, named_graphs, base, checked,
+                                      client=client_key(request.client.host if request.client else None),
+                                      user_supplied=True)
+    errors.raise_for(outcome)
+    if any_tag and caching.not_modified(request, used.version, used.modified, fmt):
+        return caching.not_modified_response(used.version, used.modified, fmt)
+    headers = caching.answer_headers(outcome, used.version, used.modified, fmt)
     if fmt == "html":
-        results = _html_results(outcome.body, engine_format)
-        page = await render_page(service, request, query, results, outcome.capped, service.settings.max_rows)
-        return HTMLResponse(page, headers=headers)
+        async with _render_slots():  # parsing and rendering hold the GIL: a few at a time, off the event loop
+            results = await asyncio.to_thread(_html_results, outcome.body, engine_format)
+            page = await render_page(request, service, query, results, outcome.capped)
+        return remember_language(request, HTMLResponse(page, headers=headers))
     return Response(outcome.body, media_type=CONTENT_TYPE[fmt], headers=headers)
 
 
-async def _fail(request: Request, query: str, status: int, message: str,
-                headers: dict[str, str] | None = None) -> Response:
-    """JSON for programs; for a browser, the query page again with the message above it."""
-    if not _wants_html(request):
-        return error(status, message, headers)
-    service = request.app.state.service
-    page = await render_page(service, request, query, None, False, service.settings.max_rows, error=message)
-    return HTMLResponse(page, status_code=status, headers=headers)
+_SLOTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
 
 
-def _wants_html(request: Request) -> bool:
-    try:
-        return negotiate(request.headers.get("accept"), "SELECT", allow_html=True) == "html"
-    except NotAcceptable:
-        return False
+def _render_slots() -> asyncio.Semaphore:
+    """Two result pages rendered at a time per event loop, so the loop keeps its share of the GIL."""
+    loop = asyncio.get_running_loop()
+    slots = _SLOTS.get(loop)
+    if slots is None:
+        slots = _SLOTS[loop] = asyncio.Semaphore(2)
+    return slots
 
 
 def _html_results(body: bytes, engine_format: str) -> dict[str, Any]:
@@ -209,16 +191,13 @@ def _html_results(body: bytes, engine_format: str) -> dict[str, Any]:
                                       "object": json_term(t.object)} for t in triples]}}
 
 
-async def _description_or_page(request: Request, params: dict[str, list[str]]) -> Response:
-    service = request.app.state.service
+async def _description_or_page(request: Request, service: Service) -> Response:
     snapshot = service.snapshot
-    try:
-        fmt = negotiate_rdf(request.headers.get("accept"), allow_html=True)
-    except NotAcceptable as exc:
-        return error(406, str(exc))
+    assert snapshot is not None
+    fmt = negotiate_rdf(request.headers.get("accept"), allow_html=True)
     if fmt == "html":
-        return HTMLResponse(await render_page(service, request, "", None, False, service.settings.max_rows),
-                            headers={"Vary": "Accept"})
+        page = await render_page(request, service, "")
+        return remember_language(request, HTMLResponse(page, headers={"Vary": "Accept, Cookie"}))
     variant = "sd-" + fmt
     if caching.not_modified(request, snapshot.version, snapshot.modified, variant):
         return caching.not_modified_response(snapshot.version, snapshot.modified, variant)

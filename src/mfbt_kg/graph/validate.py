@@ -15,19 +15,12 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, SKOS
 
 from mfbt_kg.graph.files import load_graph, parse_file, shapes_file
-from mfbt_kg.namespaces import bind_prefixes, sparql_prologue
+from mfbt_kg.graph.references import SourceIndex, find_problems, index_files
+from mfbt_kg.namespaces import bind_prefixes
+from mfbt_kg.sparql.catalogue import internal
 from mfbt_kg.sparql.store import EmbeddedStore, to_ntriples
 
-# What `validate` prints when the graph conforms: the size of what we hold.
-SUMMARY_QUERY = sparql_prologue() + """
-SELECT
-  (SUM(IF(?c = mfbt:TreatmentOffer, 1, 0)) AS ?offers)
-  (SUM(IF(?c = mfbt:Unit, 1, 0)) AS ?units)
-  (SUM(IF(?c = mfbt:Method, 1, 0)) AS ?methods)
-  (SUM(IF(?c = mfbt:Figure || ?c = mfbt:StatedTotal, 1, 0)) AS ?figures)
-  (SUM(IF(?c = mfbt:SourcePassage || ?c = mfbt:Document, 1, 0)) AS ?sources)
-WHERE { ?s a ?c }
-"""
+# What `validate` prints when the graph conforms (queries/internal/summary.rq): the size of what we hold.
 SUMMARY_FIELDS = ("offers", "units", "methods", "figures", "sources")
 
 
@@ -40,10 +33,11 @@ class Violation:
     value: str | None
     message: str
     severity: str
+    line: int | None = None  # where the node is described (its `a` block), or where a reference is made
 
     def describe(self) -> str:
         who = f"{self.label} <{self.focus}>" if self.label else f"<{self.focus}>"
-        where = f" [{self.file}]" if self.file else ""
+        where = f" [{self.file}:{self.line}]" if self.file and self.line else f" [{self.file}]" if self.file else ""
         prop = f" {self.path}:" if self.path else ""
         value = f" (value: {self.value})" if self.value and self.value != self.focus else ""
         return f"{self.severity}: {who}{where}{prop} {self.message}{value}"
@@ -70,28 +64,61 @@ def load_shapes(root: Path) -> Graph:
     return parse_file(shapes_file(root), root)
 
 
-def validate_graph(graph: Graph, shapes: Graph, origins: dict | None = None) -> Report:
-    """Run SHACL and count what the graph holds (the counting goes through the store)."""
+def validate_graph(graph: Graph, shapes: Graph, origins: dict | None = None,
+                   index: SourceIndex | None = None) -> Report:
+    """Run SHACL, and with an ``index`` of the files also the reference checks (graph.references);
+    count what the graph holds (the counting goes through the store)."""
     conforms, results, _ = shacl_validate(graph, shacl_graph=shapes, inference="none", advanced=True,
                                           allow_warnings=True)
-    violations = sorted(_violations(results, graph, origins or {}), key=lambda v: (v.file or "", v.focus, v.message))
-    return Report(conforms=bool(conforms), triples=len(graph), counts=count_resources(graph), violations=violations)
+    references = _reference_violations(index, graph) if index is not None else []
+    violations = sorted(_violations(results, graph, origins or {}, index) + references,
+                        key=lambda v: (v.file or "", v.line or 0, v.focus, v.message))
+    return Report(conforms=bool(conforms) and not references, triples=len(graph), counts=count_resources(graph),
+                  violations=violations)
 
 
 def validate_project(root: Path) -> Report:
     """Load ontology/ and data/ttl/ (raising DataFileError on a bad file) and validate."""
+    return _check(root)[1]
+
+
+def _check(root: Path) -> tuple[Graph, Report]:
     origins: dict = {}
-    graph = load_graph(root, origins=origins)
-    return validate_graph(graph, load_shapes(root), origins)
+    texts: list[tuple[str, str, Graph]] = []
+    graph = load_graph(root, origins=origins, texts=texts)
+    return graph, validate_graph(graph, load_shapes(root), origins, index_files(texts))
+
+
+class InvalidGraphError(Exception):
+    """The graph does not conform to the shapes, so it is not handed on; ``report`` lists the violations."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__(f"the graph does not conform ({len(report.violations)} violation(s)); see 'mfbt-kg validate'")
+        self.report = report
+
+
+def validated(root: Path) -> tuple[Graph, Report]:
+    """The project's graph and its report, or ``InvalidGraphError``: the one "validate or refuse" behind
+    export, upload and the service's (re)load. A file that does not load raises ``DataFileError``."""
+    graph, report = _check(root)
+    if not report.conforms:
+        raise InvalidGraphError(report)
+    return graph, report
 
 
 def count_resources(graph: Graph) -> dict[str, int]:
     store = EmbeddedStore(to_ntriples(graph))
-    row = next(iter(store.query(SUMMARY_QUERY)))
-    return {name: int(row[name].value) if row[name] is not None else 0 for name in SUMMARY_FIELDS}
+    row = store.select(internal()["summary"]).records()[0]
+    return {name: int(value.value) if (value := row[name]) is not None else 0 for name in SUMMARY_FIELDS}
 
 
-def _violations(results: Graph, data: Graph, origins: dict) -> list[Violation]:
+def _reference_violations(index: SourceIndex, data: Graph) -> list[Violation]:
+    return [Violation(focus=f.iri, label=_label(data, URIRef(f.iri)), file=f.place.file, line=f.place.line,
+                      path=None, value=None, message=f.message, severity="Violation")
+            for f in find_problems(index)]
+
+
+def _violations(results: Graph, data: Graph, origins: dict, index: SourceIndex | None = None) -> list[Violation]:
     out = []
     for result in results.subjects(RDF.type, SH.ValidationResult):
         focus = results.value(result, SH.focusNode)
@@ -99,8 +126,10 @@ def _violations(results: Graph, data: Graph, origins: dict) -> list[Violation]:
         value = results.value(result, SH.value)
         severity = results.value(result, SH.resultSeverity)
         message = _message(results, result)
+        place = index.place_of(str(focus)) if index is not None else None
         out.append(Violation(
-            focus=str(focus), label=_label(data, focus), file=origins.get(focus),
+            focus=str(focus), label=_label(data, focus), file=place.file if place else origins.get(focus),
+            line=place.line if place else None,
             path=_qname(data, path) if isinstance(path, URIRef) else None,
             value=str(value) if value is not None else None, message=message,
             severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",

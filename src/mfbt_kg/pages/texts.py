@@ -117,6 +117,23 @@ TEXTS: dict[str, dict[str, str]] = {
         "dataset_intro": "Datasettet beskrevet med DCAT-AP-NO og VoID: distribusjoner, lisens, SPARQL-endepunkt og "
                          "statistikk. Beskrivelsen finnes som",
         "not_acceptable": "Ingen av formatene du godtar passer. Tilgjengelige formater",
+        "sparql_heading": "SPARQL-endepunkt",
+        "sparql_intro": "Les-bare SPARQL 1.1-spørringer over medikamentfrie behandlingstilbud i Norge. Hver spørring "
+                        "har {timeout} s og høyst {max_rows} rader.",
+        "sparql_machines": "Maskiner: send Accept for JSON, XML, CSV, TSV, Turtle, N-Triples, JSON-LD eller RDF/XML;",
+        "sparql_catalogue": "spørringskatalogen",
+        "sparql_query": "Spørring",
+        "sparql_run": "Kjør spørringen",
+        "sparql_answer_as": "Svar som",
+        "sparql_as_table": "tabell (denne siden)",
+        "sparql_results": "Resultat",
+        "sparql_row": "{n} rad",
+        "sparql_rows": "{n} rader",
+        "sparql_capped": "Avkortet: bare de første {max_rows} radene vises. Snevre inn spørringen eller bruk LIMIT / OFFSET.",
+        "sparql_examples": "Eksempler fra spørringskatalogen",
+        "sparql_examples_intro": "Hver kjøres med eksempelparameterne sine; «Rediger» kopierer spørringen inn i feltet over.",
+        "sparql_edit": "Rediger",
+        "sparql_offline": "Ingen skript eller stiler fra andre verter: siden virker uten nett.",
     },
     "en": {
         "site_title": "Medication-free treatment offers in Norwegian mental health care",
@@ -224,6 +241,23 @@ TEXTS: dict[str, dict[str, str]] = {
         "dataset_intro": "The dataset described with DCAT-AP-NO and VoID: distributions, licence, SPARQL endpoint and "
                          "statistics. The description is available as",
         "not_acceptable": "None of the formats you accept fits. Available formats",
+        "sparql_heading": "SPARQL endpoint",
+        "sparql_intro": "Read-only SPARQL 1.1 Query over Norway's medication-free treatment offers. Each query has "
+                        "{timeout} s and at most {max_rows} rows.",
+        "sparql_machines": "Machines: send Accept for JSON, XML, CSV, TSV, Turtle, N-Triples, JSON-LD or RDF/XML;",
+        "sparql_catalogue": "the query catalogue",
+        "sparql_query": "Query",
+        "sparql_run": "Run query",
+        "sparql_answer_as": "Answer as",
+        "sparql_as_table": "table (this page)",
+        "sparql_results": "Results",
+        "sparql_row": "{n} row",
+        "sparql_rows": "{n} rows",
+        "sparql_capped": "Capped: only the first {max_rows} rows are shown. Narrow the query or add LIMIT / OFFSET.",
+        "sparql_examples": "Examples from the query catalogue",
+        "sparql_examples_intro": "Each runs with its example parameters; “Edit” copies it into the box above.",
+        "sparql_edit": "Edit",
+        "sparql_offline": "No scripts or styles from other hosts: this page works offline.",
     },
 }
 

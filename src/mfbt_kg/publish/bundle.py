@@ -16,31 +16,30 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph
 from rdflib.compare import to_canonical_graph
 
-from mfbt_kg.publish.readme import render_readme
-from mfbt_kg.sparql.catalogue import NamedQuery, ParameterError, load_catalogue, run
 from mfbt_kg.graph.files import SHAPES_FILE, load_graph
-from mfbt_kg.publish.dcat import ExportSettings, Facts, describe, describe_void, gather_facts
-from mfbt_kg.publish.parts import Bundle, FilePart, QueryTable
+from mfbt_kg.graph.validate import validated
 from mfbt_kg.namespaces import DESCRIPTION_PREFIXES, PREFIXES
-from mfbt_kg.sparql.results import serialize
+from mfbt_kg.pages.linked_data import serialize as serialize_rdf
+from mfbt_kg.publish.dcat import Facts, describe, describe_void, gather_facts
+from mfbt_kg.publish.parts import Bundle, FilePart, QueryTable
+from mfbt_kg.publish.readme import render_readme
+from mfbt_kg.service.settings import PublishSettings
+from mfbt_kg.sparql.answers import Table, write
+from mfbt_kg.sparql.catalogue import NamedQuery, ParameterError, load_catalogue, run
+from mfbt_kg.sparql.media import named
 from mfbt_kg.sparql.store import EmbeddedStore, Store, to_ntriples
-from mfbt_kg.graph.validate import Report, load_shapes, validate_graph
 
 DUMP_STEM = "data/mfbt-kg"
 CONTEXT_FILE = "context.jsonld"
-# extension, pyoxigraph format, EU file type, media type, name of the syntax
-RDF_DUMPS = (
-    ("ttl", ox.RdfFormat.TURTLE, "RDF_TURTLE", "text/turtle", "Turtle"),
-    ("nt", ox.RdfFormat.N_TRIPLES, "RDF_N_TRIPLES", "application/n-triples", "N-Triples"),
-    ("rdf", ox.RdfFormat.RDF_XML, "RDF_XML", "application/rdf+xml", "RDF/XML"),
-)
+# The dumps pyoxigraph writes (JSON-LD has its own writer below); their names, types and extensions: sparql/media.py
+RDF_DUMPS = ("turtle", "nt", "rdfxml")
 CHECKSUMS_FILE = "SHA256SUMS"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
@@ -48,14 +47,6 @@ XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
 
 class ExportError(Exception):
     """An export that cannot be carried out (e.g. the target folder); one line for the user."""
-
-
-class InvalidGraphError(Exception):
-    """The graph does not conform to the shapes; ``report`` lists the violations."""
-
-    def __init__(self, report: Report) -> None:
-        super().__init__(f"the graph does not conform ({len(report.violations)} violation(s)); nothing exported")
-        self.report = report
 
 
 @dataclass(frozen=True)
@@ -140,20 +131,22 @@ def render(root: Path, graph: Graph, store: Store) -> Bundle:
     """Every data file of the bundle, in memory; the description is built from these bytes."""
     bundle = Bundle()
     triples = sorted_triples(graph)
-    for ext, fmt, file_type, media, name in RDF_DUMPS:
-        bundle.parts.append(FilePart(f"{DUMP_STEM}.{ext}", rdf_bytes(triples, fmt, PREFIXES), file_type, media,
-                                     f"Datasettet som {name}", f"The dataset as {name}", dump=True))
+    for dump in map(named, RDF_DUMPS):
+        bundle.parts.append(FilePart(f"{DUMP_STEM}.{dump.extension}", rdf_bytes(triples, dump.oxigraph, PREFIXES),
+                                     dump.eu_file_type, dump.media_type, f"Datasettet som {dump.display}",
+                                     f"The dataset as {dump.display}", dump=True))
+    jsonld, turtle = named("json-ld"), named("turtle")
     bundle.parts.append(FilePart(
-        f"{DUMP_STEM}.jsonld", jsonld_bytes(triples, PREFIXES, CONTEXT_FILE), "JSON_LD", "application/ld+json",
-        "Datasettet som JSON-LD", "The dataset as JSON-LD",
+        f"{DUMP_STEM}.{jsonld.extension}", jsonld_bytes(triples, PREFIXES, CONTEXT_FILE), jsonld.eu_file_type,
+        jsonld.media_type, "Datasettet som JSON-LD", "The dataset as JSON-LD",
         f"Refers to its context by the relative reference {CONTEXT_FILE} (data/{CONTEXT_FILE}; keep the two together).", dump=True))
     bundle.parts.append(FilePart(
-        f"data/{CONTEXT_FILE}", jsonld_context(PREFIXES), "JSON_LD", "application/ld+json",
+        f"data/{CONTEXT_FILE}", jsonld_context(PREFIXES), jsonld.eu_file_type, jsonld.media_type,
         "JSON-LD-kontekst for datasettet", "JSON-LD context of the dataset", "The prefixes the JSON-LD dump uses."))
     for path in sorted((root / "ontology").glob("*.ttl")):
         shapes = path.name == SHAPES_FILE
         bundle.parts.append(FilePart(
-            f"ontology/{path.name}", path.read_bytes(), "RDF_TURTLE", "text/turtle",
+            f"ontology/{path.name}", path.read_bytes(), turtle.eu_file_type, turtle.media_type,
             "SHACL-regler for datasettet" if shapes else f"Modellfil {path.name}",
             "SHACL shapes the dataset conforms to" if shapes else f"Model file {path.name}",
             "What a curator must not get wrong; the export checks the graph against it." if shapes else
@@ -178,10 +171,11 @@ def _query_table(query: NamedQuery, store: Store) -> tuple[QueryTable, FilePart 
         result = run(store, query, {})
     except ParameterError as exc:
         return QueryTable(query, None, used, f"its default does not resolve: {exc}"), None
-    if not isinstance(result, ox.QuerySolutions):
+    if not isinstance(result, Table):
         return QueryTable(query, None, used, "answers with a graph or a boolean, not a table"), None
-    path = f"queries/{query.name}.csv"
-    part = FilePart(path, serialize(result, "csv"), "CSV", "text/csv", query.title_nb, query.title_en,
+    csv = named("csv")
+    path = f"queries/{query.name}.{csv.extension}"
+    part = FilePart(path, write(result, csv.name), csv.eu_file_type, csv.media_type, query.title_nb, query.title_en,
                     f"{query.description} Parameters: {used}. Query: queries/{query.name}.rq in the project.")
     return QueryTable(query, path, used), part
 
@@ -195,11 +189,20 @@ class Publication:
     facts: Facts
     dcat: Graph
     void: Graph
+    _rendered: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def description(self) -> Graph:
         """DCAT-AP-NO and VoID in one graph, as ``/dataset`` serves them."""
         return self.dcat + self.void
+
+    def description_in(self, fmt: str) -> bytes:
+        """The description as Turtle (as ``dcat.ttl`` is written), JSON-LD, N-Triples or RDF/XML; rendered once."""
+        if fmt not in self._rendered:
+            description = self.description
+            self._rendered[fmt] = (description_bytes(description) if fmt == "turtle"
+                                   else serialize_rdf(sorted_triples(description), fmt))
+        return self._rendered[fmt]
 
     @property
     def files(self) -> dict[str, FilePart]:
@@ -207,7 +210,7 @@ class Publication:
         return {part.path: part for part in self.bundle.parts}
 
 
-def publication(root: Path, settings: ExportSettings, graph: Graph | None = None) -> Publication:
+def publication(root: Path, settings: PublishSettings, graph: Graph | None = None) -> Publication:
     """Render the data files in memory and describe them (sizes, checksums: a few seconds); call once
     per graph and keep the result. It does not validate: ``export_bundle`` does, and the service
     serves a graph it validated when loading it."""
@@ -223,15 +226,11 @@ def description_bytes(description: Graph) -> bytes:
     return rdf_bytes(sorted_triples(description), ox.RdfFormat.TURTLE, DESCRIPTION_PREFIXES)
 
 
-def export_bundle(root: Path, out: Path, settings: ExportSettings) -> ExportResult:
+def export_bundle(root: Path, out: Path, settings: PublishSettings) -> ExportResult:
     """Validate, render and write the bundle to ``out`` (replacing an earlier export there, nothing else)."""
     out = out.resolve()
     _check_target(out)
-    origins: dict = {}
-    graph = load_graph(root, origins=origins)
-    report = validate_graph(graph, load_shapes(root), origins)
-    if not report.conforms:
-        raise InvalidGraphError(report)
+    graph, report = validated(root)  # InvalidGraphError: nothing exported
     published = publication(root, settings, graph)
     files = {part.path: part.data for part in published.bundle.parts}
     files["dcat.ttl"] = description_bytes(published.dcat)

@@ -13,10 +13,8 @@ catalogue validates it after fetching those entries.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from dataclasses import dataclass
-from typing import ClassVar, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -24,58 +22,41 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, VOID, XSD
 
 from mfbt_kg.namespaces import (
-    BASE, CATALOG_IRI, DATASET_IRI, DESCRIPTION, DESCRIPTION_PREFIXES, EU_ACCESS_RIGHT, EU_COUNTRY,
-    EU_DATA_THEME, EU_FILE_TYPE, EU_LANGUAGE, EU_LICENCE, EU_LICENCE_OF, IANA_MEDIA_TYPE, ID, MFBT,
-    NLOD_2_0, ONTOLOGY_IRI, ORGANIZATION_CATALOG, PROJECT_AGENT_IRI, SCHEMA, SPARQL_PROTOCOL, SPDX,
-    VCARD, W3C_FORMATS, authority_scheme, sparql_prologue,
+    BASE,
+    CATALOG_IRI,
+    DATASET_IRI,
+    DESCRIPTION,
+    DESCRIPTION_PREFIXES,
+    EU_ACCESS_RIGHT,
+    EU_COUNTRY,
+    EU_DATA_THEME,
+    EU_FILE_TYPE,
+    EU_LANGUAGE,
+    EU_LICENCE,
+    EU_LICENCE_OF,
+    IANA_MEDIA_TYPE,
+    ID,
+    MFBT,
+    ONTOLOGY_IRI,
+    ORGANIZATION_CATALOG,
+    PROJECT_AGENT_IRI,
+    SCHEMA,
+    SPARQL_PROTOCOL,
+    SPDX,
+    VCARD,
+    W3C_FORMATS,
+    authority_scheme,
 )
 from mfbt_kg.publish.parts import FilePart
+from mfbt_kg.service.settings import PublishSettings
+from mfbt_kg.sparql.answers import Term
+from mfbt_kg.sparql.catalogue import internal
+from mfbt_kg.sparql.media import GRAPH, ROWS, answering, for_media_type
 from mfbt_kg.sparql.store import Store
 
 # --- what the store tells us about the graph ---------------------------------------
 
-# The ontology's header: when the model last changed and its version.
-ONTOLOGY_HEADER_QUERY = """
-SELECT (MAX(STR(?m)) AS ?modified) (MAX(STR(?i)) AS ?issued) (MAX(STR(?v)) AS ?version) WHERE {
-  ?ontology a owl:Ontology .
-  OPTIONAL { ?ontology dcterms:modified ?m } OPTIONAL { ?ontology dcterms:issued ?i }
-  OPTIONAL { ?ontology owl:versionInfo ?v }
-}"""
-# Temporal coverage: the years the sources' dates span (the documents' dates and the dates and
-# periods their facts hold for). Not the ontology's own dates (metadata), and not the national
-# guidelines' publication years: they are the yardstick the offers are held against (2009-2014),
-# not events of the period the dataset describes.
-SOURCE_YEARS_QUERY = """
-SELECT (MIN(?year) AS ?first) (MAX(?year) AS ?last) WHERE {
-  ?s ?p ?d .
-  FILTER (isLiteral(?d) && DATATYPE(?d) IN (xsd:date, xsd:dateTime, xsd:gYear, xsd:gYearMonth))
-  FILTER NOT EXISTS { VALUES ?background { owl:Ontology mfbt:Guideline mfbt:Guide } ?s a ?background }
-  BIND (xsd:integer(SUBSTR(STR(?d), 1, 4)) AS ?year)
-}"""
-LANGUAGES_QUERY = """
-SELECT DISTINCT (LCASE(LANG(?o)) AS ?lang) WHERE { ?s ?p ?o FILTER (isLiteral(?o) && LANG(?o) != "") }"""
-# Keywords: the Norwegian and English names of the model's main classes the data has instances of.
-KEYWORDS_QUERY = """
-SELECT DISTINCT ?label WHERE {
-  VALUES ?class { mfbt:TreatmentOffer mfbt:Method mfbt:Guideline mfbt:RegionalHealthAuthority
-                  mfbt:RegionalProtocol mfbt:DiagnosisGroup }
-  ?class rdfs:label ?label FILTER (LANG(?label) IN ("nb", "nn", "en"))
-  FILTER EXISTS { ?instance a ?class }
-}"""
-VOID_COUNTS_QUERY = """
-SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?p) AS ?properties)
-       (COUNT(DISTINCT ?s) AS ?distinctSubjects) (COUNT(DISTINCT ?o) AS ?distinctObjects)
-WHERE { ?s ?p ?o }"""
-VOID_CLASSES_QUERY = "SELECT (COUNT(DISTINCT ?class) AS ?classes) WHERE { ?s a ?class }"
-# VoID entities: resources named in the dataset's own URI space.
-VOID_ENTITIES_QUERY = """
-SELECT (COUNT(DISTINCT ?s) AS ?entities) WHERE { ?s ?p ?o FILTER (isIRI(?s) && STRSTARTS(STR(?s), ?space)) }"""
-# One example resource per main class (the first by IRI, so the choice is stable).
-EXAMPLES_QUERY = """
-SELECT ?class (MIN(STR(?resource)) AS ?example) WHERE {
-  VALUES ?class { mfbt:TreatmentOffer mfbt:Unit mfbt:Method mfbt:Guideline mfbt:Figure mfbt:Document }
-  ?resource a ?class
-} GROUP BY ?class"""
+# The questions are queries/internal/{ontology-header,source-years,languages,keywords,void-*,examples}.rq.
 
 # Two-letter tags the data uses -> EU language table entries.
 EU_LANGUAGE_CODES = {"nb": "NOB", "nn": "NNO", "no": "NOR", "en": "ENG", "se": "SME"}
@@ -92,82 +73,6 @@ DESCRIPTION_TEXT = {
           "back those methods. Every fact carries its source (document and section) at the source's precision.",
 }
 EXTRA_KEYWORDS = (("psykisk helsevern", "nb"), ("mental health care", "en"))
-
-
-class SettingsError(ValueError):
-    """A setting that cannot be used; one line that says which and why."""
-
-
-@dataclass(frozen=True)
-class ExportSettings:
-    """What the graph cannot say about its own publication.
-
-    The defaults describe a copy served by ``mfbt-kg serve`` on this machine; set the
-    base URL, endpoint and publisher's organisation number before handing it on.
-    """
-
-    publisher_orgnr: str | None = None
-    licence: str = NLOD_2_0
-    base_url: str = "http://127.0.0.1:8000/dump/"
-    endpoint_url: str = "http://127.0.0.1:8000/sparql"
-    issued: str | None = None
-    modified: str | None = None
-    version: str | None = None
-    contact_email: str | None = None
-    themes: tuple[str, ...] = (str(EU_DATA_THEME["HEAL"]),)
-    spatial: tuple[str, ...] = (str(EU_COUNTRY["NOR"]),)
-
-    # Setting -> environment variable, for the service (and the CLI, whose flags win).
-    ENV: ClassVar[dict[str, str]] = {
-        "publisher_orgnr": "MFBT_KG_PUBLISHER_ORGNR", "licence": "MFBT_KG_LICENCE", "base_url": "MFBT_KG_BASE_URL",
-        "endpoint_url": "MFBT_KG_ENDPOINT_URL", "issued": "MFBT_KG_ISSUED", "modified": "MFBT_KG_MODIFIED",
-        "version": "MFBT_KG_VERSION", "contact_email": "MFBT_KG_CONTACT_EMAIL",
-    }
-
-    def __post_init__(self) -> None:
-        if self.publisher_orgnr is not None:
-            object.__setattr__(self, "publisher_orgnr", check_orgnr(self.publisher_orgnr))
-        for name in ("licence", "base_url", "endpoint_url"):
-            if not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", getattr(self, name)):
-                raise SettingsError(f"{name.replace('_', '-')} must be an http(s) URL, not {getattr(self, name)!r}")
-        if not self.base_url.endswith("/"):
-            object.__setattr__(self, "base_url", self.base_url + "/")
-        for name in ("issued", "modified"):
-            value = getattr(self, name)
-            if value is not None and not _is_date(value):
-                raise SettingsError(f"{name} must be a date YYYY-MM-DD, not {value!r}")
-        if self.contact_email is not None and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", self.contact_email):
-            raise SettingsError(f"contact-email is not an e-mail address: {self.contact_email!r}")
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str], **overrides: object) -> ExportSettings:
-        """Settings from ``MFBT_KG_*`` variables (how the service is configured), then overrides."""
-        values: dict[str, object] = {k: env[v] for k, v in cls.ENV.items() if env.get(v)}
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)  # type: ignore[arg-type]
-
-
-def check_orgnr(value: str) -> str:
-    """A Norwegian organisation number: nine digits whose last is the modulus-11 check digit.
-
-    Checking the digit catches a mistyped number before it names the wrong publisher.
-    """
-    digits = re.sub(r"\s", "", value)
-    if not re.fullmatch(r"\d{9}", digits):
-        raise SettingsError(f"organisation number must be nine digits, not {value!r}")
-    remainder = sum(int(d) * w for d, w in zip(digits, (3, 2, 7, 6, 5, 4, 3, 2))) % 11
-    check = 0 if remainder == 0 else 11 - remainder
-    if check == 10 or check != int(digits[8]):
-        raise SettingsError(f"organisation number {digits} fails its check digit; check it against Brønnøysundregistrene")
-    return digits
-
-
-def _is_date(value: str) -> bool:
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return len(value) == 10
 
 
 @dataclass(frozen=True)
@@ -187,14 +92,14 @@ class Facts:
 
 def gather_facts(store: Store) -> Facts:
     """Ask the store every question the description needs answered about the graph."""
-    header = _one(store, ONTOLOGY_HEADER_QUERY, {"ontology": ox.NamedNode(ONTOLOGY_IRI)})
-    years = _one(store, SOURCE_YEARS_QUERY)
-    counts = {**_one(store, VOID_COUNTS_QUERY), **_one(store, VOID_CLASSES_QUERY),
-              **_one(store, VOID_ENTITIES_QUERY, {"space": ox.Literal(str(ID))})}
-    languages = sorted({row["lang"].value.split("-")[0] for row in _rows(store, LANGUAGES_QUERY)})
-    keywords = sorted({(row["label"].value, row["label"].language) for row in _rows(store, KEYWORDS_QUERY)}
+    header = _one(store, "ontology-header", {"ontology": ox.NamedNode(ONTOLOGY_IRI)})
+    years = _one(store, "source-years")
+    counts = {**_one(store, "void-counts"), **_one(store, "void-classes"),
+              **_one(store, "void-entities", {"space": ox.Literal(str(ID))})}
+    languages = sorted({row["lang"].value.split("-")[0] for row in _rows(store, "languages")})
+    keywords = sorted({(row["label"].value, row["label"].language) for row in _rows(store, "keywords")}
                       | set(EXTRA_KEYWORDS))
-    examples = sorted(row["example"].value for row in _rows(store, EXAMPLES_QUERY))
+    examples = sorted(row["example"].value for row in _rows(store, "examples"))
     return Facts(
         modified=header.get("modified"), issued=header.get("issued"), version=header.get("version"),
         first_year=int(years["first"]) if "first" in years else None,
@@ -204,26 +109,24 @@ def gather_facts(store: Store) -> Facts:
     )
 
 
-def _rows(store: Store, query: str, bindings: dict | None = None) -> list:
-    return list(store.query(sparql_prologue() + query, bindings))
+def _rows(store: Store, name: str, bindings: dict[str, Term] | None = None) -> list[dict[str, Any]]:
+    return store.select(internal()[name], bindings).records()
 
 
-def _one(store: Store, query: str, bindings: dict | None = None) -> dict[str, str]:
-    """The first row as plain strings, unbound variables left out."""
-    result = store.query(sparql_prologue() + query, bindings)
-    names = [v.value for v in result.variables]
-    for row in result:
-        return {name: row[name].value for name in names if row[name] is not None}
+def _one(store: Store, name: str, bindings: dict[str, Term] | None = None) -> dict[str, str]:
+    """The first row of an internal query as plain strings, unbound variables left out."""
+    for row in _rows(store, name, bindings):
+        return {name: term.value for name, term in row.items() if term is not None}
     return {}
 
 
 # --- the files being described ------------------------------------------------------
 
-def download_url(settings: ExportSettings, path: str) -> URIRef:
+def download_url(settings: PublishSettings, path: str) -> URIRef:
     return URIRef(settings.base_url + quote(path))
 
 
-def publisher(settings: ExportSettings) -> URIRef:
+def publisher(settings: PublishSettings) -> URIRef:
     """The publisher the Norwegian way, or the project itself until a number is configured."""
     if settings.publisher_orgnr:
         return ORGANIZATION_CATALOG[settings.publisher_orgnr]
@@ -232,7 +135,7 @@ def publisher(settings: ExportSettings) -> URIRef:
 
 # --- DCAT-AP-NO ---------------------------------------------------------------------
 
-def describe(facts: Facts, parts: Sequence[FilePart], settings: ExportSettings) -> Graph:
+def describe(facts: Facts, parts: Sequence[FilePart], settings: PublishSettings) -> Graph:
     """The DCAT-AP-NO description: catalogue, dataset, SPARQL data service, one distribution per file."""
     g = _graph()
     dataset, catalog, service = URIRef(DATASET_IRI), URIRef(CATALOG_IRI), DESCRIPTION["sparql-service"]
@@ -296,7 +199,7 @@ def describe(facts: Facts, parts: Sequence[FilePart], settings: ExportSettings) 
     return g
 
 
-def _describe_publisher(g: Graph, agent: URIRef, settings: ExportSettings) -> None:
+def _describe_publisher(g: Graph, agent: URIRef, settings: PublishSettings) -> None:
     g.add((agent, RDF.type, FOAF.Agent))
     if settings.publisher_orgnr:
         g.add((agent, DCTERMS.identifier, Literal(settings.publisher_orgnr)))
@@ -311,26 +214,27 @@ def _describe_publisher(g: Graph, agent: URIRef, settings: ExportSettings) -> No
 
 
 def _describe_service(g: Graph, service: URIRef, dataset: URIRef, agent: URIRef, contact: URIRef,
-                      licence: URIRef, settings: ExportSettings) -> None:
+                      licence: URIRef, settings: PublishSettings) -> None:
     g.add((service, RDF.type, DCAT.DataService))
     g.add((service, DCTERMS.identifier, Literal(str(service))))
     _texts(g, service, DCTERMS.title, {"nb": "SPARQL-endepunkt for mfbt-kg", "en": "SPARQL endpoint of mfbt-kg"})
     _texts(g, service, DCTERMS.description, {
-        "nb": "SPARQL 1.1-protokollen, bare lesing; svar som SPARQL JSON, XML, CSV og TSV, grafer som Turtle, N-Triples og JSON-LD.",
-        "en": "The SPARQL 1.1 Protocol, read only; answers as SPARQL JSON, XML, CSV and TSV, graphs as Turtle, N-Triples and JSON-LD."})
+        "nb": "SPARQL 1.1-protokollen, bare lesing; svar som SPARQL JSON, XML, CSV og TSV, grafer som Turtle, "
+              "N-Triples, JSON-LD og RDF/XML.",
+        "en": "The SPARQL 1.1 Protocol, read only; answers as SPARQL JSON, XML, CSV and TSV, graphs as Turtle, "
+              "N-Triples, JSON-LD and RDF/XML."})
     for predicate, value in ((DCAT.endpointURL, URIRef(settings.endpoint_url)), (DCAT.servesDataset, dataset),
                              (DCTERMS.publisher, agent), (DCAT.contactPoint, contact), (DCTERMS.license, licence),
                              (DCTERMS.accessRights, EU_ACCESS_RIGHT["PUBLIC"]),
                              (DCTERMS.conformsTo, URIRef(SPARQL_PROTOCOL))):
         g.add((service, predicate, value))
-    for media in ("application/sparql-results+json", "application/sparql-results+xml", "text/csv",
-                  "text/tab-separated-values", "text/turtle", "application/n-triples", "application/ld+json"):
-        g.add((service, DCAT.mediaType, IANA_MEDIA_TYPE[media]))
+    for answer_format in answering(ROWS, GRAPH):  # what the endpoint answers in (sparql/media.py)
+        g.add((service, DCAT.mediaType, IANA_MEDIA_TYPE[answer_format.media_type]))
     g.add((URIRef(SPARQL_PROTOCOL), DCTERMS.title, Literal("SPARQL 1.1 Protocol", lang="en")))
 
 
 def _describe_distribution(g: Graph, dataset: URIRef, part: FilePart, licence: URIRef,
-                           settings: ExportSettings) -> None:
+                           settings: PublishSettings) -> None:
     node = DESCRIPTION["distribution/" + quote(part.path)]
     url = download_url(settings, part.path)
     g.add((dataset, DCAT.distribution, node))
@@ -352,7 +256,7 @@ def _describe_distribution(g: Graph, dataset: URIRef, part: FilePart, licence: U
     g.add((node, SCHEMA.sha256, Literal(part.sha256)))
 
 
-def _authority_entries(g: Graph, licence: URIRef, settings: ExportSettings) -> None:
+def _authority_entries(g: Graph, licence: URIRef, settings: PublishSettings) -> None:
     """State the table (skos:inScheme) of every authority-table entry the description uses."""
     used = set(g.objects(None, DCTERMS.format)) | set(g.objects(None, DCAT.theme)) | set(g.objects(None, DCTERMS.spatial)) \
         | set(g.objects(None, DCTERMS.language)) | set(g.objects(None, DCTERMS.accessRights)) | {licence}
@@ -368,7 +272,7 @@ def _authority_entries(g: Graph, licence: URIRef, settings: ExportSettings) -> N
 
 # --- VoID ---------------------------------------------------------------------------
 
-def describe_void(facts: Facts, parts: Sequence[FilePart], settings: ExportSettings) -> Graph:
+def describe_void(facts: Facts, parts: Sequence[FilePart], settings: PublishSettings) -> Graph:
     """The VoID description: size, URI space, endpoint, dumps and example resources."""
     g = _graph()
     dataset = URIRef(DATASET_IRI)
@@ -383,12 +287,12 @@ def describe_void(facts: Facts, parts: Sequence[FilePart], settings: ExportSetti
     g.add((dataset, VOID.vocabulary, URIRef(str(MFBT))))
     for iri in facts.examples:
         g.add((dataset, VOID.exampleResource, URIRef(iri)))
-    features = {"text/turtle": "Turtle", "application/n-triples": "N-Triples", "application/ld+json": "JSON-LD",
-                "application/rdf+xml": "RDF_XML"}
     for part in parts:
         if part.dump:
             g.add((dataset, VOID.dataDump, download_url(settings, part.path)))
-            g.add((dataset, VOID.feature, W3C_FORMATS[features[part.media_type]]))
+            syntax = for_media_type(part.media_type)
+            if syntax is not None and syntax.w3c:
+                g.add((dataset, VOID.feature, W3C_FORMATS[syntax.w3c]))
     return g
 
 

@@ -9,17 +9,18 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Mapping
 
-from mfbt_kg.publish.parts import Bundle
-from mfbt_kg.publish.dcat import DESCRIPTION_TEXT, TITLE, ExportSettings, Facts, download_url, publisher
 from mfbt_kg.namespaces import EU_LICENCE_OF, ID, MFBT, ORGANIZATION_CATALOG
+from mfbt_kg.publish.dcat import DESCRIPTION_TEXT, TITLE, Facts, download_url, publisher
+from mfbt_kg.publish.parts import Bundle
+from mfbt_kg.service.settings import PublishSettings
 
 if TYPE_CHECKING:
     from mfbt_kg.graph.validate import Report
 
-DEFAULT_BASE_URL = ExportSettings().base_url
+DEFAULT_BASE_URL = PublishSettings().base_url
 
 
-def render_readme(bundle: Bundle, facts: Facts, settings: ExportSettings, files: Mapping[str, bytes],
+def render_readme(bundle: Bundle, facts: Facts, settings: PublishSettings, files: Mapping[str, bytes],
                   report: Report) -> str:
     """Markdown for the recipient. ``files`` are the bundle's files written before the README."""
     version = settings.version or facts.version or "not set"
@@ -71,7 +72,7 @@ def render_readme(bundle: Bundle, facts: Facts, settings: ExportSettings, files:
     return "\n".join(out) + "\n"
 
 
-def _description_section(facts: Facts, settings: ExportSettings) -> list[str]:
+def _description_section(facts: Facts, settings: PublishSettings) -> list[str]:
     eu_licence = EU_LICENCE_OF.get(settings.licence)
     years = f"{facts.first_year}–{facts.last_year}" if facts.first_year and facts.last_year else "not known"
     out = ["## Dataset description (DCAT-AP-NO and VoID)", "",

@@ -11,16 +11,27 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, Callable, TypeVar
 
-from mfbt_kg.graph.files import graph_files, load_graph, project_root
-from mfbt_kg.namespaces import PREFIXES
+import pyoxigraph as ox
+from rdflib import Graph
+
+from mfbt_kg.graph.files import DataFileError, graph_files, project_root
+from mfbt_kg.graph.validate import InvalidGraphError, validated
+from mfbt_kg.namespaces import ANSWER_PREFIXES
+from mfbt_kg.pages.factsheets import Site
+from mfbt_kg.pages.linked_data import LabelIndex, PageQueries
+from mfbt_kg.publish.bundle import Publication, publication
 from mfbt_kg.service.cache import AnswerCache
+from mfbt_kg.service.fairness import Budgets
 from mfbt_kg.service.settings import Settings
-from mfbt_kg.service.workers import DATA_FORMATS, QueryTimeout, Retired, WorkerPool
+from mfbt_kg.service.workers import QueryTimeout, Retired, WorkerPool
 from mfbt_kg.sparql.answers import Job, Outcome, execute
+from mfbt_kg.sparql.media import DATA_FILE_EXTENSIONS, data_file_format
 from mfbt_kg.sparql.catalogue import NamedQuery, load_catalogue
 from mfbt_kg.sparql.guard import CheckedQuery, QueryRefused, check_query
 from mfbt_kg.sparql.store import EmbeddedStore, RemoteStore, Store, StoreError, data_version, to_ntriples
@@ -28,20 +39,58 @@ from mfbt_kg.sparql.store import EmbeddedStore, RemoteStore, Store, StoreError, 
 log = logging.getLogger("mfbt_kg.service")
 
 INLINE_CHECK_CHARS = 4096
-# Prefixes written into Turtle answers (the vocabularies; not one per resource kind).
-TURTLE_PREFIXES = tuple((p, str(ns)) for p, ns in PREFIXES.items()
-                        if p in ("mfbt", "id", "skos", "dcterms", "prov", "org", "schema", "rdf", "rdfs", "xsd", "owl"))
+
+
+T = TypeVar("T")
+
+
+class DataNotHeld(Exception):
+    """The service answers from a remote store: it does not hold the data, so it cannot describe or hand it out."""
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """One version of the data, as the service answers from it."""
+    """One version of the data, as the service answers from it, and what is computed once from it
+    (the pages' labels, the publication) when first asked for."""
 
     store: Store
     version: str  # "" when unknown: then no ETag
     modified: dt.datetime | None
     graphs: frozenset[str]  # named graphs FROM / default-graph-uri may select
     triples: int | None
+    data: bytes | None = field(default=None, repr=False, compare=False)  # what the store was loaded with (None: remote)
+    data_format: str = "nt"
+    _kept: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def kept(self, name: str, make: Callable[[], T]) -> T:
+        """``make()``, computed once for this version of the data by the first caller that needs it
+        (others wait for it; a different ``name`` does not)."""
+        with self._lock:
+            lock = self._locks.setdefault(name, threading.Lock())
+        with lock:
+            if name not in self._kept:
+                self._kept[name] = make()
+            value: T = self._kept[name]
+            return value
+
+    def ntriples(self) -> bytes:
+        """The data as N-Triples (graphs of a dataset file merged into one)."""
+        if self.data is None:
+            raise DataNotHeld("the data lives in a remote store")
+        if self.data_format == "nt":
+            return self.data
+        quads = ox.parse(self.data, format=_data_format(self.data_format))
+        return ox.serialize((quad.triple for quad in quads), format=ox.RdfFormat.N_TRIPLES)
+
+
+class NetworkNotIsolated(Exception):
+    """No mechanism could cut the workers off the network, and ``--allow-worker-network`` was not given."""
+
+    def __init__(self) -> None:
+        super().__init__("this service does not run SPARQL sent to it: its query workers could not be cut off "
+                         "from the network on this host (the catalogue's queries still answer)")
 
 
 class Service:
@@ -49,14 +98,19 @@ class Service:
         self.settings = settings
         self.root = project_root(settings.root)
         self.catalogue: dict[str, NamedQuery] = load_catalogue(self.root)
+        self.page_queries = PageQueries(self.root)
         self.pool: WorkerPool | None = None
         self.remote = RemoteStore(settings.store_url, timeout=settings.timeout) if settings.store_url else None
         self._remote_threads = ThreadPoolExecutor(max_workers=16, thread_name_prefix="remote-query")
         self.snapshot: Snapshot | None = None
         # Only the embedded store's version is known to follow every change of the data.
         self.answers = AnswerCache(0 if settings.store_url else settings.answer_cache_mb)
+        # Worker time per client (user SPARQL): a share each, the lightest client first, 429 beyond.
+        self.budgets = Budgets(settings.client_budget, concurrency=2 * (settings.workers + settings.fast_workers),
+                               fast_threshold=settings.fast_limit)
         self.reloads = 0
         self.reload_error = ""
+        self.reload_reason = ""  # why the last reload failed, in words safe to show anyone (/health)
         self._reloading = asyncio.Lock()
 
     # --- what other routers read -------------------------------------------
@@ -69,12 +123,41 @@ class Service:
     def version(self) -> str:
         return self.snapshot.version if self.snapshot else ""
 
+    def site(self) -> Site:
+        """What the pages read: the current data, its page queries and labels (one label index per version)."""
+        snapshot = self.snapshot
+        assert snapshot is not None
+        return snapshot.kept("site", lambda: Site(snapshot.store, self.page_queries,
+                                                  LabelIndex(snapshot.store, self.page_queries)))
+
+    def publication(self) -> Publication:
+        """DCAT, VoID and the dump files of the data being served, computed from the snapshot's own
+        triples once per data version (it renders the dumps to size them: seconds). ``DataNotHeld``
+        in remote mode: the service does not hold the data it would describe."""
+        snapshot = self.snapshot
+        assert snapshot is not None
+        if snapshot.data is None:
+            raise DataNotHeld("this service answers from a remote store and does not hold the data, so it cannot "
+                              "describe it or hand out its files; 'mfbt-kg export' writes both for the project's graph")
+        return snapshot.kept("publication", lambda: publication(
+            self.root, self.settings.publish, Graph().parse(data=snapshot.ntriples(), format="nt")))
+
+    @classmethod
+    def over(cls, store: Store, settings: Settings, data: bytes | None = None) -> Service:
+        """A service answering from ``store`` as it is: no workers, no reload (for tests and tools)."""
+        service = cls(settings)
+        service.snapshot = Snapshot(store, store.version, None, frozenset(), None, data)
+        return service
+
     # --- start, reload, stop ----------------------------------------------
     async def start(self) -> None:
         if self.remote is not None:
             self.snapshot = await asyncio.to_thread(self._remote_snapshot)
             return
-        self.pool = WorkerPool(self.settings.workers, self.settings.timeout, self.settings.worker_memory_mb)
+        settings = self.settings
+        self.pool = WorkerPool(settings.workers, settings.timeout, settings.worker_memory_mb,
+                               fast=settings.fast_workers, fast_limit=settings.fast_limit,
+                               max_answer_bytes=int(settings.max_answer_mb * 1024 * 1024))
         await self.reload()
         if self.snapshot is None:
             raise RuntimeError(self.reload_error or "no data loaded")
@@ -97,25 +180,28 @@ class Service:
                 store = await asyncio.to_thread(_embedded, data, fmt)
                 assert self.pool is not None
                 await self.pool.load(data, fmt)  # no await between the two swaps: one atomic step
-                self.snapshot = Snapshot(store, version, modified, store.graph_names(), store.triple_count())
+                self.snapshot = Snapshot(store, version, modified, store.graph_names(), store.triple_count(), data, fmt)
                 self.answers.keep_only(version)
                 self.reloads += 1
-                self.reload_error = ""
+                self.reload_error = self.reload_reason = ""
                 return True
             except Exception as exc:  # keep the old snapshot; report in /health
                 self.reload_error = f"{type(exc).__name__}: {exc}"
+                self.reload_reason = _reason(exc)
                 log.warning("reload failed, still serving the previous data: %s", self.reload_error)
                 return False
 
     def _read_data(self) -> tuple[bytes, str, dt.datetime]:
+        """The project's graph, validated (``InvalidGraphError``: the old data stays), or the ``--data`` file."""
         path = self.settings.data_file
         if path is None:
             files = graph_files(self.root)
             modified = max(p.stat().st_mtime for p in files)
-            return to_ntriples(load_graph(self.root)), "nt", _utc(modified)
+            graph, _ = validated(self.root)
+            return to_ntriples(graph), "nt", _utc(modified)
         fmt = path.suffix.lower().lstrip(".")
-        if fmt not in DATA_FORMATS:
-            raise ValueError(f"{path.name}: expected one of {', '.join('.' + f for f in DATA_FORMATS)}")
+        if data_file_format(fmt) is None:
+            raise ValueError(f"{path.name}: expected one of {', '.join('.' + f for f in DATA_FILE_EXTENSIONS)}")
         return path.read_bytes(), fmt, _utc(path.stat().st_mtime)
 
     def _remote_snapshot(self) -> Snapshot:
@@ -149,24 +235,35 @@ class Service:
 
     async def run(self, sparql: str, fmt: str, default_graphs: tuple[str, ...] | None = None,
                   named_graphs: tuple[str, ...] | None = None, base_iri: str | None = None,
-                  checked: CheckedQuery | None = None) -> tuple[Outcome, Snapshot]:
+                  checked: CheckedQuery | None = None, client: str | None = None,
+                  user_supplied: bool = False) -> tuple[Outcome, Snapshot]:
         """Check (unless ``checked`` still holds), then run within the time limit; the outcome and
-        the snapshot it was answered from."""
+        the snapshot it was answered from. ``client`` (a ``fairness.client_key``): charge its worker
+        time and order it among the others (``OverBudget`` when its share is spent).
+        ``user_supplied``: SPARQL from a request, refused (``NetworkNotIsolated``) when no worker
+        could drop its network, unless the service was started with ``--allow-worker-network``."""
+        if user_supplied and self.pool is not None and not self.pool.isolation \
+                and not self.settings.allow_worker_network:
+            raise NetworkNotIsolated()
         for _ in range(3):
             snapshot = self.snapshot
             assert snapshot is not None
             if checked is None or not set(checked.from_graphs) <= snapshot.graphs:
                 checked = await self.inspect(sparql, base_iri)
-            job = Job(checked.text, fmt, self.settings.max_rows, default_graphs, named_graphs, base_iri, TURTLE_PREFIXES)
+            job = Job(checked.text, fmt, self.settings.max_rows, default_graphs, named_graphs, base_iri, ANSWER_PREFIXES)
             if self.pool is None:
                 return await self._run_remote(job, snapshot), snapshot
             kept = self.answers.get(snapshot.version, job)
             if kept is not None:
                 return kept, snapshot
+            ticket = self.budgets.admit(client) if client is not None else None
             try:
-                outcome = await self.pool.run(job)
+                outcome = await self.pool.run(job, ticket)
             except Retired:  # a reload swapped the workers while this query waited: ask the new ones
                 continue
+            finally:
+                if ticket is not None:
+                    self.budgets.done(client, ticket)  # type: ignore[arg-type]
             self.answers.put(snapshot.version, job, outcome)
             return outcome, snapshot
         raise QueryTimeout()
@@ -188,9 +285,25 @@ class Service:
         return outcome
 
 
+def _reason(exc: Exception) -> str:
+    """Why new data was not taken, without paths or engine messages."""
+    if isinstance(exc, InvalidGraphError):
+        return (f"the new data does not conform to the shapes ({len(exc.report.violations)} violation(s)); "
+                "'mfbt-kg validate' lists them")
+    if isinstance(exc, DataFileError):
+        return "a data file does not load; 'mfbt-kg validate' says which and where"
+    return "the new data could not be read"
+
+
+def _data_format(ext: str) -> ox.RdfFormat:
+    found = data_file_format(ext)
+    assert found is not None and isinstance(found.oxigraph, ox.RdfFormat), ext  # checked when the file was read
+    return found.oxigraph
+
+
 def _embedded(data: bytes, fmt: str) -> EmbeddedStore:
     store = EmbeddedStore()
-    store.replace(data, DATA_FORMATS[fmt])
+    store.replace(data, _data_format(fmt))
     return store
 
 

@@ -1,0 +1,54 @@
+"""One resource's page: which template shows it and everything that template is given.
+
+The HTTP layer picks language and format and hands the rest here: ``build_page`` asks the
+store what it says about the resource (``linked_data``), shapes it for people
+(``presentation``) and adds what the resource's kind shows (``factsheets``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from rdflib.namespace import DCTERMS
+
+from mfbt_kg.namespaces import MFBT
+from mfbt_kg.pages import factsheets
+from mfbt_kg.pages.factsheets import Site
+from mfbt_kg.pages.linked_data import describe
+from mfbt_kg.pages.presentation import Presenter, resource_view
+
+# The kinds with pages of their own; every other kind gets the generic resource page.
+PAGE_KINDS = {"region": "region", "offer": "offer", "method": "method", "method-category": "method",
+              "guideline": "guideline", "source": "source", "document": "source"}
+BUILDERS: dict[str, Callable[[Site, Presenter, str], dict[str, Any]]] = {
+    "region": factsheets.region, "offer": factsheets.offer, "method": factsheets.method,
+    "guideline": factsheets.guideline, "source": factsheets.source}
+# What an offer's factsheet shows first, in this order (the rest stays in the properties table).
+OFFER_FACTS = tuple(str(MFBT[name]) for name in ("region", "providedBy", "atUnit", "organisationForm", "careLevel",
+                                                 "catchmentArea", "start", "projectDuration"))
+
+
+@dataclass
+class Page:
+    template: str
+    title: str
+    context: dict[str, Any]
+
+
+def build_page(site: Site, present: Presenter, kind: str, iri: str) -> Page | None:
+    """The page of ``iri`` (of ``kind``); None when the graph says nothing about it."""
+    triples = describe(site.store, site.queries, iri)
+    if not triples:
+        return None
+    present.load_dates(site.about("datespecs", iri))
+    view = resource_view(iri, triples, site.about("sources", iri), present)
+    page = PAGE_KINDS.get(kind, "resource")
+    extra: dict[str, Any] = BUILDERS[page](site, present, iri) if page in BUILDERS else {}
+    if page == "offer":
+        extra["facts"] = sorted((p for p in view.properties if p.iri in OFFER_FACTS),
+                                key=lambda p: OFFER_FACTS.index(p.iri))
+        view.properties = [p for p in view.properties if p.iri not in OFFER_FACTS]
+    if page == "source":  # what cites a source is listed by the source section, not again as backlinks
+        view.backlinks = [b for b in view.backlinks if b.iri != str(DCTERMS.source)]
+    return Page(f"{page}.html", view.title.text, {"view": view, "kind": kind, **extra})
