@@ -163,6 +163,13 @@ def test_hostile_resource_value_is_refused(value: str, store) -> None:
     (["query", "run", "offer-profile", "--param", "offer=unn-asgard", "--param", "colour=red"], "has no parameter 'colour'"),
     (["query", "run", "offer-profile", "--param", "offer=no-such-offer"], "no offer named 'no-such-offer'"),
     (["query", "run", "offers-by-referrer", "--param", "referrer=gp", "--param", "date=last year"], "must be a date YYYY-MM-DD"),
+    # a resource of the wrong kind would answer "nothing", which reads like "none": it is an error
+    (["query", "run", "offer-profile", "--param", "offer=method/miljoterapi"],
+     "must name a resource of kind offer, but 'method/miljoterapi' is a method"),
+    (["query", "run", "offer-profile", "--param", "offer=https://w3id.org/mfbt-kg/id/unit/unn-asgard"], "is a unit"),
+    (["query", "run", "methods-backed-by-guideline", "--param", "unit=unn-asgard", "--param", "guideline=method/miljoterapi"],
+     "must name a resource of kind guideline"),
+    (["query", "run", "offer-profile", "--param", "offer=http://example.org/x"], "is not a resource of this graph"),
 ])
 def test_cli_parameter_errors_are_one_line(argv: list[str], fragment: str, capsys) -> None:
     assert main(["--root", str(ROOT), *argv]) == 2

@@ -247,6 +247,11 @@ def _resource(where: str, param: Parameter, raw: str, store: Store) -> ox.NamedN
         candidates = [f"{ID}{raw}"] if "/" in raw else [f"{ID}{kind}/{raw}" for kind in (param.kinds or KINDS)]
     else:
         raise ParameterError(f"{where} must be a slug (like 'unn-asgard') or a full IRI, not {raw!r}")
+    if param.kinds and not any(candidates[0].startswith(f"{ID}{kind}/") for kind in param.kinds):
+        # a resource of another kind would give an empty answer that reads like "none"
+        named = candidates[0][len(str(ID)):].split("/", 1)[0] if candidates[0].startswith(str(ID)) else ""
+        what = f"is a {named}" if named in KINDS else "is not a resource of this graph"
+        raise ParameterError(f"{where} must name a resource of kind {' or '.join(param.kinds)}, but {raw!r} {what}")
     for iri in candidates:
         try:
             node = ox.NamedNode(iri)
