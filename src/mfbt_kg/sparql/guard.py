@@ -30,6 +30,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
+from operator import sub
 from urllib.parse import urljoin
 
 MAX_QUERY_BYTES = 64 * 1024
@@ -44,7 +46,6 @@ FOREIGN_GRAPH = ("FROM and FROM NAMED may only name graphs of this dataset (the 
                  "nothing is ever fetched")
 BAD_ESCAPE = "the query contains an invalid \\u or \\U escape"
 TOO_DEEP = f"query nested deeper than {MAX_NESTING} levels of {{ ( ["
-UNREAD = "the query is not SPARQL 1.1 as this endpoint reads it, and contains "
 
 
 def read_only(word: str) -> str:
@@ -136,36 +137,46 @@ def read_query(text: str, base_iri: str | None = None) -> Reading | None:
 
 # --- the raw-text check for texts the grammar cannot read ----------------------------------------
 
-_RAW_SERVICE = re.compile(r"service", re.IGNORECASE)
-_RAW_FROM = re.compile(r"from", re.IGNORECASE)
-# An update keyword starting a letter run (the engine reads ``INSERTDATA``); the short ones whole.
-_RAW_UPDATE = re.compile(r"(?<![A-Za-z])(?:(insert|delete|load|clear|drop|create|move|copy)"
-                         r"|(add|with|using)(?![A-Za-z]))", re.IGNORECASE)
-_RAW_FORM = re.compile(r"(?<![A-Za-z])(select|ask|construct|describe)", re.IGNORECASE)
+_BRACKET_CHARS = re.compile(r"[()]+")
+# Searched in the lower-cased text. An update keyword starting a letter run (the engine reads
+# ``INSERTDATA``); the short ones only whole.
+_RAW_UPDATE = re.compile(r"(?<![a-z])(?:insert|delete|load|clear|drop|create|move|copy|(?:add|with|using)(?![a-z]))")
+_RAW_FORM = re.compile(r"(?<![a-z])(?:select|ask|construct|describe)")
 
 
 def _refuse_unreadable(*texts: str) -> None:
+    """Refuse a text the grammar cannot read if SERVICE, FROM or an update keyword appears anywhere in it
+    (strings and comments included), or its brackets nest too deep: the engine may read it more leniently.
+    The message is the same as for a text the grammar reads."""
     for text in texts:
-        depth = deepest = 0
-        for char in text:
-            if char in "{([":
-                depth += 1
-                deepest = max(deepest, depth)
-            elif char in "})]":
-                depth = max(depth - 1, 0)
-        if deepest > MAX_NESTING:
+        if _raw_depth(text) > MAX_NESTING:
             raise QueryRefused(TOO_DEEP)
-        if _RAW_SERVICE.search(text):
-            raise QueryRefused(UNREAD + "SERVICE. " + NO_SERVICE)
-        if _RAW_FROM.search(text):
-            raise QueryRefused(UNREAD + "FROM. " + FOREIGN_GRAPH)
-        update = _RAW_UPDATE.search(text)
+        lower = text.lower()
+        if "service" in lower:
+            raise QueryRefused(NO_SERVICE)
+        if "from" in lower:
+            raise QueryRefused(FOREIGN_GRAPH)
+        update = _RAW_UPDATE.search(lower)
         if update:
-            raise QueryRefused(UNREAD + f"{update.group().upper()}. " + read_only(update.group()))
+            raise QueryRefused(read_only(update.group()))
+
+
+_BRACKETS = str.maketrans({**{c: "(" for c in "{(["}, **{c: ")" for c in "})]"}})
+
+
+def _raw_depth(text: str) -> int:
+    """The deepest bracket nesting counting every bracket in the text, a closing one never below 0."""
+    brackets = "".join(_BRACKET_CHARS.findall(text.translate(_BRACKETS)))
+    if "(" not in brackets:
+        return 0
+    # depth(i) = level(i) - min(level(0..i)), in C-speed passes: levels, their running minimum, the gap.
+    levels = list(accumulate(1 if c == "(" else -1 for c in brackets))
+    floors = accumulate(levels, min, initial=0)
+    return max(map(sub, levels, floors))
 
 
 def _first_form(text: str) -> str:
-    match = _RAW_FORM.search(text)
+    match = _RAW_FORM.search(text.lower())
     return match.group().upper() if match else "SELECT"
 
 
@@ -188,23 +199,41 @@ _EXP = "[eE][+-]?[0-9]+"
 
 # Space and comments before a token; possessive, so a failed match never backtracks into them.
 _WS = r"(?:[ \t\r\n]++|#[^\r\n]*+)*+"
+_BINARY = ("||", "&&", "=", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/")
+# Simple terms, as _TERM reads them, for the patterns that read long runs of them in one step.
+_LITERAL = (rf"(?:\"\"\"(?:(?:\"\"|\")?+(?:[^\"\\]|{_ECHAR}|{_UCHAR}))*+\"\"\""
+            rf"|'''(?:(?:''|')?+(?:[^'\\]|{_ECHAR}|{_UCHAR}))*+'''"
+            rf"|\"(?:[^\"\\\n\r]|{_ECHAR}|{_UCHAR})*+\"|'(?:[^'\\\n\r]|{_ECHAR}|{_UCHAR})*+')")
+_IRI = rf"<(?:[^<>\"{{}}|^`\\\x00-\x20]|{_UCHAR})*+>"
+_VAR = rf"[?$][{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00B7\u0300-\u036F\u203F-\u2040]*"
+_BNODE = rf"_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
+_PNAME = rf"(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?"
+_NUMBER = rf"[+-]?(?:[0-9]+\.[0-9]*{_EXP}|\.[0-9]+{_EXP}|[0-9]+{_EXP}|[0-9]*\.[0-9]+|[0-9]+)"
+_LANGTAG = r"@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*"
+_PUNCT = r"\^\^|&&|\|\||!=|<=|>=|[{}()\[\].,;*/+\-!=<>^|?]"
+_BOOLEAN = r"(?i:true|false)(?![A-Za-z0-9_])"
+_SIMPLE = rf"(?:{_IRI}|{_LITERAL}(?:{_LANGTAG}|\^\^(?:{_IRI}|{_PNAME}))?|{_VAR}|{_PNAME}|{_NUMBER}|{_BOOLEAN})"
+_SIMPLE_NODE = rf"(?:{_SIMPLE}|{_BNODE})"
+_OP = r"(?:\|\||&&|!=|<=|>=|[=<>+\-*/])"
 # Terminals where a term may start. Each alternative reads one token and no further.
 _TERM = re.compile(
-    _WS + rf"(?:(?P<iri><(?:[^<>\"{{}}|^`\\\x00-\x20]|{_UCHAR})*>)"
-    rf"|(?P<string>\"\"\"(?:(?:\"|\"\")?(?:[^\"\\]|{_ECHAR}|{_UCHAR}))*\"\"\""
-    rf"|'''(?:(?:'|'')?(?:[^'\\]|{_ECHAR}|{_UCHAR}))*'''"
-    rf"|\"(?:[^\"\\\n\r]|{_ECHAR}|{_UCHAR})*\"|'(?:[^'\\\n\r]|{_ECHAR}|{_UCHAR})*')"
-    rf"|(?P<var>[?$][{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00B7\u0300-\u036F\u203F-\u2040]*)"
-    rf"|(?P<bnode>_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)"
-    rf"|(?P<pname>(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?)"
-    rf"|(?P<number>[+-]?(?:[0-9]+\.[0-9]*{_EXP}|\.[0-9]+{_EXP}|[0-9]+{_EXP}|[0-9]*\.[0-9]+|[0-9]+))"
-    rf"|(?P<lang>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)"
-    r"|(?P<word>[A-Za-z_][A-Za-z0-9_]*)"
-    r"|(?P<punct>\^\^|&&|\|\||!=|<=|>=|[{}()\[\].,;*/+\-!=<>^|?])"
+    rf"{_WS}(?:(?P<iri>{_IRI})|(?P<string>{_LITERAL})|(?P<var>{_VAR})|(?P<bnode>{_BNODE})|(?P<pname>{_PNAME})"
+    rf"|(?P<number>{_NUMBER})|(?P<lang>{_LANGTAG})|(?P<word>[A-Za-z_][A-Za-z0-9_]*)|(?P<punct>{_PUNCT})"
     r"|(?P<end>\Z))"
 )
 # Operators, read where an operand has just ended: here ``<`` is "less than", never an IRI.
-_OPERATOR = re.compile(_WS + r"(\|\||&&|!=|<=|>=|[=<>+\-*/])")
+_OPERATOR = re.compile(rf"{_WS}({_OP})")
+# Patterns that read long runs in one step (each may match nothing; each repetition is atomic).
+_UNARY_RUN = re.compile(rf"(?:{_WS}(?:!(?!=)|[+\-]))*+")
+_CHAIN = re.compile(rf"(?>{_WS}(?:(?:!(?!=)|[+\-]){_WS})*+{_SIMPLE}{_WS}{_OP})*+")  # operand op operand op ...
+_ARGUMENTS = re.compile(rf"(?>{_WS}{_SIMPLE}{_WS},)*+")
+_TRIPLES = re.compile(rf"(?>{_WS}{_SIMPLE_NODE}{_WS}(?:{_VAR}|{_IRI}|{_PNAME}|a(?![A-Za-z0-9_:.\-]))"
+                      rf"{_WS}{_SIMPLE_NODE}{_WS}\.)*+")
+_NODES = re.compile(rf"(?>{_WS}{_SIMPLE_NODE})*+")
+_MORE_OBJECTS = re.compile(rf"(?>{_WS},{_WS}{_SIMPLE_NODE})*+")
+_SEMICOLONS = re.compile(rf"(?>{_WS};)*+")
+_DATA_VALUES = re.compile(rf"(?>{_WS}(?:{_IRI}|{_LITERAL}(?:{_LANGTAG}|\^\^(?:{_IRI}|{_PNAME}))?|{_PNAME}|{_NUMBER}"
+                          rf"|{_BOOLEAN}|(?i:UNDEF)(?![A-Za-z0-9_])))*+")
 
 _ANON = re.compile(r"\[[ \t\r\n]*\]")
 _NIL = re.compile(r"\([ \t\r\n]*\)")
@@ -216,6 +245,7 @@ _BUILTINS = frozenset("""
     ISLITERAL ISNUMERIC REGEX SUBSTR REPLACE""".split())
 _AGGREGATES = frozenset("COUNT SUM MIN MAX AVG SAMPLE GROUP_CONCAT".split())
 _DATA_VALUE_WORDS = frozenset(("TRUE", "FALSE", "UNDEF"))
+_PATTERN_WORDS = frozenset(("FILTER", "OPTIONAL", "MINUS", "BIND", "GRAPH", "SERVICE", "VALUES"))
 
 
 class _Token:
@@ -479,8 +509,10 @@ class _Parser:
         if self.peek().kind == "var":
             self.next()
             self.open("{")
+            self.skip(_DATA_VALUES)
             while not self.at("}"):
                 self.data_value()
+                self.skip(_DATA_VALUES)
             self.close("}")
             return
         self.open("(")
@@ -490,8 +522,10 @@ class _Parser:
         self.open("{")
         while self.at("("):
             self.open("(")
+            self.skip(_DATA_VALUES)
             while not self.at(")"):
                 self.data_value()
+                self.skip(_DATA_VALUES)
             self.close(")")
         self.close("}")
 
@@ -535,6 +569,9 @@ class _Parser:
 
     def triples_block(self, path: bool) -> None:
         while True:
+            self.skip(_TRIPLES)
+            if not self.starts_triples():
+                return
             self.triples_same_subject(path)
             if not self.accept("."):
                 return
@@ -561,8 +598,9 @@ class _Parser:
         self.verb(path)
         self.object_list(path)
         while self.accept(";"):
-            if self.at(";", ".", "]", "}") or self.peek().kind == _END:
-                continue
+            self.skip(_SEMICOLONS)
+            if not self.starts_verb():
+                return
             self.verb(path)
             self.object_list(path)
 
@@ -578,8 +616,10 @@ class _Parser:
 
     def object_list(self, path: bool) -> None:
         self.graph_node(path)
+        self.skip(_MORE_OBJECTS)
         while self.accept(","):
             self.graph_node(path)
+            self.skip(_MORE_OBJECTS)
 
     def graph_node(self, path: bool) -> None:
         if self.at("[") and not self.anon_follows():
@@ -597,8 +637,10 @@ class _Parser:
     def collection(self, path: bool) -> None:
         self.open("(")
         self.graph_node(path)
+        self.skip(_NODES)
         while not self.at(")"):
             self.graph_node(path)
+            self.skip(_NODES)
         self.close(")")
 
     def anon_follows(self) -> bool:
@@ -689,32 +731,35 @@ class _Parser:
 
     def graph_pattern_not_triples(self) -> None:
         token = self.peek()
-        if self.at("{"):
+        word = token.upper if token.kind == "word" else token.text if token.kind == "punct" else ""
+        if word == "{":
             self.group_graph_pattern()
             while self.accept("UNION"):
                 self.group_graph_pattern()
-        elif self.accept("OPTIONAL", "MINUS"):
-            self.group_graph_pattern()
-        elif self.accept("GRAPH"):
-            self.var_or_iri()
-            self.group_graph_pattern()
-        elif self.accept("SERVICE"):
-            self.services += 1
-            self.accept("SILENT")
-            self.var_or_iri()
-            self.group_graph_pattern()
-        elif self.accept("FILTER"):
+            return
+        if word not in _PATTERN_WORDS:
+            raise _NotSparql(token.start)
+        self.next()
+        if word == "FILTER":
             self.constraint()
-        elif self.accept("BIND"):
+        elif word in ("OPTIONAL", "MINUS"):
+            self.group_graph_pattern()
+        elif word == "BIND":
             self.open("(")
             self.expression()
             self.expect("AS")
             self.expect_kind("var")
             self.close(")")
-        elif self.accept("VALUES"):
+        elif word == "GRAPH":
+            self.var_or_iri()
+            self.group_graph_pattern()
+        elif word == "SERVICE":
+            self.services += 1
+            self.accept("SILENT")
+            self.var_or_iri()
+            self.group_graph_pattern()
+        else:  # VALUES
             self.data_block()
-        else:
-            raise _NotSparql(token.start)
 
     def construct_template(self) -> None:
         self.open("{")
@@ -722,66 +767,56 @@ class _Parser:
             self.triples_block(path=False)
         self.close("}")
 
-    # -- expressions: one function per precedence level, loops for chains (no recursion per operator) --
+    # -- expressions --
+    # Read flat: operand (operator operand)*. The guard needs no precedence, only to know where an
+    # operand ends (there ``<`` is "less than") and what the operands contain. Runs of simple operands
+    # and of unary operators are read by one pattern each; nothing recurses per operator.
 
     def expression(self) -> None:
-        self.and_expression()
-        while self.operator("||"):
-            self.and_expression()
-
-    def and_expression(self) -> None:
-        self.relational_expression()
-        while self.operator("&&"):
-            self.relational_expression()
-
-    def relational_expression(self) -> None:
-        self.additive_expression()
-        if self.operator("=", "!=", "<", ">", "<=", ">="):
-            self.additive_expression()
-        elif self.accept("IN"):
-            self.expression_list()
-        elif self.at("NOT"):
-            self.next()
-            self.expect("IN")
-            self.expression_list()
-
-    def additive_expression(self) -> None:
-        self.multiplicative_expression()
         while True:
-            if self.operator("+", "-"):
-                self.multiplicative_expression()
+            self.skip(_CHAIN)
+            self.unary_and_primary()
+            if self.operator(*_BINARY):
                 continue
-            token = self.peek()  # ``?a -1``: a signed number after an operand is a sum
-            if token.kind == "number" and token.text[0] in "+-":
+            if self.at("IN"):
                 self.next()
-                while self.operator("*", "/"):
-                    self.unary_expression()
-                continue
-            return
+                self.expression_list()
+            elif self.at("NOT"):
+                self.next()
+                self.expect("IN")
+                self.expression_list()
+            else:
+                return
+            if not self.operator(*_BINARY):
+                return
 
-    def multiplicative_expression(self) -> None:
-        self.unary_expression()
-        while self.operator("*", "/"):
-            self.unary_expression()
+    def skip(self, pattern: re.Pattern[str]) -> None:
+        """Consume what ``pattern`` (which may match nothing) reads at the current position."""
+        match = pattern.match(self.text, self.pos)
+        if match is not None and match.end() != self.pos:
+            self.pos = match.end()
+            self._peeked = None
 
-    def unary_expression(self) -> None:
-        while self.at("!", "+", "-"):
-            self.next()
+    def unary_and_primary(self) -> None:
+        token = self.peek()
+        if token.kind == "punct" and token.text in ("!", "+", "-"):
+            self.skip(_UNARY_RUN)
         self.primary_expression()
 
     def primary_expression(self) -> None:
         token = self.peek()
-        if self.at("("):
-            self.bracketted_expression()
-        elif token.kind in ("iri", "pname"):
+        kind = token.kind
+        if kind in ("number", "var"):
+            self.next()
+        elif kind in ("iri", "pname"):
             self.next()
             if self.at("("):
                 self.arg_list()
-        elif token.kind == "string":
+        elif kind == "string":
             self.rdf_literal()
-        elif token.kind in ("number", "var"):
-            self.next()
-        elif token.kind == "word" and token.upper in ("TRUE", "FALSE"):
+        elif kind == "punct" and token.text == "(":
+            self.bracketted_expression()
+        elif kind == "word" and token.upper in ("TRUE", "FALSE"):
             self.next()
         else:
             self.builtin_call()
@@ -827,8 +862,10 @@ class _Parser:
         self.open("(")
         if distinct:
             self.accept("DISTINCT")
+        self.skip(_ARGUMENTS)
         self.expression()
         while self.accept(","):
+            self.skip(_ARGUMENTS)
             self.expression()
         self.close(")")
 
