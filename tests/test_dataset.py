@@ -25,6 +25,15 @@ def test_unknown_prefix_names_file_and_line(project_copy: Path) -> None:
     assert str(err.value) == f"data/ttl/sources.ttl:{line}: unknown prefix 'mfbtt:'"
 
 
+def test_line_is_right_below_an_object_list_over_two_lines(tmp_path: Path) -> None:
+    """rdflib's own line counter counts the newline after a trailing ',' twice; the reported line must not drift."""
+    path = tmp_path / "list.ttl"
+    path.write_text('@prefix ex: <http://example.org/> .\nex:a ex:p "a" ,\n    "b" .\n\nexx:b ex:p 1 .\n', encoding="utf-8")
+    with pytest.raises(DataFileError) as err:
+        parse_file(path)
+    assert (err.value.line, err.value.message) == (5, "unknown prefix 'exx:'")
+
+
 def test_syntax_error_stops_the_whole_load(project_copy: Path, capsys) -> None:
     target = project_copy / "data" / "ttl" / "sources.ttl"
     line = break_file(target, '"Abstract"@nb ;', '"Abstract@nb ;')

@@ -180,9 +180,17 @@ _LINE = re.compile(r"at line (\d+)")
 
 
 def _describe_parse_error(exc: Exception) -> tuple[int | None, str]:
-    """rdflib's BadSyntax carries a 0-based line; turn it into a short message."""
+    """rdflib's BadSyntax carries the text and the offset of the error; turn them into a line and a short message.
+
+    The line is counted from the offset: rdflib's own line counter (``lines``) counts a newline twice
+    when it backtracks over it (after a ``,`` that ends a line, for one), and drifts down the file.
+    """
     line = getattr(exc, "lines", None)
     why = getattr(exc, "_why", None)
+    text, at = getattr(exc, "_str", None), getattr(exc, "_i", None)
+    if isinstance(text, (bytes, str)) and isinstance(at, int) and why:  # the offset counts characters, not bytes
+        chars = text.decode("utf-8", errors="replace") if isinstance(text, bytes) else text
+        return chars.count("\n", 0, at) + 1, _tidy(str(why))
     if isinstance(line, int) and why:
         return line + 1, _tidy(str(why))
     text = str(exc)
