@@ -5,6 +5,9 @@ Other modules import from here; nothing else writes an IRI string by hand.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from rdflib import Graph, Namespace
 from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, RDFS, SH, SKOS, XSD, VOID
 
@@ -99,6 +102,25 @@ for _kind in KINDS:
     PREFIXES[_kind.replace("-", "")] = Namespace(f"{ID}{_kind}/")
 
 
+_SLUG_LETTERS = str.maketrans({"æ": "ae", "ø": "o", "å": "a"})
+
+
+def slug(text: str) -> str:
+    """The slug rule applied to what a person types: ``UNN Åsgård`` and ``unn-åsgård`` give ``unn-asgard``.
+
+    Lowercase ASCII, words joined by ``-``, æ→ae, ø→o, å→a; other accents are dropped.
+    """
+    folded = unicodedata.normalize("NFKD", text.lower().translate(_SLUG_LETTERS))
+    return "-".join(re.findall(r"[a-z0-9]+", folded.encode("ascii", "ignore").decode()))
+
+
+# Prefixes written into Turtle answers of queries (the vocabularies; not one per resource kind), by the
+# service and the CLI alike, so both give the same bytes.
+ANSWER_PREFIXES: tuple[tuple[str, str], ...] = tuple(
+    (p, str(ns)) for p, ns in PREFIXES.items()
+    if p in ("mfbt", "id", "skos", "dcterms", "prov", "org", "schema", "rdf", "rdfs", "xsd", "owl"))
+
+
 def bind_prefixes(graph: Graph) -> Graph:
     """Bind the project's prefixes so every serialisation reads the same."""
     for prefix, ns in PREFIXES.items():
@@ -106,6 +128,16 @@ def bind_prefixes(graph: Graph) -> Graph:
     return graph
 
 
-def sparql_prologue() -> str:
-    """PREFIX lines for ad-hoc queries, so analysts can write ``offer:unn-asgard``."""
-    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+def sparql_prologue(text: str | None = None) -> str:
+    """PREFIX lines for the project's prefixes, so a query can write ``offer:unn-asgard``: every one,
+    or, given the query's ``text``, those it uses and does not declare itself (the one prefix policy
+    of the project's .rq files and of ad-hoc queries)."""
+    chosen = list(PREFIXES.items())
+    if text is not None:
+        declared = {p.lower() for p in _DECLARED.findall(text)}
+        chosen = [(p, ns) for p, ns in chosen if p not in declared
+                  and re.search(rf"(?<![\w:.\-]){re.escape(p)}:", text)]
+    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in chosen)
+
+
+_DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.\-]*)?\s*:", re.IGNORECASE)

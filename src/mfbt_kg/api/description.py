@@ -15,10 +15,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, VOID, XSD
 
 from mfbt_kg.namespaces import SD, W3C_FORMATS
-
-RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-                  "Turtle", "N-Triples", "JSON-LD", "RDF_XML")
-RDFLIB_FORMATS = {"turtle": "turtle", "nt": "nt", "json-ld": "json-ld", "rdfxml": "xml"}
+from mfbt_kg.sparql.media import GRAPH, ROWS, answering, named
 
 
 def service_description(endpoint: str, fmt: str, snapshot: Any, settings: Any) -> bytes:
@@ -38,8 +35,8 @@ def _cached(endpoint: str, fmt: str, version: str, triples: int | None, graphs: 
     graph.add((service, RDF.type, SD.Service))
     graph.add((service, SD.endpoint, URIRef(endpoint)))
     graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
-    for name in RESULT_FORMATS:
-        graph.add((service, SD.resultFormat, W3C_FORMATS[name]))
+    for answer_format in answering(ROWS, GRAPH):  # every format an answer can take (sparql/media.py)
+        graph.add((service, SD.resultFormat, W3C_FORMATS[answer_format.w3c]))
     graph.add((service, DCTERMS.description, Literal(
         f"Read-only SPARQL 1.1 Query endpoint. SERVICE, LOAD and updates are refused; FROM, FROM NAMED, "
         f"default-graph-uri and named-graph-uri select among this dataset's graphs only and never fetch. "
@@ -59,4 +56,4 @@ def _cached(endpoint: str, fmt: str, version: str, triples: int | None, graphs: 
         graph.add((dataset, SD.namedGraph, named))
         graph.add((named, RDF.type, SD.NamedGraph))
         graph.add((named, SD.name, URIRef(name)))
-    return graph.serialize(format=RDFLIB_FORMATS[fmt], encoding="utf-8")
+    return graph.serialize(format=named(fmt).rdflib, encoding="utf-8")

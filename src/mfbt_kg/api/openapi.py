@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from mfbt_kg.sparql.catalogue import NamedQuery
-from mfbt_kg.sparql.media import GRAPH_TYPES, ROW_TYPES
+from mfbt_kg.sparql.media import FORMAT_PARAM, GRAPH_TYPES, ROW_TYPES
 
 ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
 PARAM_SCHEMAS = {"resource": {"type": "string", "description": "a slug (e.g. unn-asgard) or a full IRI"},
@@ -49,7 +49,7 @@ SPARQL_PARAMS = [
      "description": "graphs of this dataset to merge as the default graph (never fetched; an unknown name is empty)"},
     {"name": "named-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}, "explode": True,
      "description": "graphs of this dataset the query may name with GRAPH"},
-    {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "xml", "csv", "tsv", "turtle", "nt", "jsonld", "rdfxml"]},
+    {"name": "format", "in": "query", "schema": {"type": "string", "enum": list(FORMAT_PARAM)},
      "description": "answer format, instead of Accept"},
 ]
 

@@ -15,10 +15,11 @@ from pathlib import Path
 from rdflib import Graph
 
 from mfbt_kg.namespaces import bind_prefixes
+from mfbt_kg.sparql.media import GRAPH, answering, for_extension
 
-# Formats by file ending. Turtle is what curators write; the others are for
-# files the CLI is pointed at.
-FORMATS = {".ttl": "turtle", ".nt": "nt", ".rdf": "xml", ".owl": "xml", ".jsonld": "json-ld"}
+# Formats by file ending (sparql/media.py): Turtle is what curators write; N-Triples, RDF/XML (.rdf, .owl)
+# and JSON-LD are for files the CLI is pointed at.
+FILE_ENDINGS = tuple("." + ext for f in answering(GRAPH) for ext in (f.extension, *f.extensions))
 MAX_NESTING = 256
 SHAPES_FILE = "shapes.ttl"
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -150,9 +151,10 @@ _PRECHECKS = {"turtle": nesting_error, "xml": _check_xml, "json-ld": _check_json
 def parse_file(path: Path, root: Path | None = None, graph: Graph | None = None) -> Graph:
     """Parse one file into ``graph`` (a new one by default) or raise DataFileError."""
     shown = _display(path, root)
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise DataFileError(shown, None, f"unknown file type {path.suffix!r}; expected one of {', '.join(FORMATS)}")
+    found = for_extension(path.suffix.lstrip("."), GRAPH, aliases=True)
+    if found is None or found.rdflib is None:
+        raise DataFileError(shown, None, f"unknown file type {path.suffix!r}; expected one of {', '.join(FILE_ENDINGS)}")
+    fmt = found.rdflib
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise DataFileError(shown, None, f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")

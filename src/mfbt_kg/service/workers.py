@@ -47,9 +47,7 @@ import pyoxigraph as ox
 
 from mfbt_kg.service import sandbox
 from mfbt_kg.sparql.answers import Job, Outcome, execute
-
-DATA_FORMATS = {"nt": ox.RdfFormat.N_TRIPLES, "nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
-                "ttl": ox.RdfFormat.TURTLE}
+from mfbt_kg.sparql.media import data_file_format
 GENERAL, FAST = "general", "fast"
 log = logging.getLogger("mfbt_kg.service")
 GENERAL_NICE = 10  # general workers yield the CPU to the service process and the fast lane
@@ -111,7 +109,7 @@ def _answer(store: ox.Store, job: Job, max_bytes: int) -> Outcome:
 def _worker_main(inbox: Connection, outbox: Connection, fmt: str, memory_mb: int, max_answer_bytes: int,
                  isolation: tuple[str, ...]) -> None:
     store = ox.Store()
-    store.bulk_load(inbox.recv_bytes(), format=DATA_FORMATS[fmt])
+    store.bulk_load(inbox.recv_bytes(), format=data_file_format(fmt).oxigraph)
     outbox.send(("ready", isolation))
     while True:
         try:
