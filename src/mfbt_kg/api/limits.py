@@ -4,6 +4,11 @@ A plain ASGI middleware (no per-request task or body buffering): the URL is
 measured before routing (414), the body is counted as it arrives, so a chunked
 upload without Content-Length is cut off too (413), and an unexpected exception
 becomes a generic JSON 500 — never a trace, path or host name.
+
+``PublicOrigin`` makes every URL the service builds (the service description's
+endpoint, redirects, the base IRI of queries) start with the service's own
+address — ``--public-base-url``, or else the address the connection came in on —
+and never with the Host header a client sent.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 from typing import Any, Awaitable, Callable
+from urllib.parse import urlsplit
 
 log = logging.getLogger("mfbt_kg.api")
 
@@ -90,3 +96,38 @@ def _content_length(scope: Scope) -> int | None:
             except ValueError:
                 return None
     return None
+
+
+class PublicOrigin:
+    """The Host header and scheme replaced by the service's own (see the module text)."""
+
+    def __init__(self, app: ASGIApp, base_url: str | None = None) -> None:
+        self.app = app
+        self.scheme: str | None = None
+        self.netloc: str | None = None
+        if base_url:
+            parts = urlsplit(base_url)
+            self.scheme, self.netloc = parts.scheme, parts.netloc
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            netloc = self.netloc or _own_address(scope)
+            if netloc is not None:
+                scope = dict(scope)
+                scope["headers"] = [(k, v) for k, v in scope.get("headers", []) if k != b"host"]
+                scope["headers"].append((b"host", netloc.encode("ascii")))
+                if self.scheme:
+                    scope["scheme"] = self.scheme
+        await self.app(scope, receive, send)
+
+
+def _own_address(scope: Scope) -> str | None:
+    """host[:port] of the socket the request came in on (what the service listens on), if known."""
+    server = scope.get("server")
+    if not server or server[1] is None:
+        return None
+    host, port = server
+    if ":" in host:
+        host = f"[{host}]"
+    default = 443 if scope.get("scheme") == "https" else 80
+    return host if port == default else f"{host}:{port}"
