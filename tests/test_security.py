@@ -448,6 +448,26 @@ def test_row_20_deeply_nested_turtle_is_a_clear_error(tmp_path: Path, opening: s
         assert "cannot load data" in str(exc)
 
 
+@pytest.mark.parametrize("quote", ['"', "'"])
+def test_row_20_nesting_hidden_after_a_long_string_ending_in_a_quote(tmp_path: Path, quote: str) -> None:
+    """Review L17 (finding 13): rdflib reads \"\"\"a\"\"\"\" as the string a" (the string ends at the last three of
+    the quotes); a pre-check that ended it at the first three took the fourth quote for a string hiding the
+    brackets after it, and the file failed without a line number."""
+    long = quote * 3 + "a" + quote * 4
+    text = (f"<http://e/s> <http://e/p> 1 .\n<http://e/s> <http://e/p> {long} ; <http://e/q> "
+            + "( " * 100_000 + "1 " + ") " * 100_000 + f"; <http://e/r> {quote}b{quote} .\n")
+    path = tmp_path / "deep_hidden_quad_quote.ttl"
+    path.write_text(text)
+    error = load_error(path)
+    assert error.path.endswith("deep_hidden_quad_quote.ttl") and error.line == 2 and "nesting" in error.message
+    # The same string at a harmless depth is read as rdflib reads it: the fourth quote is part of the string.
+    shallow = tmp_path / "quad_quote.ttl"
+    shallow.write_text(f"<http://e/s> <http://e/p> {long} ; <http://e/q> ( ( 1 ) ) ; <http://e/r> {quote}b{quote} .\n")
+    from rdflib import Literal
+
+    assert {str(o) for o in parse_file(shallow).objects() if isinstance(o, Literal)} == {"a" + quote, "1", "b"}
+
+
 # --- what the rows rest on ------------------------------------------------------------------------
 
 def test_the_guard_refuses_before_the_engine(listener: Listener) -> None:

@@ -72,39 +72,48 @@ def _display(path: Path, root: Path | None) -> str:
         return str(path)
 
 
-_SKIP = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|<[^>\s]*>|#[^\n]*')
+# Tokens the nesting pre-check steps over, read as rdflib's Turtle parser reads them: a long string
+# ends at the last three of a run of up to five quotes ("""a"""" is the string a"), and a backslash
+# escapes the next character (in strings and in local names such as ex:a\#b).
+_LONG_STRING = {q: re.compile(rf"{q * 3}(?:(?:{q * 2}|{q})?+(?:[^{q}\\]|\\[\s\S]))*+{q}{{0,2}}{q * 3}") for q in "\"'"}
+_SHORT_STRING = {q: re.compile(rf"{q}(?:[^{q}\\\n\r]|\\[\s\S])*+{q}") for q in "\"'"}
+_IRI = re.compile(r"<[^>\s]*+>")
+_COMMENT = re.compile(r"#[^\n\r]*+")
+_NEXT = re.compile(r"[\"'<#\\\[\]()]")
 
 
 def nesting_error(text: str, limit: int = MAX_NESTING) -> tuple[int, str] | None:
     """Line and message where ``[``/``(`` nesting exceeds ``limit``.
 
     rdflib's Turtle parser recurses per level; a file nested 100,000 deep would
-    end in a RecursionError with no line. Strings, IRIs and comments are skipped.
+    end in a RecursionError with no line. Strings, IRIs and comments are skipped,
+    left to right, in one pass; at a string or IRI that does not end, the check
+    stops (the parser will report it, before it could nest any deeper).
     """
     depth = 0
     pos = 0
-    line = 1
-    for match in _SKIP.finditer(text + "\n"):
-        depth, line, err = _scan(text[pos : match.start()], depth, line, limit)
-        if err:
-            return line, err
-        line += match.group().count("\n")
-        pos = match.end()
-    depth, line, err = _scan(text[pos:], depth, line, limit)
-    return (line, err) if err else None
-
-
-def _scan(chunk: str, depth: int, line: int, limit: int) -> tuple[int, int, str | None]:
-    for ch in chunk:
-        if ch == "\n":
-            line += 1
-        elif ch in "[(":
+    while (found := _NEXT.search(text, pos)) is not None:
+        char, at = found.group(), found.start()
+        if char in "[(":
             depth += 1
             if depth > limit:
-                return depth, line, f"nesting deeper than {limit} levels of '[' or '('"
-        elif ch in "])":
-            depth -= 1
-    return depth, line, None
+                return text.count("\n", 0, at) + 1, f"nesting deeper than {limit} levels of '[' or '('"
+            pos = at + 1
+        elif char in "])":
+            depth = max(depth - 1, 0)
+            pos = at + 1
+        elif char == "\\":
+            pos = at + 2
+        else:
+            if char in "\"'":
+                long = text.startswith(char * 3, at)
+                token = (_LONG_STRING if long else _SHORT_STRING)[char].match(text, at)
+            else:
+                token = (_IRI if char == "<" else _COMMENT).match(text, at)
+            if token is None:
+                return None
+            pos = token.end()
+    return None
 
 
 def _check_xml(text: str) -> tuple[int, str] | None:
