@@ -97,6 +97,14 @@ def test_every_catalogue_query_answers_the_same_remote_and_embedded(uploaded: st
             assert local_answer == remote_answer, query.name
 
 
+def test_service_in_remote_mode_says_it_cannot_describe_the_data(remote_service: Service) -> None:
+    """It does not hold the data, so /dataset and /dump say so rather than describe the project's files."""
+    for path in ("/dataset.ttl", "/dump/data/mfbt-kg.nt"):
+        response = httpx.get(f"{remote_service.base}{path}", timeout=30)
+        assert response.status_code == 404 and "answers from a remote store" in response.text, path
+    assert "mfbt-kg export" in httpx.get(f"{remote_service.base}/dataset", timeout=30).text
+
+
 def test_service_in_remote_mode_answers_and_ties_etags_to_the_upload(remote_service: Service, uploaded: str,
                                                                     graph) -> None:
     health = remote_service.health()

@@ -7,13 +7,21 @@ The service serves a data file here (``--data``), so the test can change it.
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
+import json
 import os
 import threading
 import time
 from pathlib import Path
 
+import httpx
+import pyoxigraph as ox
 import pytest
+from rdflib import Graph, URIRef
+from rdflib.namespace import VOID
+
+from mfbt_kg.namespaces import DATASET_IRI
 
 from service_fixtures import COUNT, Service
 
@@ -86,6 +94,20 @@ def test_reload_without_change_keeps_the_workers(service: Service) -> None:
     assert (service.health()["reloads"], service.worker_pids()) == before
 
 
+def test_dataset_and_dumps_describe_the_data_being_served(service: Service) -> None:
+    """/dataset and /dump come from the served snapshot (the --data file here, 3000 triples after the
+    reload above), not from the project's files on disk."""
+    served = service.count()
+    assert served == 3000
+    description = Graph().parse(data=httpx.get(f"{service.base}/dataset.ttl", timeout=60).text, format="turtle")
+    assert description.value(URIRef(DATASET_IRI), VOID.triples).toPython() == served
+    dump = httpx.get(f"{service.base}/dump/data/mfbt-kg.nt", timeout=60)
+    assert dump.status_code == 200
+    assert {q.triple for q in ox.parse(dump.content, format=ox.RdfFormat.N_TRIPLES)} == {
+        ox.Triple(ox.NamedNode(f"http://example.org/new/{i}"), ox.NamedNode("http://example.org/p"), ox.Literal(str(i)))
+        for i in range(3000)}
+
+
 def test_failed_reload_keeps_serving_the_previous_data(service: Service, data: Path) -> None:
     version = service.health()["data_version"]
     data.write_text("<http://example.org/broken> this is not N-Triples\n", encoding="utf-8")
@@ -94,3 +116,31 @@ def test_failed_reload_keeps_serving_the_previous_data(service: Service, data: P
     health = service.health()
     assert health["data_version"] == version and service.count() == 3000
     assert str(data) not in str(health) and "/tmp" not in str(health)  # the details go to the log, not the web
+
+
+def test_reload_refuses_project_data_that_does_not_conform(project_copy: Path) -> None:
+    """The service validates the project's graph whenever it (re)reads it (graph.validate.validated):
+    new data with a violation is refused, the old data stays served, and /health says why, without paths."""
+    from mfbt_kg.api.health import health
+    from mfbt_kg.service.service import Service as Running
+    from mfbt_kg.service.settings import Settings
+
+    from conftest import break_file
+
+    async def scenario() -> tuple[str, str, bool, dict]:
+        running = Running(Settings(root=project_copy, workers=1))
+        await running.start()
+        try:
+            before = running.version
+            break_file(project_copy / "data/ttl/offers.ttl", "mfbt:region region:helse-nord ; mfbt:providedBy trust:unn ;",
+                       "mfbt:providedBy trust:unn ;")
+            changed = await running.reload()
+            body = json.loads((await health(running)).body)
+            return before, running.version, changed, body
+        finally:
+            running.close()
+
+    before, after, changed, body = asyncio.run(scenario())
+    assert not changed and after == before
+    assert "does not conform to the shapes (1 violation(s))" in body["last_reload_error"]
+    assert str(project_copy) not in json.dumps(body)

@@ -73,10 +73,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK if report.conforms else EXIT_VIOLATIONS
 
 
-def _print_violations(report: Report, out: TextIO = sys.stderr) -> None:
-    """Every violation, one line each (node, file, property, what to do): the same words for every command."""
+def _print_violations(report: Report, out: TextIO | None = None) -> None:
+    """Every violation, one line each (node, file, property, what to do): the same words for every command
+    (standard error unless ``out`` says otherwise)."""
     for violation in report.violations:
-        print(violation.describe(), file=out)
+        print(violation.describe(), file=out or sys.stderr)
 
 
 def _refused(exc: InvalidGraphError, what: str) -> int:
