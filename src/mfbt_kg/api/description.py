@@ -52,8 +52,8 @@ def _cached(endpoint: str, fmt: str, version: str, triples: int | None, graphs: 
     if triples is not None:
         graph.add((default, VOID.triples, Literal(triples, datatype=XSD.integer)))
     for name in graphs:
-        named = BNode()
-        graph.add((dataset, SD.namedGraph, named))
-        graph.add((named, RDF.type, SD.NamedGraph))
-        graph.add((named, SD.name, URIRef(name)))
+        node = BNode()
+        graph.add((dataset, SD.namedGraph, node))
+        graph.add((node, RDF.type, SD.NamedGraph))
+        graph.add((node, SD.name, URIRef(name)))
     return graph.serialize(format=named(fmt).rdflib, encoding="utf-8")
