@@ -4,6 +4,7 @@ pins the upstream files as copied (the folder's README says from where), so a lo
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -25,3 +26,21 @@ def test_vendored_files_are_unchanged(folder: str) -> None:
     assert {"COMMIT"} <= set(pinned) and (base / "README.md").is_file()
     for name, digest in pinned.items():
         assert hashlib.sha256((base / name).read_bytes()).hexdigest() == digest, f"{folder}/{name} was changed"
+
+
+# A path into the folder beside the checkout, as a string (dot-dot-slash shared) or built with pathlib.
+OUTSIDE = re.compile(r"""["']\.\./shared|/\s*["']shared["']|parents?\[\d+\]\s*/\s*["']shared""")
+CODE = ("*.py", "*.sh", "Makefile", "*.toml", "*.cfg", "*.ini", "run")
+
+
+def test_nothing_reads_a_folder_beside_the_checkout() -> None:
+    """The repository stands alone: no test, script or build file reaches for ../shared."""
+    root = Path(__file__).resolve().parents[1]
+    folders = [root / name for name in ("src", "tests", "scripts", "bench", ".ci")]
+    files = [p for pattern in CODE for p in root.glob(pattern)]
+    files += [p for folder in folders for pattern in CODE for p in folder.rglob(pattern)]
+    assert len(files) > 20
+    readers = [
+        str(p.relative_to(root)) for p in files if OUTSIDE.search(p.read_text(encoding="utf-8", errors="replace"))
+    ]
+    assert readers == []
