@@ -209,3 +209,15 @@ def test_a_64_kib_query_is_checked_in_well_under_50_ms(form: str) -> None:
 def test_the_check_is_linear(form: str) -> None:
     small, large = (cpu(fill(*REVIEW_FORMS[form], size=size)) for size in (MAX_QUERY_BYTES // 4, MAX_QUERY_BYTES))
     assert large < 8 * max(small, 0.0005), (form, small, large)  # 4 times the text: ~4 times (16 if quadratic)
+
+
+def test_every_project_query_is_read_by_the_grammar() -> None:
+    """The catalogue, the pages' and the service's own queries and the fact checks: read by the grammar (not
+    only let through by the raw fallback), with no SERVICE and no FROM."""
+    root = Path(__file__).parent.parent
+    files = sorted((root / "queries").rglob("*.rq")) + sorted((root / "tests" / "facts").glob("*.rq"))
+    assert len(files) > 100
+    for path in files:
+        reading = read_query(path.read_text(encoding="utf-8"))
+        assert reading is not None, path.name
+        assert reading.services == 0 and reading.from_graphs == () and reading.depth <= MAX_NESTING, path.name

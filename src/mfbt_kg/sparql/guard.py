@@ -212,8 +212,9 @@ _NUMBER = rf"[+-]?(?:[0-9]+\.[0-9]*{_EXP}|\.[0-9]+{_EXP}|[0-9]+{_EXP}|[0-9]*\.[0
 _LANGTAG = r"@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*"
 _PUNCT = r"\^\^|&&|\|\||!=|<=|>=|[{}()\[\].,;*/+\-!=<>^|?]"
 _BOOLEAN = r"(?i:true|false)(?![A-Za-z0-9_])"
-_SIMPLE = rf"(?:{_IRI}|{_LITERAL}(?:{_LANGTAG}|\^\^(?:{_IRI}|{_PNAME}))?|{_VAR}|{_PNAME}|{_NUMBER}|{_BOOLEAN})"
-_SIMPLE_NODE = rf"(?:{_SIMPLE}|{_BNODE})"
+# Atomic groups: a token, once read, is never shortened to let what follows match (longest match).
+_SIMPLE = rf"(?>{_IRI}|{_LITERAL}(?:{_LANGTAG}|\^\^(?>{_IRI}|{_PNAME}))?|{_VAR}|{_PNAME}|{_NUMBER}|{_BOOLEAN})"
+_SIMPLE_NODE = rf"(?>{_SIMPLE}|{_BNODE})"
 _OP = r"(?:\|\||&&|!=|<=|>=|[=<>+\-*/])"
 # Terminals where a term may start. Each alternative reads one token and no further.
 _TERM = re.compile(
@@ -227,12 +228,12 @@ _OPERATOR = re.compile(rf"{_WS}({_OP})")
 _UNARY_RUN = re.compile(rf"(?:{_WS}(?:!(?!=)|[+\-]))*+")
 _CHAIN = re.compile(rf"(?>{_WS}(?:(?:!(?!=)|[+\-]){_WS})*+{_SIMPLE}{_WS}{_OP})*+")  # operand op operand op ...
 _ARGUMENTS = re.compile(rf"(?>{_WS}{_SIMPLE}{_WS},)*+")
-_TRIPLES = re.compile(rf"(?>{_WS}{_SIMPLE_NODE}{_WS}(?:{_VAR}|{_IRI}|{_PNAME}|a(?![A-Za-z0-9_:.\-]))"
+_TRIPLES = re.compile(rf"(?>{_WS}{_SIMPLE_NODE}{_WS}(?>{_VAR}|{_IRI}|{_PNAME}|a(?![A-Za-z0-9_:.\-]))"
                       rf"{_WS}{_SIMPLE_NODE}{_WS}\.)*+")
 _NODES = re.compile(rf"(?>{_WS}{_SIMPLE_NODE})*+")
 _MORE_OBJECTS = re.compile(rf"(?>{_WS},{_WS}{_SIMPLE_NODE})*+")
 _SEMICOLONS = re.compile(rf"(?>{_WS};)*+")
-_DATA_VALUES = re.compile(rf"(?>{_WS}(?:{_IRI}|{_LITERAL}(?:{_LANGTAG}|\^\^(?:{_IRI}|{_PNAME}))?|{_PNAME}|{_NUMBER}"
+_DATA_VALUES = re.compile(rf"(?>{_WS}(?>{_IRI}|{_LITERAL}(?:{_LANGTAG}|\^\^(?>{_IRI}|{_PNAME}))?|{_PNAME}|{_NUMBER}"
                           rf"|{_BOOLEAN}|(?i:UNDEF)(?![A-Za-z0-9_])))*+")
 
 _ANON = re.compile(r"\[[ \t\r\n]*\]")
