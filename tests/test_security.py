@@ -89,6 +89,12 @@ def service_variants(url: str) -> list[str]:
         f"SELECT * WHERE {{ ?s ?p ?o FILTER(1<2)SERVICE<{url}>{{?s ?p ?o}} }}",
         f"SELECT * WHERE {{ ?s ?p _:b SERVICE <{url}> {{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ VALUES ?x {{ <{url}> }} SERVICE ?x {{ ?s ?p ?o }} }}",
+        # Review finding 1 (S24-S28): '<' after an operand is "less than", so no phantom string hides SERVICE.
+        f"SELECT * WHERE {{ BIND(1 AS ?a) FILTER(?a<'>' || true) SERVICE <{url}s24> {{ ?s ?p ?o }} }} #'",
+        f"SELECT * WHERE {{ BIND(1 AS ?a) FILTER(?a<='>' || true) SERVICE <{url}s25> {{ ?s ?p ?o }} }} #'",
+        f"SELECT * WHERE {{ BIND(1<'>' AS ?b) SERVICE <{url}s26> {{ ?s ?p ?o }} }} #'",                 # + S29, S30
+        f"SELECT (1<'>' AS ?b) ?s WHERE {{ SERVICE <{url}s27> {{ ?s ?p ?o }} }} #'",
+        f"SELECT * WHERE {{ BIND(1<'>' AS ?b) OPTIONAL {{ SERVICE SILENT <{url}s28> {{ ?s ?p ?o }} }} }} #'",
     ]
 
 
@@ -133,6 +139,7 @@ def test_row_4_from_outside_the_dataset_is_refused_and_never_fetched(service: Se
         f"PREFIX : <{listener.url}> SELECT * FROM:x WHERE {{ ?s ?p ?o }}",
         f"BASE <{listener.url}> SELECT * FROM <relative> WHERE {{ ?s ?p ?o }}",
         f"SELECT * FROM <{ASGARD}> WHERE {{ ?s ?p ?o }}",  # an IRI of the data, but not a graph of it
+        f"SELECT (1<'>' AS ?b) FROM <{listener.url}f07> WHERE {{ ?s ?p ?o }} LIMIT 1 #'",  # review F07
     ]
     responses = [r for q in queries for r in both_ways(service, q)]
     assert all(r.status_code == 400 for r in responses), [r.text for r in responses if r.status_code != 400]
@@ -207,6 +214,32 @@ def test_row_8_deep_nesting_refused_before_any_parser(service: Service, opening:
     for response in responses:
         assert response.status_code == 400 and "nested deeper" in response.json()["error"]
     assert service.proc.poll() is None and service.count() > 0  # alive
+
+
+def test_row_8_nesting_hidden_after_a_comparison_is_refused(service: Service) -> None:
+    """Review N45, N49, N50: nesting the old guard lost count of behind ``?a<?b#>`` or ``1<'>'``."""
+    queries = [
+        "SELECT * WHERE { BIND(1 AS ?a) BIND(2 AS ?b) FILTER(?a<?b#>" + ")" * 5000 + "\n) FILTER("
+        + "(" * 5000 + "1" + ")" * 5000 + ") }",
+        "SELECT * WHERE { BIND(1<'>' AS ?b) FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") } #'",
+        "SELECT * WHERE { BIND(1<'>' AS ?b) " + "{" * 5000 + "}" * 5000 + " } #'",
+    ]
+    for query in queries:
+        for response in both_ways(service, query)[1:]:  # POST: too long for a URL
+            assert response.status_code == 400 and "nested deeper" in response.json()["error"]
+    workers_ready(service)
+    assert service.proc.poll() is None and service.count() > 0
+
+
+@pytest.mark.parametrize("unit", ["a1", "é"])
+def test_a_64_kib_query_costs_the_service_no_time(service: Service, unit: str) -> None:
+    """Review G02 / V07b: 'ASK {}' and 64 KiB of 'a1' took the guard 30-54 s of CPU (quadratic)."""
+    query = "ASK {}\n" + unit * ((64 * 1024 - 16) // len(unit.encode()))
+    started = time.monotonic()
+    response = httpx.post(f"{service.base}/sparql", content=query.encode(), timeout=30,
+                          headers={"Content-Type": "application/sparql-query"})
+    assert response.status_code == 400 and "syntax" in response.json()["error"].lower()  # the engine's message
+    assert time.monotonic() - started < 1.0
 
 
 def test_row_9_size_limits(service: Service) -> None:
