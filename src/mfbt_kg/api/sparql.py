@@ -119,7 +119,7 @@ def _params(query_string: str) -> dict[str, list[str]]:
 
 
 def _dataset(params: dict[str, list[str]]) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
-    """The protocol's dataset, if given: names of graphs (an unknown name is an empty graph)."""
+    """The protocol's dataset, if given: names of graphs (one the data does not have is refused, as in FROM)."""
     if not any(key in params for key in DATASET_PARAMS):
         return None, None
     found = []
@@ -136,6 +136,14 @@ def _dataset(params: dict[str, list[str]]) -> tuple[tuple[str, ...] | None, tupl
     return found[0], found[1]
 
 
+FORMAT_PARAMS = ("format", "output", "results")  # this service's, Fuseki's and Virtuoso's; SPARQLWrapper sends all
+
+
+def _format_values(params: dict[str, list[str]]) -> list[str]:
+    """Every value of the format parameters, in the order of FORMAT_PARAMS, as sent."""
+    return [value for key in FORMAT_PARAMS for value in params.get(key, ())]
+
+
 # --- answering ----------------------------------------------------------------
 
 async def _answer(request: Request, service: Service, params: dict[str, list[str]]) -> Response:
@@ -146,9 +154,9 @@ async def _answer(request: Request, service: Service, params: dict[str, list[str
     assert snapshot is not None
     if len(query.encode("utf-8", "surrogatepass")) > MAX_QUERY_BYTES:
         raise Failed(413, f"query longer than {MAX_QUERY_BYTES // 1024} KiB")
-    checked = await service.inspect(query, base)
-    fmt = choose(request.headers.get("accept"), checked.form, params.get("format", [""])[-1], allow_html=True)
-    default_graphs, named_graphs = _dataset(params)
+    default_graphs, named_graphs = _dataset(params)  # when given, it takes precedence over FROM / FROM NAMED
+    checked = await service.inspect(query, base, protocol_dataset=default_graphs is not None)
+    fmt = choose(request.headers.get("accept"), checked.form, _format_values(params), allow_html=True)
     # A tag this endpoint gave names a valid query's answer; "*" matches any, so only once the query answered.
     any_tag = "*" in request.headers.get("if-none-match", "")
     if not any_tag and caching.not_modified(request, snapshot.version, snapshot.modified, fmt):

@@ -33,7 +33,7 @@ from mfbt_kg.service.workers import QueryTimeout, Retired, WorkerPool
 from mfbt_kg.sparql.answers import Job, Outcome, execute
 from mfbt_kg.sparql.media import DATA_FILE_EXTENSIONS, data_file_format
 from mfbt_kg.sparql.catalogue import NamedQuery, load_catalogue
-from mfbt_kg.sparql.guard import CheckedQuery, QueryRefused, check_query
+from mfbt_kg.sparql.guard import FOREIGN_GRAPH, CheckedQuery, QueryRefused, check_query
 from mfbt_kg.sparql.store import EmbeddedStore, RemoteStore, Store, StoreError, data_version, to_ntriples
 
 log = logging.getLogger("mfbt_kg.service")
@@ -222,16 +222,17 @@ class Service:
         self._remote_threads.shutdown(wait=False, cancel_futures=True)
 
     # --- queries -------------------------------------------------------------
-    def check(self, sparql: str, base_iri: str | None = None) -> CheckedQuery:
-        """The guard, with the graphs of the current data as the only ones FROM may name."""
+    def check(self, sparql: str, base_iri: str | None = None, protocol_dataset: bool = False) -> CheckedQuery:
+        """The guard, with the graphs of the current data as the only ones FROM may name
+        (``protocol_dataset``: the request names the dataset, so FROM is not used)."""
         graphs = self.snapshot.graphs if self.snapshot else frozenset()
-        return check_query(sparql, graphs, base_iri)
+        return check_query(sparql, graphs, base_iri, protocol_dataset)
 
-    async def inspect(self, sparql: str, base_iri: str | None = None) -> CheckedQuery:
+    async def inspect(self, sparql: str, base_iri: str | None = None, protocol_dataset: bool = False) -> CheckedQuery:
         """``check``, off the event loop for long texts (tens of milliseconds at 64 KiB)."""
         if len(sparql) <= INLINE_CHECK_CHARS:
-            return self.check(sparql, base_iri)
-        return await asyncio.to_thread(self.check, sparql, base_iri)
+            return self.check(sparql, base_iri, protocol_dataset)
+        return await asyncio.to_thread(self.check, sparql, base_iri, protocol_dataset)
 
     async def run(self, sparql: str, fmt: str, default_graphs: tuple[str, ...] | None = None,
                   named_graphs: tuple[str, ...] | None = None, base_iri: str | None = None,
@@ -248,8 +249,11 @@ class Service:
         for _ in range(3):
             snapshot = self.snapshot
             assert snapshot is not None
+            dataset_given = default_graphs is not None or named_graphs is not None
+            if dataset_given and not set(default_graphs or ()) | set(named_graphs or ()) <= snapshot.graphs:
+                raise QueryRefused(FOREIGN_GRAPH)  # as FROM naming a graph the data does not have
             if checked is None or not set(checked.from_graphs) <= snapshot.graphs:
-                checked = await self.inspect(sparql, base_iri)
+                checked = await self.inspect(sparql, base_iri, dataset_given)
             job = Job(checked.text, fmt, self.settings.max_rows, default_graphs, named_graphs, base_iri, ANSWER_PREFIXES)
             if self.pool is None:
                 return await self._run_remote(job, snapshot), snapshot
@@ -273,7 +277,7 @@ class Service:
         if default_graphs is not None or named_graphs is not None:
             unknown = set(default_graphs or ()) | set(named_graphs or ())
             if not unknown <= snapshot.graphs:
-                raise QueryRefused("default-graph-uri and named-graph-uri may only name graphs of this dataset")
+                raise QueryRefused(FOREIGN_GRAPH)
         loop = asyncio.get_running_loop()
         try:
             outcome = await asyncio.wait_for(loop.run_in_executor(self._remote_threads, execute, snapshot.store, job),

@@ -42,8 +42,8 @@ FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH", "USING")
 
 NO_SERVICE = "SERVICE (federated query) is not accepted: this endpoint answers from its own dataset only"
-FOREIGN_GRAPH = ("FROM and FROM NAMED may only name graphs of this dataset (the service description lists them); "
-                 "nothing is ever fetched")
+FOREIGN_GRAPH = ("FROM, FROM NAMED, default-graph-uri and named-graph-uri may only name graphs of this dataset "
+                 "(the service description lists them); nothing is ever fetched")
 BAD_ESCAPE = "the query contains an invalid \\u or \\U escape"
 TOO_DEEP = f"query nested deeper than {MAX_NESTING} levels of {{ ( ["
 
@@ -76,19 +76,25 @@ class Reading:
 CACHED_CHARS = 16 * 1024  # verdicts on texts up to this size are remembered (dashboards repeat queries)
 
 
-def check_query(text: str, graphs: frozenset[str] | None = frozenset(), base_iri: str | None = None) -> CheckedQuery:
+def check_query(text: str, graphs: frozenset[str] | None = frozenset(), base_iri: str | None = None,
+                protocol_dataset: bool = False) -> CheckedQuery:
     """Refuse what must never run; return the form and the FROM graphs of what may.
 
     ``graphs``: the named graphs of the dataset, which FROM / FROM NAMED may select
     (``None``: refuse FROM altogether). ``base_iri`` resolves relative IRIs in FROM.
+    ``protocol_dataset``: the request names its dataset (``default-graph-uri`` / ``named-graph-uri``),
+    which takes precedence over FROM and FROM NAMED (SPARQL 1.1 Protocol, 2.1.4): those are then not
+    used, so not checked, and ``from_graphs`` is empty.
     """
-    verdict = _cached(text, graphs, base_iri) if len(text) <= CACHED_CHARS else _verdict(text, graphs, base_iri)
+    args = (text, graphs, base_iri, protocol_dataset)
+    verdict = _cached(*args) if len(text) <= CACHED_CHARS else _verdict(*args)
     if isinstance(verdict, str):
         raise QueryRefused(verdict)
     return verdict
 
 
-def _verdict(text: str, graphs: frozenset[str] | None, base_iri: str | None) -> CheckedQuery | str:
+def _verdict(text: str, graphs: frozenset[str] | None, base_iri: str | None,
+             protocol_dataset: bool = False) -> CheckedQuery | str:
     """The checked query, or the refusal message."""
     try:
         if len(text.encode("utf-8", "surrogatepass")) > MAX_QUERY_BYTES:
@@ -99,11 +105,11 @@ def _verdict(text: str, graphs: frozenset[str] | None, base_iri: str | None) -> 
         spec_reading = read_query(unescaped, base_iri) if unescaped != text else None
         if reading is None:
             _refuse_unreadable(text, unescaped)
-        from_graphs = _allowed(spec_reading, graphs) if spec_reading is not None else ()
+        from_graphs = _allowed(spec_reading, graphs, protocol_dataset) if spec_reading is not None else ()
         if reading is None:
             return CheckedQuery(text=text, form=spec_reading.form if spec_reading else _first_form(text),
                                 from_graphs=from_graphs)
-        return CheckedQuery(text=text, form=reading.form, from_graphs=_allowed(reading, graphs))
+        return CheckedQuery(text=text, form=reading.form, from_graphs=_allowed(reading, graphs, protocol_dataset))
     except QueryRefused as exc:
         return str(exc)
 
@@ -111,9 +117,11 @@ def _verdict(text: str, graphs: frozenset[str] | None, base_iri: str | None) -> 
 _cached = lru_cache(maxsize=512)(_verdict)
 
 
-def _allowed(reading: Reading, graphs: frozenset[str] | None) -> tuple[str, ...]:
+def _allowed(reading: Reading, graphs: frozenset[str] | None, protocol_dataset: bool = False) -> tuple[str, ...]:
     if reading.services:
         raise QueryRefused(NO_SERVICE)
+    if protocol_dataset:
+        return ()
     if reading.from_graphs:
         if graphs is None or not all(g is not None and g in graphs for g in reading.from_graphs):
             raise QueryRefused(FOREIGN_GRAPH)
