@@ -79,8 +79,8 @@ def test_violations_as_json_and_exit_code_1(broken_copy: Path, broken_report: Re
     report = json.loads(capsys.readouterr().out)
     assert report["conforms"] is False
     assert all({"focus", "label", "file", "path", "message"} <= set(v) for v in report["violations"])
-    assert sorted((v["focus"], v["message"]) for v in report["violations"]) == sorted(
-        (v.focus, v.message) for v in broken_report.violations
-    )
+    # every SHACL violation is in the CLI's report (which may add checks of its own, such as dangling references)
+    shacl = {(v.focus, v.message) for v in broken_report.violations}
+    assert shacl <= {(v["focus"], v["message"]) for v in report["violations"]}
     files = {v["focus"]: v["file"] for v in report["violations"]}
     assert files[_iri("protocol:helse-vest")] == "data/ttl/protocols.ttl"
