@@ -15,10 +15,9 @@ from html.parser import HTMLParser
 import pytest
 from fastapi.testclient import TestClient
 
+from conftest import ROOT
 from mfbt_kg.namespaces import BASE
 from mfbt_kg.sparql.catalogue import read_query_file
-
-from conftest import ROOT
 from pages_app import pages_app
 
 HTML = {"Accept": "text/html"}
