@@ -312,6 +312,32 @@ def test_offer_reads_like_a_factsheet(client: TestClient) -> None:
     assert milieu and "nevnt (X)" in milieu.group()
 
 
+def test_vocabulary_the_pages_show_comes_from_the_graph(client: TestClient, store: Store) -> None:
+    """Kind headings are the labels of mfbt:ResourceKindScheme (ontology/vocab-core.ttl), one concept per kind
+    of namespaces.KINDS; other vocabularies' terms are named by ontology/labels-external.ttl; the offer
+    factsheet's order is mfbt:factsheetOrder (ontology/mfbt.ttl). No Python table holds any of them."""
+    kinds = select(store, "SELECT ?kind ?nb ?en WHERE { ?c skos:inScheme mfbt:ResourceKindScheme ; skos:notation ?kind ; "
+                          "skos:prefLabel ?nb , ?en FILTER (LANG(?nb) = 'nb' && LANG(?en) = 'en') }")
+    assert sorted(row["kind"].value for row in kinds) == sorted(KINDS)
+    for row in kinds:
+        assert f"<h1>{row['nb'].value}</h1>" in client.get(f"/id/{row['kind'].value}", headers=HTML).text
+    english = next(row["en"].value for row in kinds if row["kind"].value == "offer")
+    assert f"<h1>{english}</h1>" in client.get("/id/offer?lang=en", headers=HTML).text
+    # SKOS's terms are named by labels-external.ttl: skos:inScheme "i begrepsliste" / "in scheme", skos:Concept
+    # "begrep" / "concept" (a unit of measure's page: its type and its properties table)
+    concept_nb = client.get("/id/concept/uom-count?lang=nb", headers=HTML).text
+    concept_en = client.get("/id/concept/uom-count?lang=en", headers=HTML).text
+    assert 'core#inScheme" rel="external">i begrepsliste</a>' in concept_nb and 'core#Concept" rel="external">begrep</a>' in concept_nb
+    assert 'core#inScheme" rel="external">in scheme</a>' in concept_en and 'core#Concept" rel="external">concept</a>' in concept_en
+    # the factsheet shows its first facts in mfbt:factsheetOrder: region, provider, unit, ... (Seed 001)
+    order = [row["term"].value for row in select(store, "SELECT ?term WHERE { ?term mfbt:factsheetOrder ?o "
+                                                         "FILTER (?term IN (mfbt:region, mfbt:providedBy, mfbt:atUnit)) } ORDER BY ?o")]
+    assert order == [str(MFBT["region"]), str(MFBT["providedBy"]), str(MFBT["atUnit"])]
+    page = client.get("/id/offer/unn-asgard?lang=nb", headers=HTML).text
+    facts = page[page.index("Kort om tilbudet"):]
+    assert facts.index("Helse Nord RHF") < facts.index("/id/trust/unn") < facts.index("/id/unit/unn-asgard")
+
+
 def test_offer_figures_the_source_does_not_tie_to_a_label_say_so(client: TestClient, store: Store) -> None:
     """Seed 002 (UNN deck, neuroleptics slides): the extraction gives values and labels apart, so the
     graph records mfbt:labelCertain false; the factsheet must not present them as plain category values."""

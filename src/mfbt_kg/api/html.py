@@ -16,7 +16,7 @@ from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from mfbt_kg.pages.texts import DEFAULT_LANGUAGE, LANGUAGES, kind_name, texts
+from mfbt_kg.pages.texts import DEFAULT_LANGUAGE, LANGUAGES, texts
 
 R = TypeVar("R", bound=Response)
 HERE = Path(__file__).parent
@@ -27,7 +27,6 @@ STARTED = format(time.time_ns(), "x")  # in page ETags: a restart with new templ
 ENV = Environment(loader=FileSystemLoader(HERE / "templates"), undefined=StrictUndefined,
                   autoescape=select_autoescape(default=True, default_for_string=True),
                   trim_blocks=True, lstrip_blocks=True)
-ENV.globals["kind_name"] = kind_name
 ENV.filters["upfirst"] = lambda text: text[:1].upper() + text[1:]
 
 STATIC = {p.name: p.read_bytes() for p in (HERE / "static").glob("*.css")}

@@ -11,6 +11,8 @@ being served (the snapshot's publication), not the files on disk.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import PlainTextResponse
 
@@ -29,7 +31,7 @@ from mfbt_kg.pages.linked_data import (
 )
 from mfbt_kg.pages.page import build_page
 from mfbt_kg.pages.presentation import Presenter
-from mfbt_kg.pages.texts import kind_name, texts
+from mfbt_kg.pages.texts import texts
 from mfbt_kg.sparql.media import GRAPH, PAGE, NotAcceptable, for_extension, named, negotiate
 
 # The RDF formats a page offers as alternates, in the order it lists them (names, types, extensions: sparql/media.py).
@@ -53,8 +55,8 @@ def home(request: Request, site: SiteDep) -> Response:
     if (fresh := unchanged(request, site, variant)) is not None:
         return fresh
     present = presenter(request, site)
-    return render(request, "home.html", headers=validators(request, site, variant, PAGE_VARY),
-                  title=texts(present.lang)["site_title"], **factsheets.home(site, present))
+    return show(request, site, "home.html", headers=validators(request, site, variant, PAGE_VARY),
+                title=texts(present.lang)["site_title"], **factsheets.home(site, present))
 
 
 @router.api_route("/id/{kind}/{name}", methods=GET, summary="A resource: HTML or RDF by Accept or extension")
@@ -76,8 +78,8 @@ def resource(request: Request, kind: str, name: str, site: SiteDep) -> Response:
     page = build_page(site, presenter(request, site), kind, iri)
     if page is None:
         return not_found(request, site, kind, slug, fmt)
-    return render(request, page.template, headers=validators(request, site, variant, vary), title=page.title,
-                  alternates=alternates(base), **page.context)
+    return show(request, site, page.template, headers=validators(request, site, variant, vary), title=page.title,
+                alternates=alternates(base), **page.context)
 
 
 @router.api_route("/id/{kind}", methods=GET, summary="Every resource of a kind")
@@ -88,8 +90,8 @@ def kind_index(request: Request, kind: str, site: SiteDep) -> Response:
     if (fresh := unchanged(request, site, variant)) is not None:
         return fresh
     present = presenter(request, site)
-    return render(request, "kind.html", headers=validators(request, site, variant, PAGE_VARY),
-                  title=kind_name(kind, present.lang), kind=kind, members=factsheets.members(site, present, kind))
+    return show(request, site, "kind.html", headers=validators(request, site, variant, PAGE_VARY),
+                title=site.kind_name(kind, present.lang), kind=kind, members=factsheets.members(site, present, kind))
 
 
 @router.api_route("/ontology", methods=GET, summary="The vocabulary: HTML or RDF")
@@ -116,8 +118,8 @@ def _ontology(request: Request, site: Site, ext: str | None) -> Response:
     data = factsheets.ontology(site, presenter(request, site))
     data["heading"] = data.pop("title")
     title = data["heading"].text if data["heading"] else "mfbt"
-    return render(request, "ontology.html", headers=headers, title=title, iri=ONTOLOGY_IRI,
-                  alternates=alternates(base), **data)
+    return show(request, site, "ontology.html", headers=headers, title=title, iri=ONTOLOGY_IRI,
+                alternates=alternates(base), **data)
 
 
 @router.api_route("/dataset", methods=GET, summary="DCAT-AP-NO + VoID description of the data being served")
@@ -142,9 +144,9 @@ def _dataset(request: Request, site: Site, service: ServiceDep, ext: str | None)
     base = f"{root_path(request)}/dataset"
     if fmt != "html":
         return rdf_response(published.description_in(fmt), fmt, base, headers)
-    return render(request, "dataset.html", headers=headers, title=texts(language(request)[0])["dataset_heading"],
-                  iri=DATASET_IRI, turtle=published.description_in("turtle").decode("utf-8"),
-                  alternates=alternates(base))
+    return show(request, site, "dataset.html", headers=headers, title=texts(language(request)[0])["dataset_heading"],
+                iri=DATASET_IRI, turtle=published.description_in("turtle").decode("utf-8"),
+                alternates=alternates(base))
 
 
 @router.api_route("/dump/{path:path}", methods=GET, summary="A file of the dataset, as /dataset lists it")
@@ -166,6 +168,11 @@ def static(name: str) -> Response:
 
 
 # --- the pieces -----------------------------------------------------------------------------
+
+def show(request: Request, site: Site, template: str, **context: Any) -> Response:
+    """A page of the site: ``render`` with the names of the kinds as the data gives them."""
+    return render(request, template, kind_name=site.kind_name, **context)
+
 
 def presenter(request: Request, site: Site) -> Presenter:
     return Presenter(language(request)[0], site.labels, root_path(request))
@@ -207,9 +214,9 @@ def not_found(request: Request, site: Site, kind: str, slug: str, fmt: str | Non
         return PlainTextResponse(f"no resource has the address {request.url.path}\nsee / for what the graph holds\n",
                                  status_code=404)
     present = presenter(request, site)
-    return render(request, "not_found.html", status=404, title=texts(present.lang)["not_found_title"],
-                  path=request.url.path, kinds=KINDS, known_kind=kind in KINDS,
-                  suggestions=factsheets.suggestions(site, present, kind, slug) if slug else [])
+    return show(request, site, "not_found.html", status=404, title=texts(present.lang)["not_found_title"],
+                path=request.url.path, kinds=KINDS, known_kind=kind in KINDS,
+                suggestions=factsheets.suggestions(site, present, kind, slug) if slug else [])
 
 
 def alternates(base: str) -> list[dict[str, str]]:

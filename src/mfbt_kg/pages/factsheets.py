@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Iterable
 
 import pyoxigraph as ox
@@ -35,6 +36,22 @@ class Site:
     def about(self, name: str, iri: str) -> list[Row]:
         """Rows of a page query about one resource, bound as ``?resource``."""
         return self.rows(name, resource=ox.NamedNode(iri))
+
+    @cached_property
+    def factsheet_order(self) -> dict[str, int]:
+        """Properties and statement classes by their place on an offer's factsheet (mfbt:factsheetOrder)."""
+        return {row["term"].value: int(row["order"].value) for row in self.rows("factsheet-order")}
+
+    @cached_property
+    def _kinds(self) -> dict[str, str]:
+        """Path segment -> the concept of mfbt:ResourceKindScheme that names the kind."""
+        return {row["kind"].value: row["concept"].value for row in self.rows("kinds")}
+
+    def kind_name(self, kind: str, lang: str) -> str:
+        """A kind's heading in ``lang``, from the kinds scheme's labels; the path segment where none is given."""
+        concept = self._kinds.get(kind)
+        label = self.labels.get(concept, lang) if concept else None
+        return label.text if label else kind
 
 
 def _iri(term: Any) -> str | None:
@@ -148,10 +165,9 @@ def _figures(site: Site, present: Presenter, iri: str) -> list[dict[str, Any]]:
 
 
 def _statements(site: Site, present: Presenter, iri: str) -> list[dict[str, Any]]:
-    """Statements by class, target groups and exclusions first: what a reader asks of an offer first."""
-    order = [str(MFBT["TargetGroupStatement"]), str(MFBT["ExclusionStatement"]), str(MFBT["CompulsoryCarePolicy"]),
-             str(MFBT["ReferralRoute"]), str(MFBT["ProgrammeStatement"]), str(MFBT["TaperingStatement"]),
-             str(MFBT["FeatureStatement"])]
+    """Statements by class in their factsheet order (mfbt:factsheetOrder: target groups and exclusions first,
+    what a reader asks of an offer first), classes without a place after them by name."""
+    order = site.factsheet_order
     classes: dict[str, list[dict[str, Any]]] = {}
     for statement, rows in _group(site.about("offer-statements", iri), "statement").items():
         details = [{"property": present.link(str(MFBT[prop])), "value": present.value(term)}
@@ -171,7 +187,7 @@ def _statements(site: Site, present: Presenter, iri: str) -> list[dict[str, Any]
         })
     for items in classes.values():
         items.sort(key=lambda s: ([v.label.lower() for v in s["values"]], (s["as_of"].datetime or "") if s["as_of"] else ""))
-    ranked = sorted(classes, key=lambda c: (order.index(c) if c in order else len(order), present.label(c).text))
+    ranked = sorted(classes, key=lambda c: (order.get(c, len(order) + 1), present.label(c).text))
     return [{"class": present.link(c), "key": c.rsplit("#", 1)[-1], "items": classes[c]} for c in ranked]
 
 

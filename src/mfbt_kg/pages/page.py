@@ -12,7 +12,6 @@ from typing import Any, Callable
 
 from rdflib.namespace import DCTERMS
 
-from mfbt_kg.namespaces import MFBT
 from mfbt_kg.pages import factsheets
 from mfbt_kg.pages.factsheets import Site
 from mfbt_kg.pages.linked_data import describe
@@ -24,9 +23,6 @@ PAGE_KINDS = {"region": "region", "offer": "offer", "method": "method", "method-
 BUILDERS: dict[str, Callable[[Site, Presenter, str], dict[str, Any]]] = {
     "region": factsheets.region, "offer": factsheets.offer, "method": factsheets.method,
     "guideline": factsheets.guideline, "source": factsheets.source}
-# What an offer's factsheet shows first, in this order (the rest stays in the properties table).
-OFFER_FACTS = tuple(str(MFBT[name]) for name in ("region", "providedBy", "atUnit", "organisationForm", "careLevel",
-                                                 "catchmentArea", "start", "projectDuration"))
 
 
 @dataclass
@@ -45,10 +41,10 @@ def build_page(site: Site, present: Presenter, kind: str, iri: str) -> Page | No
     view = resource_view(iri, triples, site.about("sources", iri), present)
     page = PAGE_KINDS.get(kind, "resource")
     extra: dict[str, Any] = BUILDERS[page](site, present, iri) if page in BUILDERS else {}
-    if page == "offer":
-        extra["facts"] = sorted((p for p in view.properties if p.iri in OFFER_FACTS),
-                                key=lambda p: OFFER_FACTS.index(p.iri))
-        view.properties = [p for p in view.properties if p.iri not in OFFER_FACTS]
+    if page == "offer":  # what the factsheet shows first (mfbt:factsheetOrder); the rest stays in the table
+        first = site.factsheet_order
+        extra["facts"] = sorted((p for p in view.properties if p.iri in first), key=lambda p: first[p.iri])
+        view.properties = [p for p in view.properties if p.iri not in first]
     if page == "source":  # what cites a source is listed by the source section, not again as backlinks
         view.backlinks = [b for b in view.backlinks if b.iri != str(DCTERMS.source)]
     return Page(f"{page}.html", view.title.text, {"view": view, "kind": kind, **extra})

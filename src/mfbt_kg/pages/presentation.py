@@ -13,10 +13,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Union
 
 import pyoxigraph as ox
-from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from mfbt_kg.pages.linked_data import LANGUAGE_ORDER, Label, LabelIndex, Row, curie, local_path
-from mfbt_kg.namespaces import FOAF, MFBT, ORG, PROV, SCHEMA, VANN
+from mfbt_kg.namespaces import MFBT
 
 MONTHS = {
     "nb": ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
@@ -26,60 +26,6 @@ MONTHS = {
 }
 YES_NO = {"nb": ("ja", "nei"), "en": ("yes", "no")}
 APPROXIMATELY = {"nb": "ca.", "en": "approx."}
-
-# Names for the terms of other vocabularies the data uses (the store holds only the mfbt: ones' labels).
-TERM_LABELS: dict[str, tuple[str, str]] = {
-    str(RDF.type): ("type", "type"),
-    str(RDFS.label): ("navn", "label"),
-    str(RDFS.comment): ("kommentar", "comment"),
-    str(RDFS.subClassOf): ("underklasse av", "subclass of"),
-    str(RDFS.subPropertyOf): ("underegenskap av", "subproperty of"),
-    str(RDFS.domain): ("gjelder klassen", "domain"),
-    str(RDFS.range): ("verdier av typen", "range"),
-    str(SKOS.prefLabel): ("foretrukket navn", "preferred label"),
-    str(SKOS.altLabel): ("alternativt navn", "alternative label"),
-    str(SKOS.definition): ("definisjon", "definition"),
-    str(SKOS.scopeNote): ("bruksmerknad", "scope note"),
-    str(SKOS.note): ("merknad", "note"),
-    str(SKOS.broader): ("overordnet begrep", "broader concept"),
-    str(SKOS.related): ("relatert begrep", "related concept"),
-    str(SKOS.inScheme): ("i begrepsliste", "in scheme"),
-    str(SKOS.topConceptOf): ("toppbegrep i", "top concept of"),
-    str(SKOS.hasTopConcept): ("har toppbegrep", "has top concept"),
-    str(SKOS.notation): ("notasjon", "notation"),
-    str(SKOS.Concept): ("begrep", "concept"),
-    str(SKOS.ConceptScheme): ("begrepsliste", "concept scheme"),
-    str(DCTERMS.source): ("kilde", "source"),
-    str(DCTERMS.title): ("tittel", "title"),
-    str(DCTERMS.description): ("beskrivelse", "description"),
-    str(DCTERMS.publisher): ("utgiver", "publisher"),
-    str(DCTERMS.creator): ("opphav", "creator"),
-    str(DCTERMS.issued): ("utgitt", "issued"),
-    str(DCTERMS.modified): ("endret", "modified"),
-    str(DCTERMS.identifier): ("identifikator", "identifier"),
-    str(DCTERMS.isPartOf): ("del av", "part of"),
-    str(DCTERMS.license): ("lisens", "licence"),
-    str(DCTERMS.references): ("viser til", "references"),
-    str(FOAF.page): ("nettside", "web page"),
-    str(FOAF.Document): ("dokument", "document"),
-    str(ORG.unitOf): ("enhet i", "unit of"),
-    str(ORG.subOrganizationOf): ("underorganisasjon av", "suborganisation of"),
-    str(ORG.hasMember): ("har medlem", "has member"),
-    str(ORG.Organization): ("organisasjon", "organisation"),
-    str(ORG.FormalOrganization): ("formell organisasjon", "formal organisation"),
-    str(ORG.OrganizationalUnit): ("organisasjonsenhet", "organisational unit"),
-    str(OWL.Class): ("klasse", "class"),
-    str(OWL.ObjectProperty): ("objektegenskap", "object property"),
-    str(OWL.DatatypeProperty): ("dataegenskap", "datatype property"),
-    str(OWL.Ontology): ("ontologi", "ontology"),
-    str(OWL.versionInfo): ("versjon", "version"),
-    str(OWL.versionIRI): ("versjons-IRI", "version IRI"),
-    str(PROV.Entity): ("entitet (PROV)", "entity (PROV)"),
-    str(SCHEMA.provider): ("tilbyder (schema.org)", "provider (schema.org)"),
-    str(VANN.preferredNamespacePrefix): ("foretrukket prefiks", "preferred prefix"),
-    str(VANN.preferredNamespaceUri): ("foretrukket navnerom", "preferred namespace"),
-}
-
 
 @dataclass(frozen=True)
 class Link:
@@ -133,9 +79,6 @@ class Presenter:
         found = self.labels.get(iri, self.lang)
         if found is not None:
             return found
-        names = TERM_LABELS.get(iri)
-        if names is not None:
-            return Label(names[0] if self.lang == "nb" else names[1], None)
         return Label(curie(iri), None)
 
     def link(self, iri: str) -> Link:

@@ -261,42 +261,6 @@ TEXTS: dict[str, dict[str, str]] = {
     },
 }
 
-# Names of the resource kinds (the first path segment after /id/), as headings.
-KIND_NAMES: dict[str, tuple[str, str]] = {
-    "region": ("Regionale helseforetak", "Regional health authorities"),
-    "trust": ("Helseforetak og sykehus", "Health trusts and hospitals"),
-    "unit": ("Enheter", "Units"),
-    "offer": ("Behandlingstilbud", "Treatment offers"),
-    "organisation": ("Organisasjoner", "Organisations"),
-    "area": ("Områder", "Areas"),
-    "method": ("Behandlingsmetoder", "Treatment methods"),
-    "method-category": ("Metodekategorier", "Method categories"),
-    "guideline": ("Retningslinjer og veiledere", "Guidelines and guides"),
-    "table-cell": ("Celler i retningslinjetabellen", "Cells of the guideline table"),
-    "graded-recommendation": ("Graderte anbefalinger", "Graded recommendations"),
-    "diagnosis-group": ("Diagnosegrupper", "Diagnosis groups"),
-    "exclusion-criterion": ("Eksklusjonskriterier", "Exclusion criteria"),
-    "referrer": ("Henvisere", "Referrers"),
-    "measure": ("Måltall", "Measures"),
-    "concept": ("Begreper", "Concepts"),
-    "protocol": ("Regionale protokoller", "Regional protocols"),
-    "definition": ("Definisjoner av «medikamentfri»", "Definitions of «medication-free»"),
-    "statement": ("Utsagn", "Statements"),
-    "figure": ("Tall", "Figures"),
-    "total": ("Oppgitte summer", "Stated totals"),
-    "document": ("Dokumenter", "Documents"),
-    "source": ("Kildesteder", "Source passages"),
-    "requirement": ("Krav, intensjoner og anbefalinger", "Requirements, intentions and recommendations"),
-    "assessment": ("Vurderinger", "Assessments"),
-}
-
 
 def texts(lang: str) -> dict[str, str]:
     return TEXTS[lang if lang in TEXTS else DEFAULT_LANGUAGE]
-
-
-def kind_name(kind: str, lang: str) -> str:
-    names = KIND_NAMES.get(kind)
-    if names is None:
-        return kind
-    return names[0] if lang == "nb" else names[1]
