@@ -19,7 +19,7 @@ from mfbt_kg.sparql.media import GRAPH_FORMATS, ROW_FORMATS, named
 from service_fixtures import ROOT, Service, ServicePool
 
 # Catalogue queries with small answers (rows as the seeds give them: see tests/expected/<name>.json).
-QUERIES = ("methods-backed-by-guideline", "protocol-signatories", "earmarked-beds-per-region")
+QUERIES = ("offers-by-referrer", "protocol-signatories", "earmarked-beds-per-region")
 # Ad-hoc queries for the boolean and graph answers (the prefixes declared, as the endpoint needs them).
 PROLOGUE = f"PREFIX mfbt: <{MFBT}>\nPREFIX offer: <{ID}offer/>\n"
 ASK = PROLOGUE + "ASK { offer:unn-asgard mfbt:region ?region }"
@@ -54,7 +54,7 @@ def test_catalogue_query_same_bytes_from_cli_and_api(name: str, fmt: str, servic
     assert from_cli == from_api
 
 
-@pytest.mark.parametrize("fmt", (*ROW_FORMATS, *GRAPH_FORMATS))
+@pytest.mark.parametrize("fmt", ("json", "xml", *GRAPH_FORMATS))
 def test_ad_hoc_query_same_bytes_from_cli_and_endpoint(fmt: str, service: Service, tmp_path: Path,
                                                        capsysbinary) -> None:
     text = CONSTRUCT if fmt in GRAPH_FORMATS else ASK
@@ -67,8 +67,13 @@ def test_ad_hoc_query_same_bytes_from_cli_and_endpoint(fmt: str, service: Servic
         assert b"true" in from_cli, "UNN Åsgård's offer has a region (data/ttl/offers.ttl)"
 
 
-def test_cli_refuses_a_format_that_cannot_carry_the_answer(tmp_path: Path, capsys) -> None:
+@pytest.mark.parametrize("text,fmt,what", [(CONSTRUCT, "json", "a graph"), (CONSTRUCT, "csv", "a graph"),
+                                           (ASK, "csv", "a boolean"), (ASK, "tsv", "a boolean"),
+                                           (ASK, "turtle", "a boolean")])
+def test_cli_and_endpoint_refuse_a_format_that_cannot_carry_the_answer(text: str, fmt: str, what: str,
+                                                                       service: Service, tmp_path: Path, capsys) -> None:
     query = tmp_path / "q.rq"
-    query.write_text(CONSTRUCT, encoding="utf-8")
-    assert main(["--root", str(ROOT), "query", "sparql", str(query), "--format", "json"]) == 2
-    assert "cannot carry a graph" in capsys.readouterr().err
+    query.write_text(text, encoding="utf-8")
+    assert main(["--root", str(ROOT), "query", "sparql", str(query), "--format", fmt]) == 2
+    assert f"cannot carry {what}" in capsys.readouterr().err
+    assert service.get(text, named(fmt).media_type).status_code == 406

@@ -23,7 +23,7 @@ from mfbt_kg.publish.bundle import ExportError, export_bundle
 from mfbt_kg.service.settings import PublishSettings, Settings, SettingsError
 from mfbt_kg.sparql.catalogue import CatalogueError, ParameterError, load_catalogue, run
 from mfbt_kg.sparql.answers import Answer, fetch, render_table, write
-from mfbt_kg.sparql.media import GRAPH_FORMATS, ROW_FORMATS
+from mfbt_kg.sparql.media import GRAPH_FORMATS, ROW_FORMATS, table_for
 from mfbt_kg.sparql.store import Store, StoreError, open_store, to_ntriples
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
@@ -153,11 +153,11 @@ def _emit(answer: Answer, fmt: str, store: Store, root: Path) -> None:
         labels = LabelIndex(store, PageQueries(root))
         sys.stdout.write(render_table(answer, lambda iri: label.text if (label := labels.get(iri, "nb")) else None))
         return
-    graph = isinstance(answer, list)
-    if graph != (fmt in GRAPH_FORMATS):
-        offered = GRAPH_FORMATS if graph else ROW_FORMATS
-        raise UsageError(f"format '{fmt}' cannot carry {'a graph' if graph else 'rows or a boolean'}; "
-                         f"use {', '.join(offered)} or table")
+    form, what = ("ASK", "a boolean") if isinstance(answer, bool) else ("CONSTRUCT", "a graph") \
+        if isinstance(answer, list) else ("SELECT", "rows")
+    offered = list(dict.fromkeys(table_for(form).values()))  # what the service offers for this answer
+    if fmt not in offered:
+        raise UsageError(f"format '{fmt}' cannot carry {what}; use {', '.join(offered)} or table")
     sys.stdout.buffer.write(write(answer, fmt, ANSWER_PREFIXES))
     sys.stdout.flush()
 
