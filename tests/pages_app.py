@@ -12,8 +12,9 @@ from fastapi import FastAPI
 from conftest import ROOT
 from mfbt_kg.api import errors, pages
 from mfbt_kg.api.deps import get_service
+from mfbt_kg.publish.settings import PublishSettings
 from mfbt_kg.service.service import Service
-from mfbt_kg.service.settings import PublishSettings, Settings
+from mfbt_kg.service.settings import Settings
 from mfbt_kg.sparql.store import Store
 
 

@@ -21,18 +21,25 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib import namespace as vocab
 from rdflib.compare import isomorphic
 
-from mfbt_kg.sparql.catalogue import load_catalogue
+from conftest import ROOT
 from mfbt_kg.cli import main
 from mfbt_kg.graph.files import load_graph
-from mfbt_kg.service.settings import PublishSettings, SettingsError, check_orgnr
 from mfbt_kg.graph.validate import InvalidGraphError
-from mfbt_kg.publish.bundle import export_bundle, publication
 from mfbt_kg.namespaces import (
-    CATALOG_IRI, DATASET_IRI, EU_COUNTRY, EU_DATA_THEME, EU_LICENCE, ONTOLOGY_IRI, ORGANIZATION_CATALOG,
-    PROJECT_AGENT_IRI, SCHEMA, SPDX,
+    CATALOG_IRI,
+    DATASET_IRI,
+    EU_COUNTRY,
+    EU_DATA_THEME,
+    EU_LICENCE,
+    ONTOLOGY_IRI,
+    ORGANIZATION_CATALOG,
+    PROJECT_AGENT_IRI,
+    SCHEMA,
+    SPDX,
 )
-
-from conftest import ROOT
+from mfbt_kg.publish.bundle import export_bundle, publication
+from mfbt_kg.publish.settings import PublishSettings, SettingsError, check_orgnr
+from mfbt_kg.sparql.catalogue import load_catalogue
 
 DCAT_AP_NO = Path(__file__).parent / "external" / "dcat-ap-no"
 DESCRIPTION_FILES = {"dcat.ttl", "void.ttl", "README.md", "SHA256SUMS"}

@@ -14,9 +14,8 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT
 
-from mfbt_kg.service.settings import PublishSettings
 from mfbt_kg.namespaces import DATASET_IRI, SPDX
-
+from mfbt_kg.publish.settings import PublishSettings
 from service_fixtures import ROOT, Service, ServicePool
 
 

@@ -20,9 +20,10 @@ from mfbt_kg.graph.validate import InvalidGraphError, Report, validate_project
 from mfbt_kg.namespaces import ANSWER_PREFIXES, sparql_prologue
 from mfbt_kg.pages.linked_data import LabelIndex, PageQueries
 from mfbt_kg.publish.bundle import ExportError, export_bundle
-from mfbt_kg.service.settings import PublishSettings, Settings, SettingsError
-from mfbt_kg.sparql.catalogue import CatalogueError, ParameterError, load_catalogue, run
+from mfbt_kg.publish.settings import PublishSettings, SettingsError
+from mfbt_kg.service.settings import Settings
 from mfbt_kg.sparql.answers import Answer, fetch, render_table, write
+from mfbt_kg.sparql.catalogue import CatalogueError, ParameterError, load_catalogue, run
 from mfbt_kg.sparql.media import GRAPH_FORMATS, ROW_FORMATS, table_for
 from mfbt_kg.sparql.store import Store, StoreError, open_store, to_ntriples
 

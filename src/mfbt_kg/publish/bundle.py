@@ -30,7 +30,7 @@ from mfbt_kg.pages.linked_data import serialize as serialize_rdf
 from mfbt_kg.publish.dcat import Facts, describe, describe_void, gather_facts
 from mfbt_kg.publish.parts import Bundle, FilePart, QueryTable
 from mfbt_kg.publish.readme import render_readme
-from mfbt_kg.service.settings import PublishSettings
+from mfbt_kg.publish.settings import PublishSettings
 from mfbt_kg.sparql.answers import Table, write
 from mfbt_kg.sparql.catalogue import NamedQuery, ParameterError, load_catalogue, run
 from mfbt_kg.sparql.media import named

@@ -48,7 +48,7 @@ from mfbt_kg.namespaces import (
     authority_scheme,
 )
 from mfbt_kg.publish.parts import FilePart
-from mfbt_kg.service.settings import PublishSettings
+from mfbt_kg.publish.settings import PublishSettings
 from mfbt_kg.sparql.answers import Term
 from mfbt_kg.sparql.catalogue import internal
 from mfbt_kg.sparql.media import GRAPH, ROWS, answering, for_media_type

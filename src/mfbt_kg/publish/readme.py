@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Mapping
 from mfbt_kg.namespaces import EU_LICENCE_OF, ID, MFBT, ORGANIZATION_CATALOG
 from mfbt_kg.publish.dcat import DESCRIPTION_TEXT, TITLE, Facts, download_url, publisher
 from mfbt_kg.publish.parts import Bundle
-from mfbt_kg.service.settings import PublishSettings
+from mfbt_kg.publish.settings import PublishSettings
 
 if TYPE_CHECKING:
     from mfbt_kg.graph.validate import Report
