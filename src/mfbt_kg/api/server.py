@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import resource
+import sys
 import time
 from typing import Any
 
@@ -26,6 +27,9 @@ from mfbt_kg.api.app import create_app
 from mfbt_kg.api.limits import URL_TOO_LONG
 from mfbt_kg.service.settings import Settings
 
+# How long a thread holding the GIL (rendering a page, parsing an answer) may keep the event loop
+# waiting: Python's default is 5 ms per hand-over, and a request needs many hand-overs.
+GIL_SWITCH_SECONDS = 0.001
 LOG_LINES_PER_MINUTE = 10  # of one kind (one message template); the rest are counted and said once a minute
 
 
@@ -34,6 +38,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None
     import uvicorn  # the web stack loads only for this command
 
     logging.basicConfig(level=logging.INFO, format="mfbt-kg: %(message)s")
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     trusted = list(settings.trusted_proxies)
     config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning", access_log=False,
                             timeout_graceful_shutdown=5, timeout_keep_alive=max(1, round(settings.keep_alive)),

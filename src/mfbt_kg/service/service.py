@@ -39,6 +39,7 @@ from mfbt_kg.sparql.store import EmbeddedStore, RemoteStore, Store, StoreError, 
 log = logging.getLogger("mfbt_kg.service")
 
 INLINE_CHECK_CHARS = 4096
+PAGE_CACHE_MB = 16
 
 
 T = TypeVar("T")
@@ -107,6 +108,7 @@ class Service:
         self.answers = AnswerCache(0 if settings.store_url else settings.answer_cache_mb)
         # Worker time per client (user SPARQL): a share each, the lightest client first, 429 beyond.
         self.budgets = Budgets(settings.client_budget, concurrency=2 * (settings.workers + settings.fast_workers),
+        self.pages = AnswerCache(PAGE_CACHE_MB)  # rendered result pages, per data version (api/sparql.py)
                                fast_threshold=settings.fast_limit)
         self.reloads = 0
         self.reload_error = ""
@@ -184,6 +186,7 @@ class Service:
                 self.answers.keep_only(version)
                 self.reloads += 1
                 self.reload_error = self.reload_reason = ""
+                self.pages.keep_only(version)
                 return True
             except Exception as exc:  # keep the old snapshot; report in /health
                 self.reload_error = f"{type(exc).__name__}: {exc}"
