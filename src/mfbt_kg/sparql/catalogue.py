@@ -5,7 +5,8 @@ file valid SPARQL), read by ``read_query_file``: the analyst questions of the ca
 (``queries/*.rq``), the page queries (``queries/pages/``), the code's own queries
 (``queries/internal/``) and the fact checks (``tests/facts/``). Which keys a file must and
 may carry depends on its kind (``HEADER_KEYS``); a parameter reads
-``#+ param: name | type[(kinds)] | required|default=V | meaning``.
+``#+ param: name | type[(kinds)] | required|default=V | meaning``, and a catalogue question's answer
+column ``#+ column: name | Norwegian header | English header | meaning`` (the codebook of its table).
 
 One prefix policy: a file writes the project's prefixes (``mfbt:``, ``offer:``, ... from
 ``namespaces``) without declaring them, and the text the engine runs is the file with the
@@ -21,10 +22,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 from rdflib.namespace import XSD
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
 PARAM_TYPES = ("resource", "string", "integer", "date")
 # Kind of query file -> (keys its header must have, keys it may have besides).
 HEADER_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "catalogue": (("title_nb", "title_en", "description", "example"), ("param", "tags")),
+    "catalogue": (("title_nb", "title_en", "description", "example"), ("param", "tags", "column")),
     "page": (("description",), ("param",)),
     "internal": (("description",), ("param",)),
     "fact": (("fact", "seed", "expect"), ()),
@@ -64,8 +66,27 @@ class Parameter:
     kinds: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
-        return {"name": self.name, "type": self.type, "required": self.required, "default": self.default,
-                "description": self.description, "kinds": list(self.kinds)}
+        return {
+            "name": self.name,
+            "type": self.type,
+            "required": self.required,
+            "default": self.default,
+            "description": self.description,
+            "kinds": list(self.kinds),
+        }
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a question's answer, as its ``#+ column`` line documents it."""
+
+    name: str
+    header_nb: str
+    header_en: str
+    meaning: str
+
+    def header(self, language: str) -> str:
+        return self.header_nb if language == "nb" else self.header_en
 
 
 @dataclass(frozen=True)
@@ -80,6 +101,7 @@ class QueryFile:
     parameters: tuple[Parameter, ...]
     text: str
     sparql: str
+    columns: tuple[Column, ...] = ()
 
     @property
     def form(self) -> str:
@@ -98,6 +120,10 @@ class NamedQuery:
     sparql: str  # what the engine runs: the project prefixes the file uses, then the file
     path: Path
     tags: tuple[str, ...] = field(default=())
+    columns: tuple[Column, ...] = field(default=())  # the codebook: every answer column, in order
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
 
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.parameters if p.name == name), None)
@@ -107,13 +133,28 @@ class NamedQuery:
         return query_form(self.sparql)
 
     def header(self) -> dict[str, object]:
-        return {"name": self.name, "title": {"nb": self.title_nb, "en": self.title_en},
-                "description": self.description, "parameters": [p.as_dict() for p in self.parameters],
-                "example": self.example, "tags": list(self.tags)}
+        return {
+            "name": self.name,
+            "title": {"nb": self.title_nb, "en": self.title_en},
+            "description": self.description,
+            "parameters": [p.as_dict() for p in self.parameters],
+            "example": self.example,
+            "tags": list(self.tags),
+            "columns": [
+                {"name": c.name, "header": {"nb": c.header_nb, "en": c.header_en}, "meaning": c.meaning}
+                for c in self.columns
+            ],
+        }
 
 
 _HEADER = re.compile(r"^#\+\s*([a-z_]+)\s*:\s*(.*?)\s*$")
-_PARAM = re.compile(r"^(?P<name>[a-z][a-z0-9_]*)\s*\|\s*(?P<type>[a-z]+)(?:\((?P<kinds>[a-z,\- ]+)\))?\s*\|\s*(?P<req>required|default=.*?)\s*\|\s*(?P<desc>.+)$")
+_COLUMN = re.compile(
+    r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*\|\s*(?P<nb>[^|]+?)\s*\|\s*(?P<en>[^|]+?)\s*\|\s*(?P<meaning>.+)$"
+)
+_PARAM = re.compile(
+    r"^(?P<name>[a-z][a-z0-9_]*)\s*\|\s*(?P<type>[a-z]+)(?:\((?P<kinds>[a-z,\- ]+)\))?"
+    r"\s*\|\s*(?P<req>required|default=.*?)\s*\|\s*(?P<desc>.+)$"
+)
 
 
 def read_query_file(path: Path, kind: str) -> QueryFile:
@@ -123,6 +164,7 @@ def read_query_file(path: Path, kind: str) -> QueryFile:
     text = path.read_text(encoding="utf-8")
     fields: dict[str, str] = {}
     params: list[Parameter] = []
+    columns: list[Column] = []
     for number, line in enumerate(text.splitlines(), start=1):
         match = _HEADER.match(line)
         if not match:
@@ -131,16 +173,27 @@ def read_query_file(path: Path, kind: str) -> QueryFile:
             continue
         key, value = match.groups()
         if key not in required and key not in optional:
-            raise CatalogueError(f"{path}:{number}: '#+ {key}' is not a header key of a {kind} query "
-                                 f"(keys: {', '.join(required + optional)})")
+            raise CatalogueError(
+                f"{path}:{number}: '#+ {key}' is not a header key of a {kind} query "
+                f"(keys: {', '.join(required + optional)})"
+            )
         if key == "param":
             params.append(_parse_param(path, number, value))
+        elif key == "column":
+            column = _COLUMN.match(value)
+            if not column:
+                raise CatalogueError(
+                    f"{path}:{number}: a column reads 'name | Norwegian header | English header | meaning'"
+                )
+            if any(c.name == column["name"] for c in columns):
+                raise CatalogueError(f"{path}:{number}: column '{column['name']}' documented twice")
+            columns.append(Column(column["name"], column["nb"], column["en"], column["meaning"].strip()))
         else:
             fields[key] = f"{fields[key]} {value}" if key in fields else value
     missing = [k for k in required if not fields.get(k)]
     if missing:
         raise CatalogueError(f"{path}: header lacks {', '.join('#+ ' + k for k in missing)}")
-    return QueryFile(path.stem, path, kind, fields, tuple(params), text, sparql_prologue(text) + text)
+    return QueryFile(path.stem, path, kind, fields, tuple(params), text, sparql_prologue(text) + text, tuple(columns))
 
 
 def parse_query_file(path: Path) -> NamedQuery:
@@ -148,9 +201,16 @@ def parse_query_file(path: Path) -> NamedQuery:
     read = read_query_file(path, "catalogue")
     fields = read.fields
     return NamedQuery(
-        name=read.name, title_nb=fields["title_nb"], title_en=fields["title_en"],
-        description=fields["description"], parameters=read.parameters, example=fields["example"],
-        sparql=read.sparql, path=path, tags=tuple(t.strip() for t in fields.get("tags", "").split(",") if t.strip()),
+        name=read.name,
+        title_nb=fields["title_nb"],
+        title_en=fields["title_en"],
+        description=fields["description"],
+        parameters=read.parameters,
+        example=fields["example"],
+        sparql=read.sparql,
+        path=path,
+        tags=tuple(t.strip() for t in fields.get("tags", "").split(",") if t.strip()),
+        columns=read.columns,
     )
 
 
@@ -190,7 +250,9 @@ def internal() -> QueryFiles:
 def _parse_param(path: Path, line: int, value: str) -> Parameter:
     match = _PARAM.match(value)
     if not match or match["type"] not in PARAM_TYPES:
-        raise CatalogueError(f"{path}:{line}: parameter must read 'name | type[(kinds)] | required|default=V | meaning'")
+        raise CatalogueError(
+            f"{path}:{line}: parameter must read 'name | type[(kinds)] | required|default=V | meaning'"
+        )
     kinds = tuple(k.strip() for k in (match["kinds"] or "").split(",") if k.strip())
     unknown = [k for k in kinds if k not in KINDS]
     if unknown:
@@ -249,7 +311,7 @@ def _resource(where: str, param: Parameter, raw: str, store: Store) -> ox.NamedN
         raise ParameterError(f"{where} must be a slug (like 'unn-asgard') or a full IRI, not {raw!r}")
     if param.kinds and not any(candidates[0].startswith(f"{ID}{kind}/") for kind in param.kinds):
         # a resource of another kind would give an empty answer that reads like "none"
-        named = candidates[0][len(str(ID)):].split("/", 1)[0] if candidates[0].startswith(str(ID)) else ""
+        named = candidates[0][len(str(ID)) :].split("/", 1)[0] if candidates[0].startswith(str(ID)) else ""
         what = f"is a {named}" if named in KINDS else "is not a resource of this graph"
         raise ParameterError(f"{where} must name a resource of kind {' or '.join(param.kinds)}, but {raw!r} {what}")
     for iri in candidates:
@@ -279,7 +341,10 @@ def run(store: Store, query: NamedQuery, values: dict[str, str]) -> Answer:
     return fetch(store, bound_text(query, values, store))
 
 
-_TOKENS = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|<[^<>"\s]*>|#[^\n]*|\{|\}|\bWHERE\b', re.IGNORECASE)
+_TOKENS = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|<[^<>"\s]*>|#[^\n]*|\{|\}|\bWHERE\b',
+    re.IGNORECASE,
+)
 
 
 def inject_values(sparql: str, bindings: dict[str, Term]) -> str:
@@ -290,7 +355,9 @@ def inject_values(sparql: str, bindings: dict[str, Term]) -> str:
     the block because a subquery does not see the outer query's bindings.
     """
     names = sorted(bindings)
-    block = " VALUES (" + " ".join(f"?{n}" for n in names) + ") { (" + " ".join(str(bindings[n]) for n in names) + ") } "
+    block = (
+        " VALUES (" + " ".join(f"?{n}" for n in names) + ") { (" + " ".join(str(bindings[n]) for n in names) + ") } "
+    )
     out, last = [], 0
     for position in _where_braces(sparql):
         out.append(sparql[last : position + 1] + block)
