@@ -23,7 +23,7 @@ from mfbt_kg.publish.bundle import ExportError, export_bundle
 from mfbt_kg.publish.settings import PublishSettings, SettingsError
 from mfbt_kg.service.settings import Settings
 from mfbt_kg.sparql.answers import Answer, fetch, render_table, write
-from mfbt_kg.sparql.catalogue import CatalogueError, ParameterError, load_catalogue, run
+from mfbt_kg.sparql.catalogue import CatalogueError, NamedQuery, ParameterError, load_catalogue, run
 from mfbt_kg.sparql.media import GRAPH_FORMATS, ROW_FORMATS, table_for
 from mfbt_kg.sparql.store import Store, StoreError, open_store, to_ntriples
 
@@ -121,7 +121,7 @@ def cmd_query_sparql(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _named(args: argparse.Namespace, root: Path | None = None):
+def _named(args: argparse.Namespace, root: Path | None = None) -> NamedQuery:
     catalogue = load_catalogue(root or _root(args))
     if args.name not in catalogue:
         raise UsageError(f"no query named '{args.name}' (see 'mfbt-kg query list')")

@@ -19,22 +19,13 @@ import pyoxigraph as ox
 from mfbt_kg.namespaces import BASE, ID, KINDS, MFBT, ONTOLOGY_IRI, PREFIXES
 from mfbt_kg.sparql.answers import Term
 from mfbt_kg.sparql.catalogue import QueryFiles
+from mfbt_kg.sparql.media import named
 from mfbt_kg.sparql.store import Store
 
 # The shapes' SlugRule: lowercase ASCII words joined by '-', compound keys (table cells) by '--'.
 SLUG = re.compile(r"^[a-z0-9]+(-{1,2}[a-z0-9]+)*$")
 MAX_SLUG = 200
 PAGE_QUERIES = "queries/pages"
-
-# format name -> (pyoxigraph format, media type, file extension)
-RDF_FORMATS: dict[str, tuple[ox.RdfFormat, str, str]] = {
-    "turtle": (ox.RdfFormat.TURTLE, "text/turtle; charset=utf-8", "ttl"),
-    "json-ld": (ox.RdfFormat.JSON_LD, "application/ld+json", "jsonld"),
-    "nt": (ox.RdfFormat.N_TRIPLES, "application/n-triples", "nt"),
-    "rdfxml": (ox.RdfFormat.RDF_XML, "application/rdf+xml", "rdf"),
-}
-EXTENSIONS = {ext: name for name, (_, _, ext) in RDF_FORMATS.items()} | {"html": "html"}
-
 
 def resource_iri(kind: str, slug: str) -> str | None:
     """The canonical IRI for ``/id/{kind}/{slug}``, or None when the path breaks the identifier rule.
@@ -108,14 +99,14 @@ def serialize(triples: Iterable[ox.Triple], fmt: str) -> bytes:
 
     The IRIs stay the canonical w3id ones whatever host serves them.
     """
-    rdf_format = RDF_FORMATS[fmt][0]
+    rdf_format = named(fmt).rdf
     ordered = sorted(set(triples), key=str)
     if fmt not in ("turtle", "rdfxml"):
-        return ox.serialize(ordered, format=rdf_format)
+        return ox.serialize(ordered, format=rdf_format) or b""
     iris = {term.value for t in ordered for term in (t.subject, t.predicate, t.object) if isinstance(term, ox.NamedNode)}
     iris |= {t.object.datatype.value for t in ordered if isinstance(t.object, ox.Literal)}
     prefixes = {p: str(ns) for p, ns in PREFIXES.items() if any(iri.startswith(str(ns)) for iri in iris)}
-    return ox.serialize(ordered, format=rdf_format, prefixes=prefixes)
+    return ox.serialize(ordered, format=rdf_format, prefixes=prefixes) or b""
 
 
 # Language preference: Norwegian (Bokmål, Nynorsk, unspecified Norwegian) first; English in English mode.

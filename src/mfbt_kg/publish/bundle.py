@@ -132,7 +132,7 @@ def render(root: Path, graph: Graph, store: Store) -> Bundle:
     bundle = Bundle()
     triples = sorted_triples(graph)
     for dump in map(named, RDF_DUMPS):
-        bundle.parts.append(FilePart(f"{DUMP_STEM}.{dump.extension}", rdf_bytes(triples, dump.oxigraph, PREFIXES),
+        bundle.parts.append(FilePart(f"{DUMP_STEM}.{dump.extension}", rdf_bytes(triples, dump.rdf, PREFIXES),
                                      dump.eu_file_type, dump.media_type, f"Datasettet som {dump.display}",
                                      f"The dataset as {dump.display}", dump=True))
     jsonld, turtle = named("json-ld"), named("turtle")

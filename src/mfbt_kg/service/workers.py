@@ -109,7 +109,9 @@ def _answer(store: ox.Store, job: Job, max_bytes: int) -> Outcome:
 def _worker_main(inbox: Connection, outbox: Connection, fmt: str, memory_mb: int, max_answer_bytes: int,
                  isolation: tuple[str, ...]) -> None:
     store = ox.Store()
-    store.bulk_load(inbox.recv_bytes(), format=data_file_format(fmt).oxigraph)
+    data_format = data_file_format(fmt)
+    assert data_format is not None, fmt  # the service checked the file's extension
+    store.bulk_load(inbox.recv_bytes(), format=data_format.rdf)
     outbox.send(("ready", isolation))
     while True:
         try:

@@ -16,9 +16,10 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar, Union
+from typing import TYPE_CHECKING, Any, TypeVar
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -33,7 +34,7 @@ RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
 T = TypeVar("T")
 _URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s>\"']*|\bfile:[^\s>\"']*")
 
-Term = Union[ox.NamedNode, ox.BlankNode, ox.Literal]
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
 
 @dataclass(frozen=True)
@@ -45,10 +46,10 @@ class Table:
 
     def records(self) -> list[dict[str, Term | None]]:
         """The rows as dicts by variable name, for code that reads columns by name."""
-        return [dict(zip(self.variables, row)) for row in self.rows]
+        return [dict(zip(self.variables, row, strict=False)) for row in self.rows]
 
 
-Answer = Union[bool, Table, list[ox.Triple]]
+Answer = bool | Table | list[ox.Triple]
 
 _SKIP = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|<[^<>"\s]*>|#[^\n]*')
 _FORM = re.compile(r"(?<![\w:?$])(SELECT|ASK|CONSTRUCT|DESCRIBE)(?![\w:-])", re.IGNORECASE)
@@ -116,9 +117,13 @@ def execute(store: ox.Store | Store, job: Job) -> Outcome:
                 kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or ()]
             answer = from_engine(store.query(job.sparql, **kwargs), job.max_rows + 1)
         else:
-            answer = fetch(store, job.sparql, base_iri=job.base_iri,
-                           default_graph=list(job.default_graphs) if job.default_graphs is not None else None,
-                           named_graphs=list(job.named_graphs) if job.named_graphs is not None else None)
+            answer = fetch(
+                store,
+                job.sparql,
+                base_iri=job.base_iri,
+                default_graph=list(job.default_graphs) if job.default_graphs is not None else None,
+                named_graphs=list(job.named_graphs) if job.named_graphs is not None else None,
+            )
         return _outcome(answer, job)
     except SyntaxError as exc:
         return Outcome(ok=False, status=400, error=f"SPARQL syntax error: {_first_line(exc)}")
@@ -132,13 +137,18 @@ def _outcome(answer: Answer, job: Job) -> Outcome:
     if isinstance(answer, bool):
         return Outcome(ok=True, body=serialize_boolean(answer, job.fmt), rows=1)
     if isinstance(answer, Table):
-        rows = answer.rows[:job.max_rows]
+        rows = answer.rows[: job.max_rows]
         capped = len(answer.rows) > job.max_rows
-        return Outcome(ok=True, body=serialize_rows(list(answer.variables), rows, job.fmt, capped), capped=capped,
-                       rows=len(rows))
-    triples = answer[:job.max_rows]
-    return Outcome(ok=True, body=serialize_graph(triples, job.fmt, job.prefixes), capped=len(answer) > job.max_rows,
-                   rows=len(triples))
+        return Outcome(
+            ok=True, body=serialize_rows(list(answer.variables), rows, job.fmt, capped), capped=capped, rows=len(rows)
+        )
+    triples = answer[: job.max_rows]
+    return Outcome(
+        ok=True,
+        body=serialize_graph(triples, job.fmt, job.prefixes),
+        capped=len(answer) > job.max_rows,
+        rows=len(triples),
+    )
 
 
 def write(answer: Answer, fmt: str, prefixes: Iterable[tuple[str, str]] = ()) -> bytes:
@@ -152,7 +162,7 @@ def write(answer: Answer, fmt: str, prefixes: Iterable[tuple[str, str]] = ()) ->
 
 def serialize_graph(triples: list[ox.Triple], fmt: str, prefixes: tuple[tuple[str, str], ...] = ()) -> bytes:
     """Triples in a graph format, in the engine's order; ``prefixes`` are written into Turtle."""
-    return ox.serialize(triples, format=named(fmt).oxigraph, prefixes=dict(prefixes) if fmt == "turtle" else None)
+    return ox.serialize(triples, format=named(fmt).rdf, prefixes=dict(prefixes) if fmt == "turtle" else None) or b""
 
 
 def _first_line(exc: BaseException) -> str:
@@ -189,8 +199,8 @@ def serialize_rows(variables: list[str], rows: list[tuple[Any, ...]], fmt: str, 
     """SPARQL JSON (with ``capped`` when cut), XML, CSV or TSV. ``rows``: terms in the order of ``variables``
     (None where unbound). Each distinct term is written once and reused: answers repeat their terms a lot."""
     if fmt == "json":
-        write = _memo(json_term)
-        bindings = [{v: write(t) for v, t in zip(variables, row) if t is not None} for row in rows]
+        write_json = _memo(json_term)
+        bindings = [{v: write_json(t) for v, t in zip(variables, row, strict=False) if t is not None} for row in rows]
         doc: dict[str, Any] = {"head": {"vars": variables}, "results": {"bindings": bindings}}
         if capped:
             doc["capped"] = True
@@ -237,7 +247,11 @@ def _xml_rows(variables: list[str], rows: list[Any]) -> bytes:
     out.append("</head>\n<results>")
     write = _memo(_xml_term)
     for row in rows:
-        cells = "".join(f"<binding name={quoteattr(v)}>{write(t)}</binding>" for v, t in zip(variables, row) if t is not None)
+        cells = "".join(
+            f"<binding name={quoteattr(v)}>{write(t)}</binding>"
+            for v, t in zip(variables, row, strict=False)
+            if t is not None
+        )
         out.append(f"<result>{cells}</result>")
     out.append("</results>\n</sparql>\n")
     return "\n".join(out).encode("utf-8")
@@ -248,7 +262,9 @@ def serialize_boolean(value: bool, fmt: str) -> bytes:
     if fmt == "json":
         return json.dumps({"head": {}, "boolean": value}).encode("utf-8")
     if fmt == "xml":
-        return f'<?xml version="1.0"?>\n<sparql xmlns="{RESULTS_NS}"><head/><boolean>{word}</boolean></sparql>\n'.encode()
+        return (
+            f'<?xml version="1.0"?>\n<sparql xmlns="{RESULTS_NS}"><head/><boolean>{word}</boolean></sparql>\n'.encode()
+        )
     if fmt == "tsv":
         return f"?_askResult\n{word}\n".encode()
     return f"_askResult\r\n{word}\r\n".encode()
@@ -264,10 +280,10 @@ def render_table(answer: Answer, label: Callable[[str], str | None]) -> str:
     cells = [[_text_cell(term, label) for term in row] for row in answer.rows]
     widths = [max([len(v)] + [len(c[i]) for c in cells]) for i, v in enumerate(answer.variables)]
     out = io.StringIO()
-    out.write("  ".join(v.ljust(w) for v, w in zip(answer.variables, widths)).rstrip() + "\n")
+    out.write("  ".join(v.ljust(w) for v, w in zip(answer.variables, widths, strict=False)).rstrip() + "\n")
     out.write("  ".join("-" * w for w in widths) + "\n")
     for row in cells:
-        out.write("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() + "\n")
+        out.write("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)).rstrip() + "\n")
     out.write(f"({len(cells)} row{'s' if len(cells) != 1 else ''})\n")
     return out.getvalue()
 

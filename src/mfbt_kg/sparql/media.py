@@ -26,14 +26,21 @@ class Format:
     extension: str  # without the dot
     answers: str  # ROWS (SELECT, ASK), GRAPH (CONSTRUCT, DESCRIBE), DATASET (quads: files only), PAGE (HTML)
     display: str  # what a person calls it
-    w3c: str | None = None  # local name in http://www.w3.org/ns/formats/
-    eu_file_type: str | None = None  # entry of the EU file-type authority table
+    w3c: str = ""  # local name in http://www.w3.org/ns/formats/ ("": none)
+    eu_file_type: str = ""  # entry of the EU file-type authority table ("": none used)
     oxigraph: ox.RdfFormat | ox.QueryResultsFormat | None = None
-    rdflib: str | None = None  # rdflib's parser/serialiser name
+    rdflib: str = ""  # rdflib's parser/serialiser name ("": rdflib does not write it here)
     accepts: tuple[str, ...] = ()  # other media types an Accept header may name it by
     aliases: tuple[str, ...] = ()  # other short names (?format=, --format)
     extensions: tuple[str, ...] = ()  # other file extensions read as this format
     data_file: bool = False  # the service can serve a dataset file in it (``serve --data``)
+
+    @property
+    def rdf(self) -> ox.RdfFormat:
+        """pyoxigraph's RDF format, for a graph or dataset syntax."""
+        if not isinstance(self.oxigraph, ox.RdfFormat):
+            raise ValueError(f"{self.name} is not an RDF syntax")
+        return self.oxigraph
 
     @property
     def content_type(self) -> str:
@@ -42,24 +49,104 @@ class Format:
 
 
 FORMATS: tuple[Format, ...] = (
-    Format("json", "application/sparql-results+json", "srj", ROWS, "SPARQL JSON", "SPARQL_Results_JSON",
-           oxigraph=ox.QueryResultsFormat.JSON, accepts=("application/json",)),
-    Format("xml", "application/sparql-results+xml", "srx", ROWS, "SPARQL XML", "SPARQL_Results_XML",
-           oxigraph=ox.QueryResultsFormat.XML, accepts=("application/xml", "text/xml")),
+    Format(
+        "json",
+        "application/sparql-results+json",
+        "srj",
+        ROWS,
+        "SPARQL JSON",
+        "SPARQL_Results_JSON",
+        oxigraph=ox.QueryResultsFormat.JSON,
+        accepts=("application/json",),
+    ),
+    Format(
+        "xml",
+        "application/sparql-results+xml",
+        "srx",
+        ROWS,
+        "SPARQL XML",
+        "SPARQL_Results_XML",
+        oxigraph=ox.QueryResultsFormat.XML,
+        accepts=("application/xml", "text/xml"),
+    ),
     Format("csv", "text/csv", "csv", ROWS, "CSV", "SPARQL_Results_CSV", "CSV", ox.QueryResultsFormat.CSV),
-    Format("tsv", "text/tab-separated-values", "tsv", ROWS, "TSV", "SPARQL_Results_TSV", oxigraph=ox.QueryResultsFormat.TSV),
-    Format("turtle", "text/turtle", "ttl", GRAPH, "Turtle", "Turtle", "RDF_TURTLE", ox.RdfFormat.TURTLE, "turtle",
-           accepts=("application/x-turtle",), aliases=("ttl",), data_file=True),
-    Format("nt", "application/n-triples", "nt", GRAPH, "N-Triples", "N-Triples", "RDF_N_TRIPLES", ox.RdfFormat.N_TRIPLES,
-           "nt", accepts=("text/plain",), aliases=("ntriples",), data_file=True),
-    Format("json-ld", "application/ld+json", "jsonld", GRAPH, "JSON-LD", "JSON-LD", "JSON_LD", ox.RdfFormat.JSON_LD,
-           "json-ld", aliases=("jsonld",)),
-    Format("rdfxml", "application/rdf+xml", "rdf", GRAPH, "RDF/XML", "RDF_XML", "RDF_XML", ox.RdfFormat.RDF_XML, "xml",
-           extensions=("owl",)),
-    Format("nq", "application/n-quads", "nq", DATASET, "N-Quads", "N-Quads", oxigraph=ox.RdfFormat.N_QUADS, rdflib="nquads",
-           data_file=True),
-    Format("trig", "application/trig", "trig", DATASET, "TriG", "TriG", oxigraph=ox.RdfFormat.TRIG, rdflib="trig",
-           data_file=True),
+    Format(
+        "tsv", "text/tab-separated-values", "tsv", ROWS, "TSV", "SPARQL_Results_TSV", oxigraph=ox.QueryResultsFormat.TSV
+    ),
+    Format(
+        "turtle",
+        "text/turtle",
+        "ttl",
+        GRAPH,
+        "Turtle",
+        "Turtle",
+        "RDF_TURTLE",
+        ox.RdfFormat.TURTLE,
+        "turtle",
+        accepts=("application/x-turtle",),
+        aliases=("ttl",),
+        data_file=True,
+    ),
+    Format(
+        "nt",
+        "application/n-triples",
+        "nt",
+        GRAPH,
+        "N-Triples",
+        "N-Triples",
+        "RDF_N_TRIPLES",
+        ox.RdfFormat.N_TRIPLES,
+        "nt",
+        accepts=("text/plain",),
+        aliases=("ntriples",),
+        data_file=True,
+    ),
+    Format(
+        "json-ld",
+        "application/ld+json",
+        "jsonld",
+        GRAPH,
+        "JSON-LD",
+        "JSON-LD",
+        "JSON_LD",
+        ox.RdfFormat.JSON_LD,
+        "json-ld",
+        aliases=("jsonld",),
+    ),
+    Format(
+        "rdfxml",
+        "application/rdf+xml",
+        "rdf",
+        GRAPH,
+        "RDF/XML",
+        "RDF_XML",
+        "RDF_XML",
+        ox.RdfFormat.RDF_XML,
+        "xml",
+        extensions=("owl",),
+    ),
+    Format(
+        "nq",
+        "application/n-quads",
+        "nq",
+        DATASET,
+        "N-Quads",
+        "N-Quads",
+        oxigraph=ox.RdfFormat.N_QUADS,
+        rdflib="nquads",
+        data_file=True,
+    ),
+    Format(
+        "trig",
+        "application/trig",
+        "trig",
+        DATASET,
+        "TriG",
+        "TriG",
+        oxigraph=ox.RdfFormat.TRIG,
+        rdflib="trig",
+        data_file=True,
+    ),
     Format("html", "text/html", "html", PAGE, "HTML"),
 )
 BY_NAME: dict[str, Format] = {name: f for f in FORMATS for name in (f.name, *f.aliases)}
@@ -112,8 +199,15 @@ FORMAT_PARAM = {name: f.name for name, f in BY_NAME.items() if f.answers in (ROW
 # Short names other clients send in ``format`` / ``output`` / ``results`` (SPARQLWrapper, Virtuoso, Fuseki):
 # "n3" is answered in Turtle (every Turtle document is N3); "xml" and "json" name the form's own XML or JSON.
 CLIENT_NAMES: dict[str, tuple[str, ...]] = {
-    "n3": ("turtle",), "rdf": ("rdfxml",), "rdf+xml": ("rdfxml",), "ld+json": ("json-ld",), "srj": ("json",),
-    "srx": ("xml",), "n-triples": ("nt",), "xml": ("xml", "rdfxml"), "json": ("json", "json-ld"),
+    "n3": ("turtle",),
+    "rdf": ("rdfxml",),
+    "rdf+xml": ("rdfxml",),
+    "ld+json": ("json-ld",),
+    "srj": ("json",),
+    "srx": ("xml",),
+    "n-triples": ("nt",),
+    "xml": ("xml", "rdfxml"),
+    "json": ("json", "json-ld"),
 }
 ROW_FORMATS = tuple(f.name for f in answering(ROWS))
 GRAPH_FORMATS = tuple(f.name for f in answering(GRAPH))
@@ -227,8 +321,9 @@ def _pick(accept: str | None, table: dict[str, str]) -> str:
             match = next((m for m in offered if m.startswith(prefix) or prefix == "*/"), None)
             if match is not None:
                 return table[match]
-    raise NotAcceptable("none of the accepted media types can carry this answer; offered: " + ", ".join(
-        m for m in table if m != HTML))
+    raise NotAcceptable(
+        "none of the accepted media types can carry this answer; offered: " + ", ".join(m for m in table if m != HTML)
+    )
 
 
 def _names_html(ranked: list[tuple[str, float]]) -> bool:

@@ -14,7 +14,8 @@ import datetime as dt
 import hashlib
 import re
 import threading
-from typing import Any, Protocol, Sequence, Union
+from collections.abc import Sequence
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 import httpx
@@ -31,7 +32,7 @@ class StoreError(Exception):
     """A query or load the store refused; the message is safe to show a user."""
 
 
-GraphName = Union[ox.NamedNode, str]
+GraphName = ox.NamedNode | str
 Bindings = dict[str, Term]
 
 
@@ -39,16 +40,35 @@ class Store(Protocol):
     """What every store answers. ``bindings``: terms for the query's variables; ``base_iri``,
     ``default_graph``, ``named_graphs``: the protocol's dataset, chosen among the store's graphs."""
 
-    def select(self, sparql: str, bindings: Bindings | None = None, *, base_iri: str | None = None,
-               default_graph: Sequence[GraphName] | None = None,
-               named_graphs: Sequence[GraphName] | None = None) -> Table: ...
+    def select(
+        self,
+        sparql: str,
+        bindings: Bindings | None = None,
+        *,
+        base_iri: str | None = None,
+        default_graph: Sequence[GraphName] | None = None,
+        named_graphs: Sequence[GraphName] | None = None,
+    ) -> Table: ...
 
-    def ask(self, sparql: str, bindings: Bindings | None = None, *, base_iri: str | None = None,
-            default_graph: Sequence[GraphName] | None = None, named_graphs: Sequence[GraphName] | None = None) -> bool: ...
+    def ask(
+        self,
+        sparql: str,
+        bindings: Bindings | None = None,
+        *,
+        base_iri: str | None = None,
+        default_graph: Sequence[GraphName] | None = None,
+        named_graphs: Sequence[GraphName] | None = None,
+    ) -> bool: ...
 
-    def construct(self, sparql: str, bindings: Bindings | None = None, *, base_iri: str | None = None,
-                  default_graph: Sequence[GraphName] | None = None,
-                  named_graphs: Sequence[GraphName] | None = None) -> list[ox.Triple]: ...
+    def construct(
+        self,
+        sparql: str,
+        bindings: Bindings | None = None,
+        *,
+        base_iri: str | None = None,
+        default_graph: Sequence[GraphName] | None = None,
+        named_graphs: Sequence[GraphName] | None = None,
+    ) -> list[ox.Triple]: ...
 
     def graph_names(self) -> frozenset[str]: ...
 
@@ -96,8 +116,14 @@ class EmbeddedStore:
         with self._lock:
             self._store, self._version = fresh, data_version(ntriples)
 
-    def _answer(self, sparql: str, bindings: Bindings | None, base_iri: str | None,
-                default_graph: Sequence[GraphName] | None, named_graphs: Sequence[GraphName] | None) -> Any:
+    def _answer(
+        self,
+        sparql: str,
+        bindings: Bindings | None,
+        base_iri: str | None,
+        default_graph: Sequence[GraphName] | None,
+        named_graphs: Sequence[GraphName] | None,
+    ) -> Any:
         """``default_graph`` / ``named_graphs``: a dataset chosen among the store's graphs (never fetched)."""
         text = inject_values(sparql, bindings) if bindings else sparql
         kwargs: dict[str, Any] = {"base_iri": base_iri}
@@ -110,20 +136,40 @@ class EmbeddedStore:
         except SyntaxError as exc:
             raise StoreError(f"SPARQL syntax error: {exc}") from None
 
-    def select(self, sparql: str, bindings: Bindings | None = None, *, base_iri: str | None = None,
-               default_graph: Sequence[GraphName] | None = None,
-               named_graphs: Sequence[GraphName] | None = None) -> Table:
+    def select(
+        self,
+        sparql: str,
+        bindings: Bindings | None = None,
+        *,
+        base_iri: str | None = None,
+        default_graph: Sequence[GraphName] | None = None,
+        named_graphs: Sequence[GraphName] | None = None,
+    ) -> Table:
         return _expect(self._answer(sparql, bindings, base_iri, default_graph, named_graphs), Table, "SELECT")
 
-    def ask(self, sparql: str, bindings: Bindings | None = None, *, base_iri: str | None = None,
-            default_graph: Sequence[GraphName] | None = None, named_graphs: Sequence[GraphName] | None = None) -> bool:
+    def ask(
+        self,
+        sparql: str,
+        bindings: Bindings | None = None,
+        *,
+        base_iri: str | None = None,
+        default_graph: Sequence[GraphName] | None = None,
+        named_graphs: Sequence[GraphName] | None = None,
+    ) -> bool:
         return _expect(self._answer(sparql, bindings, base_iri, default_graph, named_graphs), bool, "ASK")
 
-    def construct(self, sparql: str, bindings: Bindings | None = None, *, base_iri: str | None = None,
-                  default_graph: Sequence[GraphName] | None = None,
-                  named_graphs: Sequence[GraphName] | None = None) -> list[ox.Triple]:
-        return _expect(self._answer(sparql, bindings, base_iri, default_graph, named_graphs), list,
-                       "CONSTRUCT or DESCRIBE")
+    def construct(
+        self,
+        sparql: str,
+        bindings: Bindings | None = None,
+        *,
+        base_iri: str | None = None,
+        default_graph: Sequence[GraphName] | None = None,
+        named_graphs: Sequence[GraphName] | None = None,
+    ) -> list[ox.Triple]:
+        return _expect(
+            self._answer(sparql, bindings, base_iri, default_graph, named_graphs), list, "CONSTRUCT or DESCRIBE"
+        )
 
     def triple_count(self) -> int:
         return len(self._store)
@@ -156,21 +202,28 @@ class RemoteStore:
         then the version marker the service ties its ETags to."""
         version = data_version(ntriples)
         self._put({"default": ""}, ntriples)
-        now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         self._put({"graph": VERSION_GRAPH}, version_marker(version, now))
         self._version, self.modified = version, now
 
     def _put(self, params: dict[str, str], body: bytes) -> None:
         try:
-            response = self._client.put(self.store_url, params=params, content=body,
-                                        headers={"Content-Type": "application/n-triples"})
+            response = self._client.put(
+                self.store_url, params=params, content=body, headers={"Content-Type": "application/n-triples"}
+            )
         except httpx.HTTPError:
             raise StoreError("cannot reach the remote store") from None
         if response.status_code >= 300:
             raise StoreError(f"remote store refused the upload (HTTP {response.status_code})")
 
-    def _answer(self, sparql: str, bindings: Bindings | None, base_iri: str | None,
-                default_graph: Sequence[GraphName] | None, named_graphs: Sequence[GraphName] | None) -> Any:
+    def _answer(
+        self,
+        sparql: str,
+        bindings: Bindings | None,
+        base_iri: str | None,
+        default_graph: Sequence[GraphName] | None,
+        named_graphs: Sequence[GraphName] | None,
+    ) -> Any:
         """One SPARQL Protocol request. The base IRI travels as a BASE declaration (the protocol has no
         parameter for it); a protocol dataset as default-graph-uri / named-graph-uri."""
         text = inject_values(sparql, bindings) if bindings else sparql
@@ -181,9 +234,12 @@ class RemoteStore:
         form += [("named-graph-uri", _node(g).value) for g in named_graphs or ()]
         try:
             response = self._client.post(
-                self.url, content=urlencode(form).encode("ascii"),
-                headers={"Accept": "application/sparql-results+json, application/n-triples;q=0.9",
-                         "Content-Type": "application/x-www-form-urlencoded"},
+                self.url,
+                content=urlencode(form).encode("ascii"),
+                headers={
+                    "Accept": "application/sparql-results+json, application/n-triples;q=0.9",
+                    "Content-Type": "application/x-www-form-urlencoded",
+                },
             )
         except httpx.TimeoutException:
             raise TimeoutError("the remote store did not answer in time") from None
@@ -198,31 +254,54 @@ class RemoteStore:
             return from_engine(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
         return from_engine(ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON))
 
-    def select(self, sparql: str, bindings: Bindings | None = None, *, base_iri: str | None = None,
-               default_graph: Sequence[GraphName] | None = None,
-               named_graphs: Sequence[GraphName] | None = None) -> Table:
+    def select(
+        self,
+        sparql: str,
+        bindings: Bindings | None = None,
+        *,
+        base_iri: str | None = None,
+        default_graph: Sequence[GraphName] | None = None,
+        named_graphs: Sequence[GraphName] | None = None,
+    ) -> Table:
         return _expect(self._answer(sparql, bindings, base_iri, default_graph, named_graphs), Table, "SELECT")
 
-    def ask(self, sparql: str, bindings: Bindings | None = None, *, base_iri: str | None = None,
-            default_graph: Sequence[GraphName] | None = None, named_graphs: Sequence[GraphName] | None = None) -> bool:
+    def ask(
+        self,
+        sparql: str,
+        bindings: Bindings | None = None,
+        *,
+        base_iri: str | None = None,
+        default_graph: Sequence[GraphName] | None = None,
+        named_graphs: Sequence[GraphName] | None = None,
+    ) -> bool:
         return _expect(self._answer(sparql, bindings, base_iri, default_graph, named_graphs), bool, "ASK")
 
-    def construct(self, sparql: str, bindings: Bindings | None = None, *, base_iri: str | None = None,
-                  default_graph: Sequence[GraphName] | None = None,
-                  named_graphs: Sequence[GraphName] | None = None) -> list[ox.Triple]:
-        return _expect(self._answer(sparql, bindings, base_iri, default_graph, named_graphs), list,
-                       "CONSTRUCT or DESCRIBE")
+    def construct(
+        self,
+        sparql: str,
+        bindings: Bindings | None = None,
+        *,
+        base_iri: str | None = None,
+        default_graph: Sequence[GraphName] | None = None,
+        named_graphs: Sequence[GraphName] | None = None,
+    ) -> list[ox.Triple]:
+        return _expect(
+            self._answer(sparql, bindings, base_iri, default_graph, named_graphs), list, "CONSTRUCT or DESCRIBE"
+        )
 
     def triple_count(self) -> int:
-        return int(self.select(internal()["count-triples"]).rows[0][0].value)
+        (count,) = self.select(internal()["count-triples"]).rows[0]
+        return int(count.value) if count is not None else 0
 
     def refresh(self) -> None:
         """Read the version marker an upload left (empty when the data came another way)."""
-        rows = self.select(internal()["version-marker"], {"graph": ox.NamedNode(VERSION_GRAPH),
-                                                          "dataset": ox.NamedNode(DATASET_IRI)}).records()
-        if rows:
-            self._version = rows[0]["version"].value
-            self.modified = dt.datetime.fromisoformat(rows[0]["modified"].value.replace("Z", "+00:00"))
+        rows = self.select(
+            internal()["version-marker"], {"graph": ox.NamedNode(VERSION_GRAPH), "dataset": ox.NamedNode(DATASET_IRI)}
+        ).records()
+        version, modified = (rows[0]["version"], rows[0]["modified"]) if rows else (None, None)
+        if version is not None and modified is not None:
+            self._version = version.value
+            self.modified = dt.datetime.fromisoformat(modified.value.replace("Z", "+00:00"))
         else:
             self._version, self.modified = "", None
 
@@ -245,10 +324,13 @@ def version_marker(version: str, modified: dt.datetime) -> bytes:
     subject = ox.NamedNode(DATASET_IRI)
     triples = [
         ox.Triple(subject, ox.NamedNode(str(DCTERMS.identifier)), ox.Literal(version)),
-        ox.Triple(subject, ox.NamedNode(str(DCTERMS.modified)),
-                  ox.Literal(modified.isoformat(), datatype=ox.NamedNode(str(XSD.dateTime)))),
+        ox.Triple(
+            subject,
+            ox.NamedNode(str(DCTERMS.modified)),
+            ox.Literal(modified.isoformat(), datatype=ox.NamedNode(str(XSD.dateTime))),
+        ),
     ]
-    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
 
 
 def _node(graph: GraphName) -> ox.NamedNode:
@@ -258,6 +340,7 @@ def _node(graph: GraphName) -> ox.NamedNode:
 def _remote_message(response: httpx.Response) -> str:
     """The first line of a remote store's 400 answer (its parser's message)."""
     return (response.text.strip().splitlines() or ["the remote store refused the query"])[0][:300]
+
 
 def open_store(url: str | None, ntriples: bytes | None = None) -> Store:
     """The embedded store by default; a remote one when a URL is given."""
