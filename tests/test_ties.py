@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from rdflib import RDF, Graph, URIRef
-from rdflib.namespace import SH
+from rdflib.namespace import SH, SKOS
 
 from conftest import ROOT
 from mfbt_kg.graph.files import graph_files
@@ -37,6 +37,13 @@ def test_kinds_are_the_slug_rules_kinds(shapes: Graph) -> None:
     kinds = _slug_rule_kinds(shapes)
     assert len(kinds) == len(set(kinds))
     assert set(kinds) == set(KINDS)
+
+
+def test_kinds_are_the_kind_schemes_notations(graph: Graph) -> None:
+    """mfbt:ResourceKindScheme (ontology/vocab-core.ttl) names the same kinds, one concept each."""
+    concepts = set(graph.subjects(SKOS.inScheme, MFBT.ResourceKindScheme))
+    notations = [str(graph.value(concept, SKOS.notation)) for concept in concepts]
+    assert sorted(notations) == sorted(KINDS)
 
 
 def test_prefix_blocks_name_each_kind_by_the_rule() -> None:
