@@ -9,16 +9,17 @@ update, a time limit and a row cap.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, VOID, XSD
 
 from mfbt_kg.namespaces import SD, W3C_FORMATS
+from mfbt_kg.service.service import Snapshot
+from mfbt_kg.service.settings import Settings
 from mfbt_kg.sparql.media import GRAPH, ROWS, answering, named
 
 
-def service_description(endpoint: str, fmt: str, snapshot: Any, settings: Any) -> bytes:
+def service_description(endpoint: str, fmt: str, snapshot: Snapshot, settings: Settings) -> bytes:
     return _cached(endpoint, fmt, snapshot.version, snapshot.triples, tuple(sorted(snapshot.graphs)),
                    settings.timeout, settings.max_rows)
 

@@ -50,7 +50,7 @@ STATUS: dict[type[Exception], tuple[int, str | None]] = {
     OverBudget: (429, None),
     NetworkNotIsolated: (503, None),
 }
-RETRY_AFTER = {QueryTimeout: "1"}
+RETRY_AFTER: dict[type[Exception], str] = {QueryTimeout: "1"}
 
 # How a router's errors read, set by the router (``request.state.errors``): JSON (the default),
 # "query-page" (the /sparql page again, for a browser), "page" (plain text in the page's language).
@@ -70,9 +70,9 @@ async def _failed(request: Request, exc: Failed) -> Response:
 
 async def _known(request: Request, exc: Exception) -> Response:
     kind = next(k for k in type(exc).__mro__ if k in STATUS)
-    status, fixed = STATUS[kind]  # type: ignore[index]
+    status, fixed = STATUS[kind]
     message = fixed.format(timeout=_timeout(request)) if fixed else str(exc)
-    retry = RETRY_AFTER.get(kind) or getattr(exc, "retry_after", None)  # type: ignore[call-overload]
+    retry = RETRY_AFTER.get(kind) or getattr(exc, "retry_after", None)
     return await answer(request, status, message, {"Retry-After": retry} if retry else None)
 
 

@@ -1,9 +1,12 @@
 """The HTML query page of ``/sparql``: a form, the catalogue as runnable examples, results as a table.
 
+It is a page of the site like the others: it extends ``base.html``, uses ``site.css``
+and the mount point, and speaks Norwegian or English (``?lang=``, the cookie).
 Everything it needs is in the page (no CDN), so it works offline. Examples are
 the catalogue's queries with their example parameters bound (the catalogue's
 own binding, as terms, never pasted text); binding asks the store whether each
-example resource exists, so the list is built off the event loop, once per data version.
+example resource exists, so the list is built off the event loop, once per data version
+(kept on the snapshot).
 """
 
 from __future__ import annotations

@@ -83,7 +83,9 @@ class Snapshot:
         if self.data_format == "nt":
             return self.data
         quads = ox.parse(self.data, format=_data_format(self.data_format))
-        return ox.serialize((quad.triple for quad in quads), format=ox.RdfFormat.N_TRIPLES)
+        merged = ox.serialize((quad.triple for quad in quads), format=ox.RdfFormat.N_TRIPLES)
+        assert merged is not None  # no output file given: the bytes
+        return merged
 
 
 class NetworkNotIsolated(Exception):
@@ -106,9 +108,9 @@ class Service:
         self.snapshot: Snapshot | None = None
         # Only the embedded store's version is known to follow every change of the data.
         self.answers = AnswerCache(0 if settings.store_url else settings.answer_cache_mb)
+        self.pages = AnswerCache(PAGE_CACHE_MB)  # rendered result pages, per data version (api/sparql.py)
         # Worker time per client (user SPARQL): a share each, the lightest client first, 429 beyond.
         self.budgets = Budgets(settings.client_budget, concurrency=2 * (settings.workers + settings.fast_workers),
-        self.pages = AnswerCache(PAGE_CACHE_MB)  # rendered result pages, per data version (api/sparql.py)
                                fast_threshold=settings.fast_limit)
         self.reloads = 0
         self.reload_error = ""
@@ -184,9 +186,9 @@ class Service:
                 await self.pool.load(data, fmt)  # no await between the two swaps: one atomic step
                 self.snapshot = Snapshot(store, version, modified, store.graph_names(), store.triple_count(), data, fmt)
                 self.answers.keep_only(version)
+                self.pages.keep_only(version)
                 self.reloads += 1
                 self.reload_error = self.reload_reason = ""
-                self.pages.keep_only(version)
                 return True
             except Exception as exc:  # keep the old snapshot; report in /health
                 self.reload_error = f"{type(exc).__name__}: {exc}"
@@ -304,8 +306,8 @@ def _reason(exc: Exception) -> str:
 
 def _data_format(ext: str) -> ox.RdfFormat:
     found = data_file_format(ext)
-    assert found is not None and isinstance(found.oxigraph, ox.RdfFormat), ext  # checked when the file was read
-    return found.oxigraph
+    assert found is not None, ext  # checked when the file was read
+    return found.rdf
 
 
 def _embedded(data: bytes, fmt: str) -> EmbeddedStore:
