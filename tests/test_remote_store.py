@@ -7,6 +7,7 @@ listener proves it (and proves, as a control, that the server alone would call i
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 
@@ -76,11 +77,18 @@ def test_upload_to_nowhere_is_a_clear_error() -> None:
 
 
 def _as_set(found: list[dict]) -> list[tuple]:
-    """Rows in a comparable form; a GROUP_CONCAT list of IRIs is compared as a set (its order is the engine's choice)."""
+    """Rows in a comparable form; a GROUP_CONCAT list (of IRIs, or of texts joined by " | " or " / ") is compared
+    as a set: its order is the engine's choice."""
     def value(term: object) -> str:
         text = str(term)
         words = text.strip('"').split(" ")
-        return " ".join(sorted(words)) if len(words) > 1 and all(w.startswith("https://") for w in words) else text
+        if len(words) > 1 and all(w.startswith("https://") for w in words):
+            return " ".join(sorted(words))
+        quoted = re.fullmatch(r'"(.*)"(@[a-z-]+|\^\^<[^>]*>)?', text, re.S)
+        for separator in (" | ", " / "):
+            if quoted and separator in quoted.group(1):
+                return separator.join(sorted(quoted.group(1).split(separator))) + (quoted.group(2) or "")
+        return text
     return sorted(tuple(sorted((k, value(v)) for k, v in r.items())) for r in found)
 
 
