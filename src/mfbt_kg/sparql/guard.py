@@ -217,7 +217,7 @@ _VAR = rf"[?$][{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00B7\u0300-\u036F\u203F-\u204
 _BNODE = rf"_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
 _PNAME = rf"(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?"
 _NUMBER = rf"[+-]?(?:[0-9]+\.[0-9]*{_EXP}|\.[0-9]+{_EXP}|[0-9]+{_EXP}|[0-9]*\.[0-9]+|[0-9]+)"
-_LANGTAG = r"@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*"
+_LANGTAG = r"@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*(?:--[a-zA-Z]+)?"  # with SPARQL 1.2's base direction (@ar--rtl)
 _PUNCT = r"\^\^|&&|\|\||!=|<=|>=|[{}()\[\].,;*/+\-!=<>^|?]"
 _BOOLEAN = r"(?i:true|false)(?![A-Za-z0-9_])"
 # Atomic groups: a token, once read, is never shortened to let what follows match (longest match).
@@ -251,7 +251,8 @@ _BUILTINS = frozenset("""
     STR LANG LANGMATCHES DATATYPE BOUND IRI URI BNODE RAND ABS CEIL FLOOR ROUND CONCAT STRLEN UCASE LCASE
     ENCODE_FOR_URI CONTAINS STRSTARTS STRENDS STRBEFORE STRAFTER YEAR MONTH DAY HOURS MINUTES SECONDS TIMEZONE
     TZ NOW UUID STRUUID MD5 SHA1 SHA256 SHA384 SHA512 COALESCE IF STRLANG STRDT SAMETERM ISIRI ISURI ISBLANK
-    ISLITERAL ISNUMERIC REGEX SUBSTR REPLACE""".split())
+    ISLITERAL ISNUMERIC REGEX SUBSTR REPLACE
+    LANGDIR STRLANGDIR HASLANG HASLANGDIR ISTRIPLE TRIPLE SUBJECT PREDICATE OBJECT""".split())  # the last line: 1.2
 _AGGREGATES = frozenset("COUNT SUM MIN MAX AVG SAMPLE GROUP_CONCAT".split())
 _DATA_VALUE_WORDS = frozenset(("TRUE", "FALSE", "UNDEF"))
 _PATTERN_WORDS = frozenset(("FILTER", "OPTIONAL", "MINUS", "BIND", "GRAPH", "SERVICE", "VALUES"))
@@ -405,6 +406,8 @@ class _Parser:
         while True:
             if self.accept("BASE"):
                 self.base = _resolve(_iri_text(self.expect_kind("iri").text), self.base)
+            elif self.accept("VERSION"):  # SPARQL 1.2
+                self.expect_kind("string")
             elif self.accept("PREFIX"):
                 name = self.expect_kind("pname").text
                 if not name.endswith(":") or name.count(":") != 1:
