@@ -45,18 +45,22 @@ def served(response: httpx.Response, fmt: str) -> bytes:
 
 @pytest.mark.parametrize("fmt", ROW_FORMATS)
 @pytest.mark.parametrize("name", QUERIES)
-def test_catalogue_query_same_bytes_from_cli_and_api(name: str, fmt: str, service: Service, catalogue,
-                                                     capsysbinary) -> None:
+def test_catalogue_query_same_bytes_from_cli_and_api(
+    name: str, fmt: str, service: Service, catalogue, capsysbinary
+) -> None:
     values = example_values(catalogue[name].example)
     params = [arg for key, value in values.items() for arg in ("--param", f"{key}={value}")]
     from_cli = cli(["query", "run", name, *params, "--format", fmt], capsysbinary)
-    from_api = served(httpx.get(f"{service.base}/api/queries/{name}", params={**values, "format": fmt}, timeout=30), fmt)
+    from_api = served(
+        httpx.get(f"{service.base}/api/queries/{name}", params={**values, "format": fmt}, timeout=30), fmt
+    )
     assert from_cli == from_api
 
 
 @pytest.mark.parametrize("fmt", ("json", "xml", *GRAPH_FORMATS))
-def test_ad_hoc_query_same_bytes_from_cli_and_endpoint(fmt: str, service: Service, tmp_path: Path,
-                                                       capsysbinary) -> None:
+def test_ad_hoc_query_same_bytes_from_cli_and_endpoint(
+    fmt: str, service: Service, tmp_path: Path, capsysbinary
+) -> None:
     text = CONSTRUCT if fmt in GRAPH_FORMATS else ASK
     query = tmp_path / "q.rq"
     query.write_text(text, encoding="utf-8")
@@ -67,11 +71,19 @@ def test_ad_hoc_query_same_bytes_from_cli_and_endpoint(fmt: str, service: Servic
         assert b"true" in from_cli, "UNN Åsgård's offer has a region (data/ttl/offers.ttl)"
 
 
-@pytest.mark.parametrize("text,fmt,what", [(CONSTRUCT, "json", "a graph"), (CONSTRUCT, "csv", "a graph"),
-                                           (ASK, "csv", "a boolean"), (ASK, "tsv", "a boolean"),
-                                           (ASK, "turtle", "a boolean")])
-def test_cli_and_endpoint_refuse_a_format_that_cannot_carry_the_answer(text: str, fmt: str, what: str,
-                                                                       service: Service, tmp_path: Path, capsys) -> None:
+@pytest.mark.parametrize(
+    "text,fmt,what",
+    [
+        (CONSTRUCT, "json", "a graph"),
+        (CONSTRUCT, "csv", "a graph"),
+        (ASK, "csv", "a boolean"),
+        (ASK, "tsv", "a boolean"),
+        (ASK, "turtle", "a boolean"),
+    ],
+)
+def test_cli_and_endpoint_refuse_a_format_that_cannot_carry_the_answer(
+    text: str, fmt: str, what: str, service: Service, tmp_path: Path, capsys
+) -> None:
     query = tmp_path / "q.rq"
     query.write_text(text, encoding="utf-8")
     assert main(["--root", str(ROOT), "query", "sparql", str(query), "--format", fmt]) == 2

@@ -28,10 +28,13 @@ def test_there_are_enough_fact_checks() -> None:
 
 @pytest.mark.parametrize("path", FACTS, ids=[p.stem for p in FACTS])
 def test_fact_header_cites_a_seed(path: Path) -> None:
-    assert not OLD_HEADER.search(path.read_text(encoding="utf-8")), \
+    assert not OLD_HEADER.search(path.read_text(encoding="utf-8")), (
         f"{path.name}: the header reads '#+ fact:', '#+ seed:', '#+ expect:' (see tests/facts/README.md)"
+    )
     fields = fact(path).fields
-    assert re.search(r"\d{3}_[0-9a-f]{16}\.txt|guidelines\.md", fields["seed"]), f"{path.name}: seed must name a seed file"
+    assert re.search(r"\d{3}_[0-9a-f]{16}\.txt|guidelines\.md", fields["seed"]), (
+        f"{path.name}: seed must name a seed file"
+    )
     assert fields["expect"] in ("true", "false")
     assert fact(path).form == "ASK", f"{path.name}: a fact check is an ASK"
 
