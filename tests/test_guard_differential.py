@@ -350,3 +350,16 @@ def test_random_fragments_around_a_service_clause(before: list[str], after: list
     text = (f"SELECT * WHERE {{ BIND(1 AS ?a) {''.join(before)} SERVICE <{PORT_1}> {{ ?s ?p ?o }} "
             f"{''.join(after)} }}")
     assert_nothing_hidden(text)
+
+
+@given(st.one_of(st.text(max_size=200), st.lists(st.sampled_from(FRAGMENTS + ["SELECT", "ASK", "WHERE", "SERVICE",
+                                                                               "FROM", "PREFIX", ":", "a:b", "_:x",
+                                                                               "[", "]", "@en", "^^", "!"]),
+                                               max_size=40).map("".join)))
+@bounded(200)
+def test_any_text_gets_a_verdict(text: str) -> None:
+    """No text makes the guard fail with anything but a refusal (no IndexError, no RecursionError)."""
+    try:
+        check_query(text, frozenset(), "http://e/base")
+    except QueryRefused:
+        pass
