@@ -19,7 +19,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
 from mfbt_kg import __version__
-from mfbt_kg.api import errors, health, pages, queries, sparql
+from mfbt_kg.api import errors, health, pages, queries, sparql, store
 from mfbt_kg.api.limits import LimitsMiddleware, PublicOrigin
 from mfbt_kg.api.openapi import install_openapi
 from mfbt_kg.service.service import Service
@@ -53,7 +53,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               f"time limit ({settings.timeout:g} s here) and a row cap ({settings.max_rows} here).")
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST"],
-                       allow_headers=["Accept", "Content-Type", "If-None-Match", "If-Modified-Since"],
+                       # what browser clients send: YASGUI, jQuery-style (X-Requested-With), fetch with revalidation
+                       allow_headers=["Accept", "Accept-Language", "Content-Language", "Content-Type", "If-None-Match",
+                                      "If-Modified-Since", "X-Requested-With", "Cache-Control", "Pragma"],
                        expose_headers=["ETag", "X-Result-Capped", "X-Result-Rows"], max_age=600)
     app.add_middleware(LimitsMiddleware, max_url_bytes=settings.max_url_bytes, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(PublicOrigin, base_url=settings.public_base_url)  # outermost: never a client's Host
@@ -62,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(health.router)
     app.include_router(sparql.router)
+    app.include_router(store.router)
     app.include_router(queries.router)
     install_openapi(app, settings)
     return app
