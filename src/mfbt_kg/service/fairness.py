@@ -111,7 +111,9 @@ class Budgets:
                                  "wait for one to finish", 1)
             bucket.inflight += 1
             used = self.capacity - bucket.tokens
-        return Ticket(priority=used, fast_ok=used <= self.fast_threshold)
+        # The fast lane is for clients that have spent less than half its limit lately: one query that
+        # overran it (and was moved off it) is enough to keep a client on the general workers.
+        return Ticket(priority=used, fast_ok=used < self.fast_threshold / 2)
 
     def done(self, key: str, ticket: Ticket) -> None:
         """Charge the worker time the query used."""
