@@ -1,8 +1,9 @@
 """``mfbt-kg export``: the graph as files a recipient can load, check and catalogue.
 
-The bundle holds the dataset in four RDF syntaxes, the model files, one CSV per
-catalogue query, a DCAT-AP-NO and a VoID description (size and checksums of every
-file) and a README. A graph the shapes reject is never exported: a recipient must
+The bundle holds the dataset in four RDF syntaxes (JSON-LD twice: compact with its context
+beside it, and self-contained), the model files, each catalogue question as its ``.rq``, its
+SPARQL CSV and a spreadsheet table (``publish/tables.py``) with a codebook of the columns, a
+DCAT-AP-NO and a VoID description (size and checksums of every file) and a README. A graph the shapes reject is never exported: a recipient must
 not get data the project's own checks refuse.
 
 The same input gives byte-identical files: no clock, triples sorted, blank nodes
@@ -16,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,18 +28,28 @@ from rdflib.compare import to_canonical_graph
 from mfbt_kg.graph.files import SHAPES_FILE, load_graph
 from mfbt_kg.graph.validate import validated
 from mfbt_kg.namespaces import DESCRIPTION_PREFIXES, PREFIXES
+from mfbt_kg.pages.linked_data import LabelIndex, PageQueries
 from mfbt_kg.pages.linked_data import serialize as serialize_rdf
 from mfbt_kg.publish.dcat import Facts, describe, describe_void, gather_facts
 from mfbt_kg.publish.parts import Bundle, FilePart, QueryTable
 from mfbt_kg.publish.readme import render_readme
+from mfbt_kg.publish.tables import (
+    CODEBOOK_FILE,
+    codebook_csv,
+    columns_of,
+    each_resource,
+    lead_columns,
+    spreadsheet_csv,
+)
 from mfbt_kg.publish.settings import PublishSettings
 from mfbt_kg.sparql.answers import Table, write
-from mfbt_kg.sparql.catalogue import NamedQuery, ParameterError, load_catalogue, run
+from mfbt_kg.sparql.catalogue import Column, NamedQuery, ParameterError, load_catalogue, run
 from mfbt_kg.sparql.media import named
 from mfbt_kg.sparql.store import EmbeddedStore, Store, to_ntriples
 
 DUMP_STEM = "data/mfbt-kg"
 CONTEXT_FILE = "context.jsonld"
+STANDALONE_JSONLD = f"{DUMP_STEM}.standalone.jsonld"  # the context inline: loads without fetching anything
 # The dumps pyoxigraph writes (JSON-LD has its own writer below); their names, types and extensions: sparql/media.py
 RDF_DUMPS = ("turtle", "nt", "rdfxml")
 CHECKSUMS_FILE = "SHA256SUMS"
@@ -85,8 +97,9 @@ def jsonld_context(prefixes: dict) -> bytes:
     return _json({"@context": {p: str(ns) for p, ns in prefixes.items()}})
 
 
-def jsonld_bytes(triples: list[ox.Triple], prefixes: dict, context_ref: str) -> bytes:
-    """Compact JSON-LD referring to ``context_ref``: one node per subject, every value an array, all sorted."""
+def jsonld_bytes(triples: list[ox.Triple], prefixes: dict, context_ref: str | None) -> bytes:
+    """Compact JSON-LD referring to ``context_ref`` (or, given None, carrying the context inline): one node
+    per subject, every value an array, all sorted."""
     namespaces = sorted(((p, str(ns)) for p, ns in prefixes.items()), key=lambda item: (-len(item[1]), item[0]))
 
     def compact(iri: str) -> str:
@@ -118,7 +131,8 @@ def jsonld_bytes(triples: list[ox.Triple], prefixes: dict, context_ref: str) -> 
         for key, values in node.items():
             if isinstance(values, list):
                 values.sort(key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
-    return _json({"@context": context_ref, "@graph": [nodes[key] for key in sorted(nodes)]})
+    context: object = context_ref if context_ref is not None else {p: str(ns) for p, ns in prefixes.items()}
+    return _json({"@context": context, "@graph": [nodes[key] for key in sorted(nodes)]})
 
 
 def _json(document: object) -> bytes:
@@ -127,8 +141,9 @@ def _json(document: object) -> bytes:
 
 # --- the bundle -----------------------------------------------------------------------
 
-def render(root: Path, graph: Graph, store: Store) -> Bundle:
-    """Every data file of the bundle, in memory; the description is built from these bytes."""
+def render(root: Path, graph: Graph, store: Store, language: str = "nb") -> Bundle:
+    """Every data file of the bundle, in memory; the description is built from these bytes. ``language``
+    is the spreadsheet tables' (headers and labels)."""
     bundle = Bundle()
     triples = sorted_triples(graph)
     for dump in map(named, RDF_DUMPS):
@@ -143,6 +158,11 @@ def render(root: Path, graph: Graph, store: Store) -> Bundle:
     bundle.parts.append(FilePart(
         f"data/{CONTEXT_FILE}", jsonld_context(PREFIXES), jsonld.eu_file_type, jsonld.media_type,
         "JSON-LD-kontekst for datasettet", "JSON-LD context of the dataset", "The prefixes the JSON-LD dump uses."))
+    bundle.parts.append(FilePart(
+        STANDALONE_JSONLD, jsonld_bytes(triples, PREFIXES, None), jsonld.eu_file_type, jsonld.media_type,
+        "Datasettet som frittstående JSON-LD", "The dataset as self-contained JSON-LD",
+        "The same JSON-LD with its context inline: loads in any JSON-LD processor without fetching anything.",
+        dump=True))
     for path in sorted((root / "ontology").glob("*.ttl")):
         shapes = path.name == SHAPES_FILE
         bundle.parts.append(FilePart(
@@ -151,33 +171,68 @@ def render(root: Path, graph: Graph, store: Store) -> Bundle:
             "SHACL shapes the dataset conforms to" if shapes else f"Model file {path.name}",
             "What a curator must not get wrong; the export checks the graph against it." if shapes else
             "Part of the model: the OWL vocabulary or a controlled list (SKOS); also contained in the dumps."))
+    labels = LabelIndex(store, PageQueries(root))
+
+    def label(iri: str) -> str | None:
+        found = labels.get(iri, language)
+        return found.text if found else None
+
+    codebook: list[tuple[str, str, Column, bool]] = []
     for query in load_catalogue(root).values():
-        table = _query_table(query, store)
-        bundle.tables.append(table[0])
-        if table[1] is not None:
-            bundle.parts.append(table[1])
+        table, parts, entries = _query_table(query, store, language, label)
+        bundle.tables.append(table)
+        bundle.parts.extend(parts)
+        codebook.extend(entries)
+    csv = named("csv")
+    bundle.parts.append(FilePart(
+        CODEBOOK_FILE, codebook_csv(codebook, language), csv.eu_file_type, csv.media_type,
+        "Kodebok: kolonnene i tabellene", "Codebook: the columns of the tables",
+        "One row per column of every table in tables/: its variable, Norwegian and English header and meaning."))
     return bundle
 
 
-def _query_table(query: NamedQuery, store: Store) -> tuple[QueryTable, FilePart | None]:
-    """Run one catalogue query with its defaults; a query that needs a value it has no default for is skipped."""
+def _query_table(query: NamedQuery, store: Store, language: str, label: Callable[[str], str | None],
+                 ) -> tuple[QueryTable, list[FilePart], list[tuple[str, str, Column, bool]]]:
+    """Run one catalogue question (with its defaults, or once per resource a needed value accepts) and give
+    its files: the ``.rq``, the SPARQL CSV and the spreadsheet table; skipped (with why) when it cannot run."""
     used = ", ".join(f"{p.name}={p.default}" if p.default else f"{p.name} (not set: all)" for p in query.parameters) \
         or "none"
+    rq = FilePart(f"queries/{query.name}.rq", query.path.read_bytes(), "SPARQLQ", "application/sparql-query",
+                  f"Spørringen: {query.title_nb}", f"The query: {query.title_en}",
+                  "The catalogue query (SPARQL 1.1). The project's prefixes it uses without declaring them "
+                  "(mfbt:, offer:, ...) are those of the Turtle dump.")
+    lead: list[Column] = []
     needed = [p for p in query.parameters if p.required]
-    if needed:
-        why = "; ".join(f"needs parameter '{p.name}' ({p.type}): {p.description}" for p in needed)
-        return QueryTable(query, None, used, why), None
     try:
-        result = run(store, query, {})
+        if needed:
+            runs = each_resource(store, query)
+            if runs.table is None:
+                return QueryTable(query, None, used, runs.skipped), [rq], []
+            result: object = runs.table
+            lead = lead_columns(runs)
+            used = "; ".join(f"{p.name}: every {'/'.join(p.kinds)} of the graph ({runs.runs} runs)" for p in needed) \
+                + "".join(f"; {p.name}={p.default}" if p.default else f"; {p.name} (not set: all)"
+                          for p in query.parameters if not p.required)
+        else:
+            result = run(store, query, {})
     except ParameterError as exc:
-        return QueryTable(query, None, used, f"its default does not resolve: {exc}"), None
+        return QueryTable(query, None, used, f"its default does not resolve: {exc}"), [rq], []
     if not isinstance(result, Table):
-        return QueryTable(query, None, used, "answers with a graph or a boolean, not a table"), None
+        return QueryTable(query, None, used, "answers with a graph or a boolean, not a table"), [rq], []
     csv = named("csv")
-    path = f"queries/{query.name}.{csv.extension}"
+    path, sheet = f"queries/{query.name}.{csv.extension}", f"tables/{query.name}.{csv.extension}"
+    columns = columns_of(query, result, lead)
     part = FilePart(path, write(result, csv.name), csv.eu_file_type, csv.media_type, query.title_nb, query.title_en,
-                    f"{query.description} Parameters: {used}. Query: queries/{query.name}.rq in the project.")
-    return QueryTable(query, path, used), part
+                    f"{query.description} Parameters: {used}. Query: queries/{query.name}.rq (SPARQL CSV).")
+    table = FilePart(sheet, spreadsheet_csv(result, columns, language, label), csv.eu_file_type, csv.media_type,
+                     f"{query.title_nb} (regneark)", f"{query.title_en} (spreadsheet)",
+                     f"The table of queries/{query.name}.csv for a spreadsheet: UTF-8 with BOM, ';'-separated, "
+                     f"headers in {'Norwegian' if language == 'nb' else 'English'}, labels beside IRIs; "
+                     f"columns in {CODEBOOK_FILE}.")
+    names = [c.name for c in columns]
+    entries = [(sheet, query.name, c, f"{c.name}_label" not in names and any(
+        isinstance(row[i], ox.NamedNode) for row in result.rows)) for i, c in enumerate(columns)]
+    return QueryTable(query, path, used, sheet=sheet), [rq, part, table], entries
 
 
 @dataclass(frozen=True)
@@ -213,10 +268,11 @@ class Publication:
 def publication(root: Path, settings: PublishSettings, graph: Graph | None = None) -> Publication:
     """Render the data files in memory and describe them (sizes, checksums: a few seconds); call once
     per graph and keep the result. It does not validate: ``export_bundle`` does, and the service
-    serves a graph it validated when loading it."""
+    describes the snapshot it serves (the project's graph, validated whenever it is read, or the
+    ``--data`` file as given)."""
     graph = graph if graph is not None else load_graph(root)
     store = EmbeddedStore(to_ntriples(graph))
-    bundle = render(root, graph, store)
+    bundle = render(root, graph, store, settings.language)
     facts = gather_facts(store)
     return Publication(bundle, facts, describe(facts, bundle.parts, settings), describe_void(facts, bundle.parts, settings))
 
