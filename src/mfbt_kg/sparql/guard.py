@@ -18,8 +18,8 @@ linear in the length of the text.
 Where the engine is more lenient than the grammar (it reads ``SERVICEex:x`` as
 ``SERVICE ex:x`` and ``NOTEXISTS`` as ``NOT EXISTS``), this grammar fails to read
 the text; such a text is then searched as raw characters — strings and comments
-included — and refused if any SERVICE, update keyword or deep bracketing appears
-anywhere; otherwise the engine gets it and gives its own syntax error. The
+included — and refused if SERVICE, FROM, an update keyword or deep bracketing
+appears anywhere; otherwise the engine gets it and gives its own syntax error. The
 SPARQL spec also unescapes ``\\uXXXX`` everywhere before parsing (pyoxigraph only
 inside strings and IRIs): when that unescaped text reads as a query, it is
 checked as well.
