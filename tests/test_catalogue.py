@@ -170,6 +170,11 @@ def test_hostile_resource_value_is_refused(value: str, store) -> None:
     (["query", "run", "methods-backed-by-guideline", "--param", "unit=unn-asgard", "--param", "guideline=method/miljoterapi"],
      "must name a resource of kind guideline"),
     (["query", "run", "offer-profile", "--param", "offer=http://example.org/x"], "is not a resource of this graph"),
+    # a concept of another list: the header names the scheme, resource(CompulsoryCarePolicyScheme)
+    (["query", "run", "offers-accepting-compulsory-care", "--param", "policy=basis-stated"],
+     "must name a concept of CompulsoryCarePolicyScheme, but 'basis-stated' is not one"),
+    (["query", "run", "tools-and-arrangements", "--param", "feature=compulsory-policy-excludes"],
+     "must name a concept of FeatureScheme"),
 ])
 def test_cli_parameter_errors_are_one_line(argv: list[str], fragment: str, capsys) -> None:
     assert main(["--root", str(ROOT), *argv]) == 2

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 from rdflib.namespace import XSD
 
-from mfbt_kg.namespaces import ID, KINDS, sparql_prologue
+from mfbt_kg.namespaces import ID, KINDS, MFBT, sparql_prologue
 from mfbt_kg.sparql.answers import Answer, Term, fetch, query_form
 
 if TYPE_CHECKING:
@@ -64,6 +64,7 @@ class Parameter:
     default: str | None
     description: str
     kinds: tuple[str, ...] = ()
+    schemes: tuple[str, ...] = ()  # a concept parameter: the vocabulary's concept schemes its value must be in
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -73,6 +74,7 @@ class Parameter:
             "default": self.default,
             "description": self.description,
             "kinds": list(self.kinds),
+            "schemes": list(self.schemes),
         }
 
 
@@ -152,7 +154,7 @@ _COLUMN = re.compile(
     r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*\|\s*(?P<nb>[^|]+?)\s*\|\s*(?P<en>[^|]+?)\s*\|\s*(?P<meaning>.+)$"
 )
 _PARAM = re.compile(
-    r"^(?P<name>[a-z][a-z0-9_]*)\s*\|\s*(?P<type>[a-z]+)(?:\((?P<kinds>[a-z,\- ]+)\))?"
+    r"^(?P<name>[a-z][a-z0-9_]*)\s*\|\s*(?P<type>[a-z]+)(?:\((?P<kinds>[A-Za-z,\- ]+)\))?"
     r"\s*\|\s*(?P<req>required|default=.*?)\s*\|\s*(?P<desc>.+)$"
 )
 
@@ -253,13 +255,19 @@ def _parse_param(path: Path, line: int, value: str) -> Parameter:
         raise CatalogueError(
             f"{path}:{line}: parameter must read 'name | type[(kinds)] | required|default=V | meaning'"
         )
-    kinds = tuple(k.strip() for k in (match["kinds"] or "").split(",") if k.strip())
+    named = [k.strip() for k in (match["kinds"] or "").split(",") if k.strip()]
+    # a capitalised name is a concept scheme of the vocabulary (mfbt:CompulsoryCarePolicyScheme): the value must
+    # be a concept in it, not merely some concept
+    schemes = tuple(k for k in named if k[0].isupper())
+    kinds = tuple(k for k in named if not k[0].isupper()) or (("concept",) if schemes else ())
     unknown = [k for k in kinds if k not in KINDS]
     if unknown:
         raise CatalogueError(f"{path}:{line}: unknown resource kind {unknown[0]!r}")
+    if schemes and kinds != ("concept",):
+        raise CatalogueError(f"{path}:{line}: a concept scheme ({schemes[0]}) goes with the kind concept only")
     required = match["req"] == "required"
     default = None if required else match["req"].split("=", 1)[1].strip() or None
-    return Parameter(match["name"], match["type"], required, default, match["desc"].strip(), kinds)
+    return Parameter(match["name"], match["type"], required, default, match["desc"].strip(), kinds, schemes)
 
 
 def load_catalogue(root: Path) -> dict[str, NamedQuery]:
@@ -320,9 +328,17 @@ def _resource(where: str, param: Parameter, raw: str, store: Store) -> ox.NamedN
         except ValueError:
             raise ParameterError(f"{where} is not a valid IRI: {raw!r}") from None
         if _exists(store, node):
+            if param.schemes and not any(_in_scheme(store, node, scheme) for scheme in param.schemes):
+                raise ParameterError(
+                    f"{where} must name a concept of {' or '.join(param.schemes)}, but {raw!r} is not one"
+                )
             return node
     kinds = "/".join(param.kinds) if param.kinds else "resource"
     raise ParameterError(f"{where}: no {kinds} named {raw!r} in the graph")
+
+
+def _in_scheme(store: Store, node: ox.NamedNode, scheme: str) -> bool:
+    return store.ask(internal()["concept-in-scheme"], {"resource": node, "scheme": ox.NamedNode(str(MFBT[scheme]))})
 
 
 def _exists(store: Store, node: ox.NamedNode) -> bool:
