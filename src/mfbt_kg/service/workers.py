@@ -357,9 +357,13 @@ class WorkerPool:
                 return await loop.run_in_executor(self._calls, self._call, generation, worker, job,
                                                   max(0.05, limit), ticket)
             except QueryTimeout:
+                if worker.lane == FAST:
+                    # Too long for the fast lane, which had to be restarted for it: the client is charged
+                    # a whole time limit, so its next queries wait for the general workers.
+                    ticket.used += max(0.0, self.timeout - self.fast_limit)
                 if worker.lane != FAST or deadline - loop.time() < 0.05:
                     raise
-                fast_ok = False  # too long for the fast lane: wait for a general worker with the time left
+                fast_ok = False  # wait for a general worker with the time left
 
     async def _acquire(self, generation: _Generation, priority: float, fast_ok: bool, deadline: float) -> Worker:
         assert self._loop is not None
