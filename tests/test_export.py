@@ -44,7 +44,7 @@ from mfbt_kg.sparql.catalogue import load_catalogue
 DCAT_AP_NO = Path(__file__).parent / "external" / "dcat-ap-no"
 DESCRIPTION_FILES = {"dcat.ttl", "void.ttl", "README.md", "SHA256SUMS"}
 DUMPS = {"data/mfbt-kg.ttl": "turtle", "data/mfbt-kg.nt": "nt", "data/mfbt-kg.rdf": "xml",
-         "data/mfbt-kg.jsonld": "json-ld"}
+         "data/mfbt-kg.jsonld": "json-ld", "data/mfbt-kg.standalone.jsonld": "json-ld"}
 # rdflib's closed DCAT and XSD namespaces warn when pytest probes module attributes; open copies do not.
 DCAT, XSD = Namespace(str(vocab.DCAT)), Namespace(str(vocab.XSD))
 DCTERMS, OWL, RDF, VOID = vocab.DCTERMS, vocab.OWL, vocab.RDF, vocab.VOID
@@ -106,7 +106,7 @@ def test_sha256sums_cover_every_file(bundle: Path) -> None:
 def test_dump_parses_back_to_the_graph(path: str, exported) -> None:
     bundle, graph = exported
     fmt = DUMPS[path]
-    if fmt == "json-ld":
+    if path == "data/mfbt-kg.jsonld":
         document = json.loads((bundle / path).read_text(encoding="utf-8"))
         assert document["@context"] == "context.jsonld", "the dump names its context file, relative to itself"
         context = json.loads((bundle / "data" / "context.jsonld").read_text(encoding="utf-8"))
@@ -128,9 +128,17 @@ def test_one_csv_per_runnable_query(bundle: Path, store) -> None:
     readme = (bundle / "README.md").read_text(encoding="utf-8")
     for name, query in load_catalogue(ROOT).items():
         path = bundle / "queries" / f"{name}.csv"
-        if any(p.required for p in query.parameters):
-            assert not path.exists(), f"{name} needs a parameter without default, yet has a CSV"
+        needed = [p for p in query.parameters if p.required]
+        assert (bundle / "queries" / f"{name}.rq").read_bytes() == query.path.read_bytes(), name
+        if needed and not all(p.type == "resource" and p.kinds for p in needed):
+            assert not path.exists(), f"{name} needs a value no resource list gives, yet has a CSV"
             assert f"`{name}`" in readme, f"skipped query {name} is not listed in the README"
+            continue
+        if needed:  # run once per resource it accepts: the values asked for lead, then the query's columns
+            rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+            assert rows[0][:len(needed)] == [p.name if p.name not in rows[0][len(needed):] else p.name + "_asked"
+                                             for p in needed], name
+            assert rows[0][len(needed):] == [c.name for c in query.columns], name
             continue
         if not path.exists():
             assert re.search(rf"`{re.escape(name)}`.*default does not resolve", readme), name
@@ -243,7 +251,7 @@ def test_reexport_in_another_process_is_byte_identical(bundle: Path, tmp_path: P
         sums.write(f"{hashlib.sha256(b'left over').hexdigest()}  queries/stale.csv\n")
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     env = {k: v for k, v in env.items() if not k.startswith("MFBT_KG_")}
-    done = subprocess.run([sys.executable, "-m", "mfbt_kg.cli", "--root", str(ROOT), "export", "--out", str(again)],
+    done = subprocess.run([sys.executable, "-m", "mfbt_kg.cli", "--root", str(ROOT), "export", "--out", str(again), "--local"],
                           capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "no publisher organisation number" in done.stderr
@@ -261,7 +269,7 @@ def test_invalid_graph_is_refused(project_copy: Path, tmp_path: Path, capsys) ->
     out = tmp_path / "out"
     with pytest.raises(InvalidGraphError):
         export_bundle(project_copy, out, PublishSettings())
-    assert main(["--root", str(project_copy), "export", "--out", str(out)]) == 1
+    assert main(["--root", str(project_copy), "export", "--out", str(out), "--local"]) == 1
     err = capsys.readouterr().err
     assert "An offer needs its region" in err and "nothing exported" in err
     assert not out.exists()
@@ -274,7 +282,7 @@ def test_invalid_graph_is_refused(project_copy: Path, tmp_path: Path, capsys) ->
     (["--issued", "22.11.2026"], "issued must be a date"),
 ])
 def test_cli_refuses_bad_settings_with_exit_2(args: list[str], message: str, tmp_path: Path, capsys) -> None:
-    assert main(["--root", str(ROOT), "export", "--out", str(tmp_path / "out"), *args]) == 2
+    assert main(["--root", str(ROOT), "export", "--out", str(tmp_path / "out"), "--local", *args]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]
     assert not (tmp_path / "out").exists()
@@ -282,13 +290,13 @@ def test_cli_refuses_bad_settings_with_exit_2(args: list[str], message: str, tmp
 
 def test_cli_will_not_write_over_other_files(bundle: Path, tmp_path: Path, capsys) -> None:
     (tmp_path / "notes.txt").write_text("mine\n", encoding="utf-8")
-    assert main(["--root", str(ROOT), "export", "--out", str(tmp_path)]) == 2
+    assert main(["--root", str(ROOT), "export", "--out", str(tmp_path), "--local"]) == 2
     assert "not empty" in capsys.readouterr().err
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
     earlier = tmp_path / "earlier"  # an earlier export with a file of someone else's added
     shutil.copytree(bundle, earlier)
     (earlier / "data" / "my-notes.txt").write_text("mine\n", encoding="utf-8")
-    assert main(["--root", str(ROOT), "export", "--out", str(earlier)]) == 2
+    assert main(["--root", str(ROOT), "export", "--out", str(earlier), "--local"]) == 2
     assert (earlier / "data" / "my-notes.txt").exists()
 
 
@@ -297,3 +305,36 @@ def test_orgnr_check_digit() -> None:
     for bad in ("991825828", "99182582", "abcdefghi"):
         with pytest.raises(SettingsError):
             check_orgnr(bad)
+
+
+@pytest.mark.parametrize("args,refused", [
+    ([], ["base-url is not set", "endpoint-url is not set"]),
+    (["--base-url", "https://data.example.org/mfbt-kg/", "--endpoint-url", "http://localhost:8000/sparql"],
+     ["endpoint-url http://localhost:8000/sparql names this machine"]),
+    (["--base-url", "http://127.0.0.1:8001/dump/", "--endpoint-url", "https://data.example.org/sparql"],
+     ["base-url http://127.0.0.1:8001/dump/ names this machine"]),
+    (["--base-url", "http://[::1]/d/", "--endpoint-url", "http://0.0.0.0:8000/sparql"],
+     ["base-url http://[::1]/d/ names this machine", "endpoint-url http://0.0.0.0:8000/sparql names this machine"]),
+])
+def test_export_refuses_urls_on_this_machine_unless_local(args, refused, tmp_path: Path, capsys, monkeypatch) -> None:
+    for variable in ("MFBT_KG_BASE_URL", "MFBT_KG_ENDPOINT_URL"):
+        monkeypatch.delenv(variable, raising=False)
+    assert main(["--root", str(ROOT), "export", "--out", str(tmp_path / "out"), *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("mfbt-kg: ") and "--local" in err[0], err
+    assert all(reason in err[0] for reason in refused), err[0]
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")  # inside rdflib
+def test_standalone_jsonld_loads_in_rdflib_and_oxigraph_without_fetching(exported) -> None:
+    import pyoxigraph as ox
+
+    bundle, graph = exported
+    data = (bundle / "data" / "mfbt-kg.standalone.jsonld").read_bytes()
+    assert isinstance(json.loads(data)["@context"], dict), "the context is inline"
+    parsed = Graph().parse(data=data, format="json-ld")
+    assert isomorphic(parsed, graph)
+    store = ox.Store()
+    store.load(data, format=ox.RdfFormat.JSON_LD)  # no document loader: a remote context would fail here
+    assert len(store) == len(graph)

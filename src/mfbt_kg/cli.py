@@ -12,7 +12,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Callable, Sequence, TextIO
+from typing import Any, Callable, Mapping, Sequence, TextIO
 
 from mfbt_kg import __version__
 from mfbt_kg.graph.files import DataFileError, load_graph, project_root
@@ -190,23 +190,50 @@ def _settings(args: argparse.Namespace) -> Settings:
     """The service's settings: flags, and the publication facts from the ``MFBT_KG_*`` environment
     (read here, once, never by the service itself)."""
     limits = {field: getattr(args, field) for _, field, _, _ in SERVE_LIMITS}
-    try:
-        publish = PublishSettings.from_env(os.environ)
-    except SettingsError as exc:
-        raise UsageError(str(exc)) from None
     base = args.public_base_url
     if base is not None and not re.fullmatch(r"https?://[^/\s?#]+/?", base):
         raise UsageError(f"--public-base-url must be scheme and host, like https://kg.example.org, not {base!r}")
+    # /dataset names where this service hands out the files and answers queries: its public address, or
+    # the one it listens on (never a port it does not listen on), unless the environment says otherwise.
+    origin = base.rstrip("/") if base else f"http://{_url_host(args.host)}:{args.port}"
+    try:
+        publish = PublishSettings.from_env({"MFBT_KG_BASE_URL": f"{origin}/dump/",
+                                            "MFBT_KG_ENDPOINT_URL": f"{origin}/sparql",
+                                            **{k: v for k, v in os.environ.items() if v}})
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from None
     return Settings(root=Path(args.root) if args.root else None, store_url=args.store,
                     data_file=Path(args.data) if args.data else None, publish=publish,
                     trusted_proxies=tuple(args.trusted_proxy or ()), allow_worker_network=args.allow_worker_network,
                     public_base_url=base.rstrip("/") if base else None, **limits)
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def _env_flag(env: Mapping[str, str], flag: str, default: Any) -> Any:
+    """A ``serve`` flag's default from the environment: ``--max-rows`` is ``MFBT_KG_MAX_ROWS`` (argparse
+    converts the string with the flag's type, so a bad value is refused as on the command line)."""
+    return env.get(env_name(flag), default)
+
+
+def env_name(flag: str) -> str:
+    return "MFBT_KG_" + flag.lstrip("-").replace("-", "_").upper()
+
+
+def _url_host(host: str) -> str:
+    """The host part of a URL for a listening address (all interfaces: this machine's loopback)."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from mfbt_kg.api.server import serve  # the web stack loads only for this command
 
-    serve(_settings(args), host=args.host, port=args.port)
+    serve(_settings(args), host=args.host, port=args.port, log_level=args.log_level, access_log=args.access_log)
     return EXIT_OK
 
 
@@ -228,7 +255,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         settings = PublishSettings.from_env(
             os.environ, publisher_orgnr=args.publisher_orgnr, licence=args.licence, base_url=args.base_url,
-            endpoint_url=args.endpoint_url, issued=args.issued, contact_email=args.contact_email)
+            endpoint_url=args.endpoint_url, issued=args.issued, contact_email=args.contact_email,
+            language=args.language)
+        unset = tuple(name for name in ("base_url", "endpoint_url")
+                      if getattr(args, name) is None and not os.environ.get(PublishSettings.ENV[name]))
+        if not args.local and (reasons := settings.not_public(unset)):
+            raise UsageError(f"{'; '.join(reasons)}: a harvested description would point there. Give --base-url "
+                             "and --endpoint-url where the files and the endpoint will be published, or --local for "
+                             "a copy to use on this machine only; nothing exported")
         result = export_bundle(_root(args), Path(args.out), settings)
     except InvalidGraphError as exc:
         return _refused(exc, "exported")
@@ -291,19 +325,40 @@ def _parser() -> argparse.ArgumentParser:
     _add(query, "sparql", cmd_query_sparql, "run an ad-hoc SPARQL query", sparql_args)
 
     def serve_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--host", default="127.0.0.1")
-        p.add_argument("--port", type=int, default=8000)
-        p.add_argument("--store", help="a remote SPARQL 1.1 endpoint instead of the embedded store")
-        p.add_argument("--data", help="serve this RDF dataset file (.nq, .trig, .nt) instead of the project graph")
+        p.description = ("Serve the SPARQL endpoint, the API and the pages. Every flag can also be set in the "
+                         "environment as MFBT_KG_<FLAG> (e.g. MFBT_KG_PORT=8001, MFBT_KG_PUBLIC_BASE_URL=https://kg."
+                         "example.org, MFBT_KG_TRUSTED_PROXY=10.0.0.1,10.0.0.2, MFBT_KG_ALLOW_WORKER_NETWORK=1); "
+                         "a flag given wins. The publication facts /dataset states come from MFBT_KG_BASE_URL, "
+                         "MFBT_KG_ENDPOINT_URL, MFBT_KG_PUBLISHER_ORGNR ... (see README).")
+        env = os.environ
+        p.add_argument("--host", default=_env_flag(env, "--host", "127.0.0.1"), help="address to listen on "
+                       "(default: %(default)s)")
+        p.add_argument("--port", type=int, default=_env_flag(env, "--port", 8000), help="port (default: %(default)s)")
+        p.add_argument("--store", default=_env_flag(env, "--store", None),
+                       help="a remote SPARQL 1.1 endpoint instead of the embedded store")
+        p.add_argument("--data", default=_env_flag(env, "--data", None),
+                       help="serve this RDF dataset file (.nq, .trig, .nt) instead of the project graph")
         for flag, field, kind, meaning in SERVE_LIMITS:
-            p.add_argument(flag, dest=field, type=kind, default=getattr(DEFAULT_SETTINGS, field), help=meaning + " (default: %(default)s)")
-        p.add_argument("--public-base-url", metavar="URL",
+            p.add_argument(flag, dest=field, type=kind, default=_env_flag(env, flag, getattr(DEFAULT_SETTINGS, field)),
+                           help=meaning + " (default: %(default)s)")
+        p.add_argument("--public-base-url", metavar="URL", default=_env_flag(env, "--public-base-url", None),
                        help="the service's public address (scheme and host): its own URLs (service description, "
-                            "redirects) use it, never the request's Host header (default: the address it listens on)")
+                            "redirects, and /dataset's download and endpoint URLs unless MFBT_KG_BASE_URL and "
+                            "MFBT_KG_ENDPOINT_URL say otherwise) use it, never the request's Host header "
+                            "(default: the address it listens on)")
         p.add_argument("--trusted-proxy", action="append", metavar="ADDRESS",
+                       default=[a.strip() for a in (_env_flag(env, "--trusted-proxy", "") or "").split(",") if a.strip()]
+                       or None,
                        help="a reverse proxy whose X-Forwarded-For names the client (repeatable; default: none)")
         p.add_argument("--allow-worker-network", action="store_true",
+                       default=(_env_flag(env, "--allow-worker-network", "") or "").lower() in ("1", "true", "yes"),
                        help="run SPARQL sent to the service even where its workers could not be cut off the network")
+        p.add_argument("--log-level", choices=LOG_LEVELS, default=_env_flag(env, "--log-level", "info"),
+                       help="what the server logs: debug, info (start-up line and one access-log line per request), "
+                            "warning (problems only), error (default: %(default)s)")
+        p.add_argument("--no-access-log", dest="access_log", action="store_false",
+                       default=(_env_flag(env, "--no-access-log", "") or "").lower() not in ("1", "true", "yes"),
+                       help="no line per request (the access log is written at --log-level info or debug)")
 
     _add(sub, "serve", cmd_serve, "serve the SPARQL endpoint and API", serve_args)
     _add(sub, "load", cmd_load, "upload the validated graph to a remote store",
@@ -317,6 +372,11 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--endpoint-url", help="the SPARQL endpoint (default: http://127.0.0.1:8000/sparql)")
         p.add_argument("--issued", metavar="YYYY-MM-DD", help="date the dataset is first published")
         p.add_argument("--contact-email", help="e-mail address of the contact point")
+        p.add_argument("--language", choices=("nb", "en"), help="language of the spreadsheet tables' headers and "
+                       "labels (default: nb, or MFBT_KG_LANGUAGE)")
+        p.add_argument("--local", action="store_true",
+                       help="allow download and endpoint URLs on this machine (the defaults, or a loopback host): "
+                            "a copy for local use, not for a catalogue")
 
     _add(sub, "export", cmd_export, "validate, then write dumps, CSVs, DCAT-AP-NO and VoID to a folder", export_args)
 

@@ -42,6 +42,12 @@ EU_COUNTRY = Namespace(EU_AUTHORITY + "country/")
 EU_LANGUAGE = Namespace(EU_AUTHORITY + "language/")
 EU_LICENCE = Namespace(EU_AUTHORITY + "licence/")
 EU_ACCESS_RIGHT = Namespace(EU_AUTHORITY + "access-right/")
+EU_FREQUENCY = Namespace(EU_AUTHORITY + "frequency/")
+# Los, the national vocabulary of public-sector themes (Digdir). Only the health-and-care theme is used:
+# its IRI is the one Digdir's own reference-data importer tests for (fdk-reference-data, LosImporterTest).
+LOS_HEALTH_AND_CARE = "https://psi.norge.no/los/tema/helse-og-omsorg"
+LOS_SCHEME = "https://psi.norge.no/los/tema"
+ADMS = Namespace("http://www.w3.org/ns/adms#")
 IANA_MEDIA_TYPE = Namespace("https://www.iana.org/assignments/media-types/")
 ORGANIZATION_CATALOG = Namespace("https://organization-catalog.fellesdatakatalog.digdir.no/organizations/")
 SPARQL_PROTOCOL = "https://www.w3.org/TR/sparql11-protocol/"
@@ -62,7 +68,8 @@ DESCRIPTION_PREFIXES: dict[str, Namespace] = {
     "dcat": DCAT, "dcterms": DCTERMS, "foaf": FOAF, "owl": OWL, "rdf": RDF, "rdfs": RDFS, "schema": SCHEMA,
     "skos": SKOS, "spdx": SPDX, "vcard": VCARD, "void": VOID, "xsd": XSD, "mfbt": MFBT,
     "datatheme": EU_DATA_THEME, "filetype": EU_FILE_TYPE, "country": EU_COUNTRY, "language": EU_LANGUAGE,
-    "licence": EU_LICENCE, "accessright": EU_ACCESS_RIGHT, "formats": W3C_FORMATS,
+    "licence": EU_LICENCE, "accessright": EU_ACCESS_RIGHT, "formats": W3C_FORMATS, "frequency": EU_FREQUENCY,
+    "prov": PROV, "adms": ADMS,
 }
 
 

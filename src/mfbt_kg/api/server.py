@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import resource
 import sys
 import time
@@ -33,14 +34,19 @@ GIL_SWITCH_SECONDS = 0.001
 LOG_LINES_PER_MINUTE = 10  # of one kind (one message template); the rest are counted and said once a minute
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve until stopped."""
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, log_level: str = "info",
+          access_log: bool = True) -> None:
+    """Serve until stopped: a start-up line with the address, and (at ``info``) one access-log line per request."""
     import uvicorn  # the web stack loads only for this command
 
-    logging.basicConfig(level=logging.INFO, format="mfbt-kg: %(message)s")
+    logging.basicConfig(level=getattr(logging, log_level.upper()), format="mfbt-kg: %(message)s")
+    shown = f"[{host}]" if ":" in host else host
+    print(f"mfbt-kg: serving http://{shown}:{port}/ (SPARQL endpoint http://{shown}:{port}/sparql"
+          + (f", public address {settings.public_base_url}" if settings.public_base_url else "")
+          + f"); kill -HUP {os.getpid()} reloads the data, Ctrl-C stops", file=sys.stderr, flush=True)
     sys.setswitchinterval(GIL_SWITCH_SECONDS)
     trusted = list(settings.trusted_proxies)
-    config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning", access_log=False,
+    config = uvicorn.Config(create_app(settings), host=host, port=port, log_level=log_level, access_log=access_log,
                             timeout_graceful_shutdown=5, timeout_keep_alive=max(1, round(settings.keep_alive)),
                             proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None,
                             http=_http_protocol(settings, connection_limit(settings)))
@@ -96,8 +102,9 @@ def rate_limit_logs(limiter: RateLimitedLog | None = None) -> RateLimitedLog:
     """The one limiter on every handler there is (root's and uvicorn's) and on the loggers that log
     per request, so a flood of bad requests cannot flood the log."""
     limiter = limiter or RateLimitedLog()
+    # Not the access log: one line per request is its point (and every line shares one template).
     loggers = [logging.getLogger()] + [logging.getLogger(name) for name in
-                                      ("uvicorn", "uvicorn.error", "uvicorn.access", "mfbt_kg.api", "mfbt_kg.service")]
+                                      ("uvicorn", "uvicorn.error", "mfbt_kg.api", "mfbt_kg.service")]
     for logger in loggers:
         if limiter not in logger.filters:
             logger.addFilter(limiter)

@@ -38,6 +38,7 @@ class QueryTable:
     path: str | None
     parameters: str
     skipped: str | None = None
+    sheet: str | None = None  # the spreadsheet table (tables/NAME.csv) beside the SPARQL CSV
 
 
 @dataclass

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Mapping
 from mfbt_kg.namespaces import EU_LICENCE_OF, ID, MFBT, ORGANIZATION_CATALOG
 from mfbt_kg.publish.dcat import DESCRIPTION_TEXT, TITLE, Facts, download_url, publisher
 from mfbt_kg.publish.parts import Bundle
+from mfbt_kg.publish.tables import CODEBOOK_FILE
 from mfbt_kg.publish.settings import PublishSettings
 
 if TYPE_CHECKING:
@@ -44,22 +45,37 @@ def render_readme(bundle: Bundle, facts: Facts, settings: PublishSettings, files
             "- `data/mfbt-kg.ttl`, `.nt` and `.rdf` hold the same graph (the ontology, the controlled vocabularies "
             "and the facts) in Turtle, N-Triples and RDF/XML; any RDF tool reads them "
             "(rdflib: `Graph().parse(\"data/mfbt-kg.ttl\")`; Apache Jena: `riot data/mfbt-kg.nt`).",
-            "- `data/mfbt-kg.jsonld` names its context by the relative reference `context.jsonld`: a JSON-LD "
-            "processor resolves it against the document's own location, so keep the two files together. For a "
-            "tool that will not read a referenced context, replace the `\"@context\"` value with the object "
-            "inside `data/context.jsonld`.",
+            "- `data/mfbt-kg.standalone.jsonld` is JSON-LD with its context inline: it loads in any JSON-LD "
+            "processor (rdflib, Oxigraph, jsonld.js) without fetching anything. `data/mfbt-kg.jsonld` is the same "
+            "graph naming its context by the relative reference `context.jsonld` (`data/context.jsonld`): keep the "
+            "two together, or use the standalone file with a tool that will not load a referenced context.",
             f"- Resources are named `{ID}{{kind}}/{{slug}}`; the vocabulary is `{MFBT}` (prefix `mfbt:`). "
             "Every fact carries `dcterms:source`: the document and section it comes from.",
             "- `ontology/` holds the model files as curated, with comments; `ontology/shapes.ttl` is the SHACL "
             "the graph was checked against.", ""]
 
     out += ["## Query tables", "",
-            "Each question of the project's query catalogue, run with its defaults, as SPARQL CSV "
-            "(IRIs written in full, labels in their own columns).", "",
+            "Each question of the project's query catalogue, run with its defaults (a question that needs a "
+            "value: once for every resource it accepts, in one long table whose first columns name the value), "
+            "in three files:", "",
+            "- `queries/NAME.rq`: the query itself (SPARQL 1.1), to rerun it with other values against the "
+            "SPARQL endpoint or a copy of the dumps;",
+            "- `queries/NAME.csv`: the answer as SPARQL CSV (W3C), for code: headers are the query's variables, "
+            "IRIs in full;",
+            "- `tables/NAME.csv`: the same table for a spreadsheet: UTF-8 with a byte-order mark, `;` between "
+            "fields, a header row in " + ("Norwegian" if settings.language == "nb" else "English")
+            + " (`--language`), and beside each column of IRIs a column with their labels. Every text field "
+            "is quoted; a text a spreadsheet would read as a number, date or formula (a section `4.12`, a start "
+            "written `3.10.2016`) begins with the invisible character U+2060 WORD JOINER, so a spreadsheet keeps "
+            "it as written; code reading these files should strip it (or read `queries/NAME.csv`). In "
+            "LibreOffice, tick \"Format quoted field as text\" when importing to keep every quoted field as text.",
+            f"- `{CODEBOOK_FILE}`: the codebook, one row per column of every table: the variable, its Norwegian "
+            "and English header, and what it means.", "",
             "| file | question | parameters used |", "| --- | --- | --- |"]
     for table in bundle.tables:
         if table.path:
-            out.append(f"| `{table.path}` | {table.query.title_en} / *{table.query.title_nb}* | {table.parameters} |")
+            out.append(f"| `{table.path}`, `{table.sheet}` | {table.query.title_en} / *{table.query.title_nb}* | "
+                       f"{table.parameters} |")
     skipped = [t for t in bundle.tables if t.skipped]
     if skipped:
         out += ["", "Not included, because a table needs a value the query has no usable default for "

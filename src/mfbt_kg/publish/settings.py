@@ -9,6 +9,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import ClassVar, Mapping
+from urllib.parse import urlsplit
 
 from mfbt_kg.namespaces import EU_COUNTRY, EU_DATA_THEME, NLOD_2_0
 
@@ -35,12 +36,13 @@ class PublishSettings:
     contact_email: str | None = None
     themes: tuple[str, ...] = (str(EU_DATA_THEME["HEAL"]),)
     spatial: tuple[str, ...] = (str(EU_COUNTRY["NOR"]),)
+    language: str = "nb"  # of the spreadsheet tables' headers and labels: nb or en
 
     # Setting -> environment variable, for the service (and the CLI, whose flags win).
     ENV: ClassVar[dict[str, str]] = {
         "publisher_orgnr": "MFBT_KG_PUBLISHER_ORGNR", "licence": "MFBT_KG_LICENCE", "base_url": "MFBT_KG_BASE_URL",
         "endpoint_url": "MFBT_KG_ENDPOINT_URL", "issued": "MFBT_KG_ISSUED", "modified": "MFBT_KG_MODIFIED",
-        "version": "MFBT_KG_VERSION", "contact_email": "MFBT_KG_CONTACT_EMAIL",
+        "version": "MFBT_KG_VERSION", "contact_email": "MFBT_KG_CONTACT_EMAIL", "language": "MFBT_KG_LANGUAGE",
     }
 
     def __post_init__(self) -> None:
@@ -55,8 +57,24 @@ class PublishSettings:
             value = getattr(self, name)
             if value is not None and not _is_date(value):
                 raise SettingsError(f"{name} must be a date YYYY-MM-DD, not {value!r}")
+        if self.language not in ("nb", "en"):
+            raise SettingsError(f"language must be nb or en, not {self.language!r}")
         if self.contact_email is not None and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", self.contact_email):
             raise SettingsError(f"contact-email is not an e-mail address: {self.contact_email!r}")
+
+    def not_public(self, unset: tuple[str, ...] = ()) -> list[str]:
+        """Why the download and endpoint URLs would not work for anyone else: each left ``unset`` (the
+        defaults name this machine) or naming a loopback or unspecified host; empty when both are public."""
+        reasons = []
+        for name in ("base_url", "endpoint_url"):
+            flag, value = name.replace("_", "-"), getattr(self, name)
+            host = (urlsplit(value).hostname or "").lower()
+            if name in unset:
+                reasons.append(f"{flag} is not set (the default {value} is this machine)")
+            elif host in ("localhost", "0.0.0.0", "::", "::1") or host.endswith(".localhost") \
+                    or host.startswith("127.") or host.startswith("0."):
+                reasons.append(f"{flag} {value} names this machine")
+        return reasons
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides: object) -> PublishSettings:
