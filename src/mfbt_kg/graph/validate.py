@@ -7,14 +7,18 @@ machines.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from pyshacl import __version__ as pyshacl_version
 from pyshacl import validate as shacl_validate
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, SKOS
 
-from mfbt_kg.graph.files import load_graph, parse_file, shapes_file
+from mfbt_kg.graph.files import graph_files, load_graph, parse_file, shapes_file
 from mfbt_kg.graph.references import SourceIndex, find_problems, index_files
 from mfbt_kg.namespaces import bind_prefixes
 from mfbt_kg.sparql.catalogue import internal
@@ -99,11 +103,54 @@ class InvalidGraphError(Exception):
 
 def validated(root: Path) -> tuple[Graph, Report]:
     """The project's graph and its report, or ``InvalidGraphError``: the one "validate or refuse" behind
-    export, upload and the service's (re)load. A file that does not load raises ``DataFileError``."""
-    graph, report = _check(root)
+    export, upload and the service's (re)load. A file that does not load raises ``DataFileError``.
+
+    The report of files already checked byte for byte (the same graph files, shapes, checking code and
+    pySHACL) is read back from the user's cache instead of validating again: a service restarted on
+    unchanged data starts in seconds less, and the answer is the one the full check gave."""
+    key = _check_key(root)
+    kept = _kept_report(key)
+    if kept is not None:  # the violations as the check found them; the counts asked again
+        graph = load_graph(root)
+        report = Report(kept.conforms, len(graph), count_resources(graph), kept.violations)
+    else:
+        graph, report = _check(root)
+        _keep_report(key, report)
     if not report.conforms:
         raise InvalidGraphError(report)
     return graph, report
+
+
+CHECK_CACHE = Path.home() / ".cache" / "mfbt-kg" / "validated"
+
+
+def _check_key(root: Path) -> str:
+    """A digest of everything the check's violations depend on: the files, the shapes, this code, pySHACL's version."""
+    digest = hashlib.sha256(pyshacl_version.encode())
+    here = Path(__file__).parent
+    for path in [*graph_files(root), shapes_file(root), *sorted(here.glob("*.py"))]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _kept_report(key: str) -> Report | None:
+    try:
+        kept = json.loads((CHECK_CACHE / f"{key}.json").read_text(encoding="utf-8"))
+        return Report(conforms=kept["conforms"], triples=kept["triples"], counts=kept["counts"],
+                      violations=[Violation(**v) for v in kept["violations"]])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _keep_report(key: str, report: Report) -> None:
+    """Written beside, then renamed: a reader sees a whole report or none. A cache that cannot be written is skipped."""
+    try:
+        CHECK_CACHE.mkdir(parents=True, exist_ok=True)
+        partial = CHECK_CACHE / f".{key}.{os.getpid()}"
+        partial.write_text(json.dumps(report.as_json(), ensure_ascii=False), encoding="utf-8")
+        partial.replace(CHECK_CACHE / f"{key}.json")
+    except OSError:
+        pass
 
 
 def count_resources(graph: Graph) -> dict[str, int]:
