@@ -15,7 +15,6 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT
 
 from mfbt_kg.namespaces import DATASET_IRI, SPDX
-from mfbt_kg.publish.settings import PublishSettings
 from service_fixtures import ROOT, Service, ServicePool
 
 
@@ -57,11 +56,12 @@ def test_unknown_iri_is_a_helpful_404(service: Service, path: str) -> None:
 def test_every_download_url_of_the_dataset_description_resolves(service: Service) -> None:
     """/dataset lists the dataset's files with size and checksum; the service serves each under /dump/."""
     description = Graph().parse(data=httpx.get(service.base + "/dataset.ttl", timeout=60).text, format="turtle")
-    default_base = PublishSettings().base_url
+    default_base = service.base + "/dump/"  # the address it listens on: never a port it does not listen on
     distributions = list(description.objects(URIRef(DATASET_IRI), DCAT.distribution))
     paths = {str(description.value(node, DCAT.downloadURL))[len(default_base):]: node for node in distributions}
     assert {f"ontology/{p.name}" for p in (ROOT / "ontology").glob("*.ttl")} | {"data/context.jsonld"} < set(paths)
-    assert sum(path.startswith("data/mfbt-kg.") for path in paths) == 4  # Turtle, N-Triples, JSON-LD, RDF/XML
+    # Turtle, N-Triples, RDF/XML, JSON-LD with its context beside it and JSON-LD with the context inline
+    assert sum(path.startswith("data/mfbt-kg.") for path in paths) == 5
     for path, node in paths.items():
         url = default_base + path
         assert str(description.value(node, DCAT.downloadURL)) == url
