@@ -290,3 +290,23 @@ def test_store_named_graph(dataset_service: Service) -> None:
     assert served("graph=http%3A%2F%2Fexample.org%2Fg2") == triples("data-g2.ttl") and triples("data-g2.ttl")
     assert served("default") == triples("data-g1.ttl") and triples("data-g1.ttl")
     assert httpx.get(f"{dataset_service.base}/store", params={"graph": "http://example.org/g1"}).status_code == 404
+
+
+def test_dataset_clauses(dataset_service: Service) -> None:
+    """FROM selects a graph of the data (relative IRIs against BASE, else the endpoint's URL); the protocol's
+    dataset takes precedence over FROM; a graph the data lacks is empty from either place."""
+    g2 = len(list(ox.parse(path=W3C_DATASET / "data-g2.ttl", format=ox.RdfFormat.TURTLE)))
+
+    def count(query: str, **params: str) -> int:
+        response = httpx.get(f"{dataset_service.base}/sparql", params={"query": query, **params},
+                             headers={"Accept": "application/sparql-results+json"})
+        assert response.status_code == 200, response.text
+        return int(response.json()["results"]["bindings"][0]["n"]["value"])
+
+    from_g2 = "SELECT (COUNT(*) AS ?n) FROM <http://example.org/g2> WHERE { ?s ?p ?o }"
+    assert g2 > 0 and count(from_g2) == g2
+    assert count("BASE <http://example.org/> SELECT (COUNT(*) AS ?n) FROM <g2> WHERE { ?s ?p ?o }") == g2
+    assert count("SELECT (COUNT(*) AS ?n) FROM <g2> WHERE { ?s ?p ?o }") == 0  # <endpoint's URL>/g2: no such graph
+    assert count(from_g2, **{"default-graph-uri": "http://example.org/none"}) == 0  # the protocol's dataset wins
+    assert count("SELECT (COUNT(*) AS ?n) FROM <http://example.org/none> WHERE { ?s ?p ?o }") == 0
+    assert count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", **{"default-graph-uri": "http://example.org/g2"}) == g2

@@ -73,6 +73,9 @@ CLI_CASES = [
     ("offer-profile", {"offer": "no-such-offer"}, "no offer named 'no-such-offer'"),
     ("offers-by-referrer", {"referrer": "gp", "date": "yesterday"}, "must be a date"),
     ("offer-profile", {"offer": "unn-asgard", "colour": "red"}, "has no parameter 'colour'"),
+    # a resource of the wrong kind, or a concept of another list, is refused, never an empty answer
+    ("offer-profile", {"offer": "method/miljoterapi"}, "but 'method/miljoterapi' is a method"),
+    ("offers-accepting-compulsory-care", {"policy": "feature-crisis-plan"}, "must name a concept of CompulsoryCarePolicyScheme"),
 ]
 
 

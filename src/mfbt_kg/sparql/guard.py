@@ -18,8 +18,8 @@ linear in the length of the text.
 Where the engine is more lenient than the grammar (it reads ``SERVICEex:x`` as
 ``SERVICE ex:x`` and ``NOTEXISTS`` as ``NOT EXISTS``), this grammar fails to read
 the text; such a text is then searched as raw characters — strings and comments
-included — and refused if SERVICE, FROM, an update keyword or deep bracketing
-appears anywhere; otherwise the engine gets it and gives its own syntax error. The
+included — and refused if any SERVICE, update keyword or deep bracketing appears
+anywhere; otherwise the engine gets it and gives its own syntax error. The
 SPARQL spec also unescapes ``\\uXXXX`` everywhere before parsing (pyoxigraph only
 inside strings and IRIs): when that unescaped text reads as a query, it is
 checked as well.
@@ -77,7 +77,7 @@ CACHED_CHARS = 16 * 1024  # verdicts on texts up to this size are remembered (da
 
 
 def check_query(text: str, graphs: frozenset[str] | None = frozenset(), base_iri: str | None = None,
-                protocol_dataset: bool = False) -> CheckedQuery:
+                protocol_dataset: bool = False, any_graph: bool = False) -> CheckedQuery:
     """Refuse what must never run; return the form and the FROM graphs of what may.
 
     ``graphs``: the named graphs of the dataset, which FROM / FROM NAMED may select
@@ -85,8 +85,10 @@ def check_query(text: str, graphs: frozenset[str] | None = frozenset(), base_iri
     ``protocol_dataset``: the request names its dataset (``default-graph-uri`` / ``named-graph-uri``),
     which takes precedence over FROM and FROM NAMED (SPARQL 1.1 Protocol, 2.1.4): those are then not
     used, so not checked, and ``from_graphs`` is empty.
+    ``any_graph``: FROM / FROM NAMED may name any graph, one the dataset lacks being empty (for an
+    engine that never fetches a graph, as the embedded one; a remote store might, so not there).
     """
-    args = (text, graphs, base_iri, protocol_dataset)
+    args = (text, graphs, base_iri, protocol_dataset, any_graph)
     verdict = _cached(*args) if len(text) <= CACHED_CHARS else _verdict(*args)
     if isinstance(verdict, str):
         raise QueryRefused(verdict)
@@ -94,7 +96,7 @@ def check_query(text: str, graphs: frozenset[str] | None = frozenset(), base_iri
 
 
 def _verdict(text: str, graphs: frozenset[str] | None, base_iri: str | None,
-             protocol_dataset: bool = False) -> CheckedQuery | str:
+             protocol_dataset: bool = False, any_graph: bool = False) -> CheckedQuery | str:
     """The checked query, or the refusal message."""
     try:
         if len(text.encode("utf-8", "surrogatepass")) > MAX_QUERY_BYTES:
@@ -105,11 +107,12 @@ def _verdict(text: str, graphs: frozenset[str] | None, base_iri: str | None,
         spec_reading = read_query(unescaped, base_iri) if unescaped != text else None
         if reading is None:
             _refuse_unreadable(text, unescaped)
-        from_graphs = _allowed(spec_reading, graphs, protocol_dataset) if spec_reading is not None else ()
+        from_graphs = _allowed(spec_reading, graphs, protocol_dataset, any_graph) if spec_reading is not None else ()
         if reading is None:
             return CheckedQuery(text=text, form=spec_reading.form if spec_reading else _first_form(text),
                                 from_graphs=from_graphs)
-        return CheckedQuery(text=text, form=reading.form, from_graphs=_allowed(reading, graphs, protocol_dataset))
+        return CheckedQuery(text=text, form=reading.form,
+                            from_graphs=_allowed(reading, graphs, protocol_dataset, any_graph))
     except QueryRefused as exc:
         return str(exc)
 
@@ -117,12 +120,13 @@ def _verdict(text: str, graphs: frozenset[str] | None, base_iri: str | None,
 _cached = lru_cache(maxsize=512)(_verdict)
 
 
-def _allowed(reading: Reading, graphs: frozenset[str] | None, protocol_dataset: bool = False) -> tuple[str, ...]:
+def _allowed(reading: Reading, graphs: frozenset[str] | None, protocol_dataset: bool = False,
+             any_graph: bool = False) -> tuple[str, ...]:
     if reading.services:
         raise QueryRefused(NO_SERVICE)
     if protocol_dataset:
         return ()
-    if reading.from_graphs:
+    if reading.from_graphs and not any_graph:
         if graphs is None or not all(g is not None and g in graphs for g in reading.from_graphs):
             raise QueryRefused(FOREIGN_GRAPH)
     return tuple(g for g in reading.from_graphs if g is not None)
@@ -235,12 +239,6 @@ _OPERATOR = re.compile(rf"{_WS}({_OP})")
 # Patterns that read long runs in one step (each may match nothing; each repetition is atomic).
 _UNARY_RUN = re.compile(rf"(?:{_WS}(?:!(?!=)|[+\-]))*+")
 _CHAIN = re.compile(rf"(?>{_WS}(?:(?:!(?!=)|[+\-]){_WS})*+{_SIMPLE}{_WS}{_OP})*+")  # operand op operand op ...
-# A whole expression of simple operands, ending where its bracket, list or BIND ends.
-_FLAT = (rf"(?>{_WS}(?:(?:!(?!=)|[+\-]){_WS})*+{_SIMPLE}{_WS}{_OP})*+"
-         rf"{_WS}(?:(?:!(?!=)|[+\-]){_WS})*+{_SIMPLE}")
-_SIMPLE_EXPRESSION = re.compile(rf"{_FLAT}(?={_WS}(?:[),]|(?i:AS)(?![A-Za-z0-9_])))")
-# FILTER(simple expression), FILTER(...), ...: one bracket deeper than the group, each.
-_FILTERS = re.compile(rf"(?>{_WS}(?i:FILTER){_WS}\((?>{_FLAT}){_WS}\))*+")
 _ARGUMENTS = re.compile(rf"(?>{_WS}{_SIMPLE}{_WS},)*+")
 _TRIPLES = re.compile(rf"(?>{_WS}{_SIMPLE_NODE}{_WS}(?>{_VAR}|{_IRI}|{_PNAME}|a(?![A-Za-z0-9_:.\-]))"
                       rf"{_WS}{_SIMPLE_NODE}{_WS}\.)*+")
@@ -571,28 +569,11 @@ class _Parser:
             if self.starts_triples():
                 self.triples_block(path=True)
             while not self.at("}"):
-                if self.skip_filters():
-                    continue
                 self.graph_pattern_not_triples()
                 self.accept(".")
                 if self.starts_triples():
                     self.triples_block(path=True)
         self.close("}")
-
-    def skip_filters(self) -> bool:
-        match = _FILTERS.match(self.text, self.pos)
-        if match is None or match.end() == self.pos:
-            return False
-        if self.depth + 1 > self.max_depth:
-            self.max_depth = self.depth + 1
-            if self.max_depth > MAX_NESTING:
-                raise QueryRefused(TOO_DEEP)
-        self.pos = match.end()
-        self._peeked = None
-        self.accept(".")
-        if self.starts_triples():
-            self.triples_block(path=True)
-        return True
 
     def starts_triples(self) -> bool:
         token = self.peek()
@@ -808,11 +789,6 @@ class _Parser:
     # and of unary operators are read by one pattern each; nothing recurses per operator.
 
     def expression(self) -> None:
-        whole = _SIMPLE_EXPRESSION.match(self.text, self.pos)
-        if whole is not None:
-            self.pos = whole.end()
-            self._peeked = None
-            return
         while True:
             self.skip(_CHAIN)
             self.unary_and_primary()
