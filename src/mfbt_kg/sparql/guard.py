@@ -18,8 +18,8 @@ linear in the length of the text.
 Where the engine is more lenient than the grammar (it reads ``SERVICEex:x`` as
 ``SERVICE ex:x`` and ``NOTEXISTS`` as ``NOT EXISTS``), this grammar fails to read
 the text; such a text is then searched as raw characters — strings and comments
-included — and refused if any SERVICE, update keyword or deep bracketing appears
-anywhere; otherwise the engine gets it and gives its own syntax error. The
+included — and refused if SERVICE, FROM, an update keyword or deep bracketing
+appears anywhere; otherwise the engine gets it and gives its own syntax error. The
 SPARQL spec also unescapes ``\\uXXXX`` everywhere before parsing (pyoxigraph only
 inside strings and IRIs): when that unescaped text reads as a query, it is
 checked as well.
@@ -239,6 +239,12 @@ _OPERATOR = re.compile(rf"{_WS}({_OP})")
 # Patterns that read long runs in one step (each may match nothing; each repetition is atomic).
 _UNARY_RUN = re.compile(rf"(?:{_WS}(?:!(?!=)|[+\-]))*+")
 _CHAIN = re.compile(rf"(?>{_WS}(?:(?:!(?!=)|[+\-]){_WS})*+{_SIMPLE}{_WS}{_OP})*+")  # operand op operand op ...
+# A whole expression of simple operands, ending where its bracket, list or BIND ends.
+_FLAT = (rf"(?>{_WS}(?:(?:!(?!=)|[+\-]){_WS})*+{_SIMPLE}{_WS}{_OP})*+"
+         rf"{_WS}(?:(?:!(?!=)|[+\-]){_WS})*+{_SIMPLE}")
+_SIMPLE_EXPRESSION = re.compile(rf"{_FLAT}(?={_WS}(?:[),]|(?i:AS)(?![A-Za-z0-9_])))")
+# FILTER(simple expression), FILTER(...), ...: one bracket deeper than the group, each.
+_FILTERS = re.compile(rf"(?>{_WS}(?i:FILTER){_WS}\((?>{_FLAT}){_WS}\))*+")
 _ARGUMENTS = re.compile(rf"(?>{_WS}{_SIMPLE}{_WS},)*+")
 _TRIPLES = re.compile(rf"(?>{_WS}{_SIMPLE_NODE}{_WS}(?>{_VAR}|{_IRI}|{_PNAME}|a(?![A-Za-z0-9_:.\-]))"
                       rf"{_WS}{_SIMPLE_NODE}{_WS}\.)*+")
@@ -569,11 +575,28 @@ class _Parser:
             if self.starts_triples():
                 self.triples_block(path=True)
             while not self.at("}"):
+                if self.skip_filters():
+                    continue
                 self.graph_pattern_not_triples()
                 self.accept(".")
                 if self.starts_triples():
                     self.triples_block(path=True)
         self.close("}")
+
+    def skip_filters(self) -> bool:
+        match = _FILTERS.match(self.text, self.pos)
+        if match is None or match.end() == self.pos:
+            return False
+        if self.depth + 1 > self.max_depth:
+            self.max_depth = self.depth + 1
+            if self.max_depth > MAX_NESTING:
+                raise QueryRefused(TOO_DEEP)
+        self.pos = match.end()
+        self._peeked = None
+        self.accept(".")
+        if self.starts_triples():
+            self.triples_block(path=True)
+        return True
 
     def starts_triples(self) -> bool:
         token = self.peek()
@@ -789,6 +812,11 @@ class _Parser:
     # and of unary operators are read by one pattern each; nothing recurses per operator.
 
     def expression(self) -> None:
+        whole = _SIMPLE_EXPRESSION.match(self.text, self.pos)
+        if whole is not None:
+            self.pos = whole.end()
+            self._peeked = None
+            return
         while True:
             self.skip(_CHAIN)
             self.unary_and_primary()
