@@ -127,8 +127,10 @@ def test_row_3_same_message_for_a_file_and_a_closed_port(service: Service) -> No
     assert_generic(a)
 
 
-def test_row_4_from_outside_the_dataset_is_refused_and_never_fetched(service: Service, listener: Listener,
-                                                                      tmp_path: Path) -> None:
+def test_row_4_from_outside_the_dataset_is_an_empty_graph_never_fetched(service: Service, listener: Listener,
+                                                                         tmp_path: Path) -> None:
+    """The embedded engine never fetches a graph: one the data lacks is empty, as with default-graph-uri
+    (a remote store, which might fetch, refuses both: test_remote_store)."""
     secret = tmp_path / "secret.ttl"
     secret.write_text("<http://e/a> <http://e/b> <http://e/c> .\n")
     queries = [
@@ -136,15 +138,16 @@ def test_row_4_from_outside_the_dataset_is_refused_and_never_fetched(service: Se
         f"SELECT * FROM NAMED <{listener.url}x> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
         f"SELECT * FROM <{secret.as_uri()}> WHERE {{ ?s ?p ?o }}",
         "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }",
-        f"PREFIX : <{listener.url}> SELECT * FROM:x WHERE {{ ?s ?p ?o }}",
         f"BASE <{listener.url}> SELECT * FROM <relative> WHERE {{ ?s ?p ?o }}",
         f"SELECT * FROM <{ASGARD}> WHERE {{ ?s ?p ?o }}",  # an IRI of the data, but not a graph of it
         f"SELECT (1<'>' AS ?b) FROM <{listener.url}f07> WHERE {{ ?s ?p ?o }} LIMIT 1 #'",  # review F07
     ]
     responses = [r for q in queries for r in both_ways(service, q)]
-    assert all(r.status_code == 400 for r in responses), [r.text for r in responses if r.status_code != 400]
-    assert len({r.content for r in responses}) == 1  # one message whatever the IRI names
-    assert_generic(responses[0])
+    assert all(r.status_code == 200 for r in responses), [r.text for r in responses if r.status_code != 200]
+    assert all(r.json()["results"]["bindings"] == [] for r in responses)  # nothing of the file or the host
+    # FROM glued to a prefixed name: the grammar does not read it (the engine would), so it is refused unread.
+    glued = both_ways(service, f"PREFIX : <{listener.url}> SELECT * FROM:x WHERE {{ ?s ?p ?o }}")
+    assert all(r.status_code == 400 and "FROM" in r.json()["error"] for r in glued)
     assert listener.settle() == 0
 
 
@@ -392,7 +395,7 @@ def test_row_16_no_error_body_names_a_file_host_or_trace(service: Service, liste
     responses = [
         service.get("SELECT * WHERE { ?s ?p }"),
         service.get(f"SELECT * WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}"),
-        service.get("SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }"),
+        service.get("SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p }"),
         service.get(SLOW),
         service.get("SELECT (<http://127.0.0.1:9/f>(?s) AS ?x) WHERE { ?s ?p ?o }"),
         service.get("SELECT * WHERE { ?s ?p ?o FILTER(<file:///etc/passwd>(?o)) }"),

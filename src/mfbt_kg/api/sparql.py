@@ -120,7 +120,8 @@ def _params(query_string: str) -> dict[str, list[str]]:
 
 
 def _dataset(params: dict[str, list[str]]) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
-    """The protocol's dataset, if given: names of graphs (one the data does not have is refused, as in FROM)."""
+    """The protocol's dataset, if given: names of graphs (one the data lacks is empty, as in FROM; with a
+    remote store, both are refused)."""
     if not any(key in params for key in DATASET_PARAMS):
         return None, None
     found = []

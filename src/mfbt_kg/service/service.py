@@ -228,10 +228,11 @@ class Service:
 
     # --- queries -------------------------------------------------------------
     def check(self, sparql: str, base_iri: str | None = None, protocol_dataset: bool = False) -> CheckedQuery:
-        """The guard, with the graphs of the current data as the only ones FROM may name
-        (``protocol_dataset``: the request names the dataset, so FROM is not used)."""
+        """The guard. FROM may name any graph for the embedded engine, which never fetches one (a graph the
+        data lacks is empty, as in ``default-graph-uri``); for a remote store, which might, only the graphs
+        of the data (``protocol_dataset``: the request names the dataset, so FROM is not used)."""
         graphs = self.snapshot.graphs if self.snapshot else frozenset()
-        return check_query(sparql, graphs, base_iri, protocol_dataset)
+        return check_query(sparql, graphs, base_iri, protocol_dataset, any_graph=self.remote is None)
 
     async def inspect(self, sparql: str, base_iri: str | None = None, protocol_dataset: bool = False) -> CheckedQuery:
         """``check``, off the event loop for long texts (tens of milliseconds at 64 KiB)."""
@@ -255,9 +256,7 @@ class Service:
             snapshot = self.snapshot
             assert snapshot is not None
             dataset_given = default_graphs is not None or named_graphs is not None
-            if dataset_given and not set(default_graphs or ()) | set(named_graphs or ()) <= snapshot.graphs:
-                raise QueryRefused(FOREIGN_GRAPH)  # as FROM naming a graph the data does not have
-            if checked is None or not set(checked.from_graphs) <= snapshot.graphs:
+            if checked is None or (self.remote is not None and not set(checked.from_graphs) <= snapshot.graphs):
                 checked = await self.inspect(sparql, base_iri, dataset_given)
             job = Job(checked.text, fmt, self.settings.max_rows, default_graphs, named_graphs, base_iri, ANSWER_PREFIXES)
             if self.pool is None:
