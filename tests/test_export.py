@@ -28,6 +28,7 @@ from mfbt_kg.graph.validate import InvalidGraphError
 from mfbt_kg.namespaces import (
     CATALOG_IRI,
     DATASET_IRI,
+    LOS_HEALTH_AND_CARE,
     EU_COUNTRY,
     EU_DATA_THEME,
     EU_LICENCE,
@@ -338,3 +339,38 @@ def test_standalone_jsonld_loads_in_rdflib_and_oxigraph_without_fetching(exporte
     store = ox.Store()
     store.load(data, format=ox.RdfFormat.JSON_LD)  # no document loader: a remote context would fail here
     assert len(store) == len(graph)
+
+
+# The organisations the description credits, with their names as the data gives them: KBT
+# (data/ttl/organisations-users.ttl, organisation:kbt), UNN (data/ttl/organisations.ttl, trust:unn) and the
+# Ministry (data/ttl/organisations-users.ttl, organisation:hod).
+CREDITED = {
+    "https://w3id.org/mfbt-kg/id/organisation/kbt": "Kompetansesenter for brukererfaring og tjenesteutvikling (KBT)",
+    "https://w3id.org/mfbt-kg/id/trust/unn": "Universitetssykehuset Nord-Norge HF",
+    "https://w3id.org/mfbt-kg/id/organisation/hod": "Helse- og omsorgsdepartementet",
+}
+
+
+def test_dcat_has_what_the_national_catalogue_uses_for_discovery_and_upkeep(dcat: Graph) -> None:
+    assert set(dcat.objects(DATASET, DCAT.theme)) == {EU_DATA_THEME["HEAL"], URIRef(LOS_HEALTH_AND_CARE)}
+    assert dcat.value(DATASET, DCAT.landingPage) == URIRef(PublishSettings().base_url + "README.md")
+    assert dcat.value(DATASET, DCTERMS.accrualPeriodicity) == URIRef(
+        "http://publications.europa.eu/resource/authority/frequency/IRREG")
+    provenance = dcat.value(DATASET, DCTERMS.provenance)
+    assert (provenance, RDF.type, DCTERMS.ProvenanceStatement) in dcat
+    assert {o.language for o in dcat.objects(provenance, vocab.RDFS.label)} == {"nb", "en"}
+    credited = {}
+    for attribution in dcat.objects(DATASET, vocab.PROV.qualifiedAttribution):
+        assert (attribution, RDF.type, vocab.PROV.Attribution) in dcat
+        agent = dcat.value(attribution, vocab.PROV.agent)
+        credited[str(agent)] = {str(n) for n in dcat.objects(agent, vocab.FOAF.name) if n.language == "nb"}
+    assert credited == {iri: {name} for iri, name in CREDITED.items()}
+
+
+def test_a_landing_page_can_be_given(tmp_path: Path) -> None:
+    settings = PublishSettings(landing_page="https://data.example.org/mfbt-kg", base_url="https://data.example.org/d/",
+                               endpoint_url="https://data.example.org/sparql")
+    description = publication(ROOT, settings).dcat
+    assert description.value(DATASET, DCAT.landingPage) == URIRef("https://data.example.org/mfbt-kg")
+    with pytest.raises(SettingsError, match="landing-page must be an http"):
+        PublishSettings(landing_page="data.example.org")

@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping, Sequence, TextIO
 
 from mfbt_kg import __version__
 from mfbt_kg.graph.files import DataFileError, load_graph, project_root
-from mfbt_kg.graph.validate import InvalidGraphError, Report, validate_project
+from mfbt_kg.graph.validate import InvalidGraphError, Report, known_to_conform, validate_project, validated
 from mfbt_kg.namespaces import ANSWER_PREFIXES, sparql_prologue
 from mfbt_kg.pages.linked_data import LabelIndex, PageQueries
 from mfbt_kg.publish.bundle import ExportError, export_bundle
@@ -231,9 +231,17 @@ def _url_host(host: str) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    """Exit 1 when the project's graph does not conform (as ``validate``): the service would refuse it at start.
+    The service checks again when it loads the data; the report kept by content makes that a second's work."""
     from mfbt_kg.api.server import serve  # the web stack loads only for this command
 
-    serve(_settings(args), host=args.host, port=args.port, log_level=args.log_level, access_log=args.access_log)
+    settings = _settings(args)
+    if settings.store_url is None and settings.data_file is None and not known_to_conform(_root(args)):
+        try:
+            validated(_root(args))
+        except InvalidGraphError as exc:
+            return _refused(exc, "served")
+    serve(settings, host=args.host, port=args.port, log_level=args.log_level, access_log=args.access_log)
     return EXIT_OK
 
 
@@ -256,7 +264,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         settings = PublishSettings.from_env(
             os.environ, publisher_orgnr=args.publisher_orgnr, licence=args.licence, base_url=args.base_url,
             endpoint_url=args.endpoint_url, issued=args.issued, contact_email=args.contact_email,
-            language=args.language)
+            language=args.language, landing_page=args.landing_page)
         unset = tuple(name for name in ("base_url", "endpoint_url")
                       if getattr(args, name) is None and not os.environ.get(PublishSettings.ENV[name]))
         if not args.local and (reasons := settings.not_public(unset)):
@@ -271,6 +279,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not result.publisher_configured:
         print("mfbt-kg: note: no publisher organisation number configured (--publisher-orgnr); "
               "the DCAT description names the project as publisher (see README.md)", file=sys.stderr)
+    if settings.issued is None:
+        print("mfbt-kg: note: no issued date (--issued YYYY-MM-DD, the day the dataset is first published): "
+              "the description states none rather than invent one", file=sys.stderr)
     print(result.summary_line())
     return EXIT_OK
 
@@ -372,6 +383,8 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--endpoint-url", help="the SPARQL endpoint (default: http://127.0.0.1:8000/sparql)")
         p.add_argument("--issued", metavar="YYYY-MM-DD", help="date the dataset is first published")
         p.add_argument("--contact-email", help="e-mail address of the contact point")
+        p.add_argument("--landing-page", metavar="URL",
+                       help="the dataset's web page (default: the bundle's README.md at --base-url)")
         p.add_argument("--language", choices=("nb", "en"), help="language of the spreadsheet tables' headers and "
                        "labels (default: nb, or MFBT_KG_LANGUAGE)")
         p.add_argument("--local", action="store_true",

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, VOID, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
 
 from mfbt_kg.namespaces import (
     BASE,
@@ -31,11 +31,13 @@ from mfbt_kg.namespaces import (
     EU_COUNTRY,
     EU_DATA_THEME,
     EU_FILE_TYPE,
+    EU_FREQUENCY,
     EU_LANGUAGE,
     EU_LICENCE,
     EU_LICENCE_OF,
     IANA_MEDIA_TYPE,
     ID,
+    LOS_HEALTH_AND_CARE,
     MFBT,
     ONTOLOGY_IRI,
     ORGANIZATION_CATALOG,
@@ -73,6 +75,20 @@ DESCRIPTION_TEXT = {
           "back those methods. Every fact carries its source (document and section) at the source's precision.",
 }
 EXTRA_KEYWORDS = (("psykisk helsevern", "nb"), ("mental health care", "en"))
+# The data changes when a curator adds or corrects facts, on no schedule: the EU frequency table's "irregular".
+ACCRUAL = EU_FREQUENCY["IRREG"]
+PROVENANCE = {
+    "nb": "Sammenstilt for hånd fra offentlige dokumenter (rapporter, brev, nettsider og presentasjoner fra blant "
+          "andre KBT, Universitetssykehuset Nord-Norge og Helse- og omsorgsdepartementet). Hvert faktum har "
+          "dcterms:source til avsnittet i dokumentet det er hentet fra, med kildens presisjon, og grafen er "
+          "kontrollert mot prosjektets SHACL-regler før eksport.",
+    "en": "Curated by hand from public documents (reports, letters, web pages and slide decks of KBT, the "
+          "University Hospital of North Norway, the Ministry of Health and Care Services and others). Every fact "
+          "carries dcterms:source to the passage of the document it comes from, at the source's precision, and "
+          "the graph is checked against the project's SHACL shapes before export.",
+}
+ATTRIBUTION_NOTE = {"nb": "Utgiver av dokumenter dataene er hentet fra.",
+                    "en": "Publisher of documents the data is taken from."}
 
 
 @dataclass(frozen=True)
@@ -88,6 +104,7 @@ class Facts:
     keywords: tuple[tuple[str, str], ...]
     counts: Mapping[str, int]
     examples: tuple[str, ...]
+    source_organisations: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()  # IRI, (name, language)
 
 
 def gather_facts(store: Store) -> Facts:
@@ -100,12 +117,16 @@ def gather_facts(store: Store) -> Facts:
     keywords = sorted({(row["label"].value, row["label"].language) for row in _rows(store, "keywords")}
                       | set(EXTRA_KEYWORDS))
     examples = sorted(row["example"].value for row in _rows(store, "examples"))
+    organisations: dict[str, list[tuple[str, str]]] = {}
+    for row in _rows(store, "source-organisations"):
+        organisations.setdefault(row["organisation"].value, []).append((row["name"].value, row["name"].language))
     return Facts(
         modified=header.get("modified"), issued=header.get("issued"), version=header.get("version"),
         first_year=int(years["first"]) if "first" in years else None,
         last_year=int(years["last"]) if "last" in years else None,
         languages=tuple(languages), keywords=tuple(keywords),
         counts={k: int(v) for k, v in counts.items()}, examples=tuple(examples),
+        source_organisations=tuple((iri, tuple(sorted(names))) for iri, names in sorted(organisations.items())),
     )
 
 
@@ -161,8 +182,24 @@ def describe(facts: Facts, parts: Sequence[FilePart], settings: PublishSettings)
     _texts(g, dataset, DCTERMS.description, DESCRIPTION_TEXT)
     for predicate, value in ((DCTERMS.publisher, agent), (DCAT.contactPoint, contact), (DCTERMS.license, licence),
                              (DCTERMS.accessRights, EU_ACCESS_RIGHT["PUBLIC"]),
-                             (FOAF.page, download_url(settings, "README.md"))):
+                             (FOAF.page, download_url(settings, "README.md")),
+                             (DCAT.landingPage, URIRef(settings.landing_page) if settings.landing_page
+                              else download_url(settings, "README.md")),
+                             (DCTERMS.accrualPeriodicity, ACCRUAL)):
         g.add((dataset, predicate, value))
+    provenance = DESCRIPTION["provenance"]
+    g.add((dataset, DCTERMS.provenance, provenance))
+    g.add((provenance, RDF.type, DCTERMS.ProvenanceStatement))
+    _texts(g, provenance, RDFS.label, PROVENANCE)
+    for iri, names in facts.source_organisations:
+        attribution = DESCRIPTION["attribution/" + iri.rstrip("/").rsplit("/", 1)[-1]]
+        g.add((dataset, PROV.qualifiedAttribution, attribution))
+        g.add((attribution, RDF.type, PROV.Attribution))
+        g.add((attribution, PROV.agent, URIRef(iri)))
+        _texts(g, attribution, DCTERMS.description, ATTRIBUTION_NOTE)
+        g.add((URIRef(iri), RDF.type, FOAF.Agent))
+        for name, lang in names:
+            g.add((URIRef(iri), FOAF.name, Literal(name, lang=lang)))
     for theme in settings.themes:
         g.add((dataset, DCAT.theme, URIRef(theme)))
     for place in settings.spatial:
@@ -259,8 +296,9 @@ def _describe_distribution(g: Graph, dataset: URIRef, part: FilePart, licence: U
 def _authority_entries(g: Graph, licence: URIRef, settings: PublishSettings) -> None:
     """State the table (skos:inScheme) of every authority-table entry the description uses."""
     used = set(g.objects(None, DCTERMS.format)) | set(g.objects(None, DCAT.theme)) | set(g.objects(None, DCTERMS.spatial)) \
-        | set(g.objects(None, DCTERMS.language)) | set(g.objects(None, DCTERMS.accessRights)) | {licence}
-    tables = (EU_FILE_TYPE, EU_DATA_THEME, EU_COUNTRY, EU_LANGUAGE, EU_ACCESS_RIGHT, EU_LICENCE)
+        | set(g.objects(None, DCTERMS.language)) | set(g.objects(None, DCTERMS.accessRights)) | {licence} \
+        | set(g.objects(None, DCTERMS.accrualPeriodicity))
+    tables = (EU_FILE_TYPE, EU_DATA_THEME, EU_COUNTRY, EU_LANGUAGE, EU_ACCESS_RIGHT, EU_LICENCE, EU_FREQUENCY)
     for entry in used:
         table = next((t for t in tables if str(entry).startswith(str(t))), None)
         if table is not None:

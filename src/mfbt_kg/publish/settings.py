@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Mapping
 from urllib.parse import urlsplit
 
-from mfbt_kg.namespaces import EU_COUNTRY, EU_DATA_THEME, NLOD_2_0
+from mfbt_kg.namespaces import EU_COUNTRY, EU_DATA_THEME, LOS_HEALTH_AND_CARE, NLOD_2_0
 
 
 class SettingsError(ValueError):
@@ -34,21 +34,26 @@ class PublishSettings:
     modified: str | None = None
     version: str | None = None
     contact_email: str | None = None
-    themes: tuple[str, ...] = (str(EU_DATA_THEME["HEAL"]),)
+    # EU's health theme (what DCAT-AP-NO requires) and the national Los theme "Helse og omsorg"
+    themes: tuple[str, ...] = (str(EU_DATA_THEME["HEAL"]), LOS_HEALTH_AND_CARE)
     spatial: tuple[str, ...] = (str(EU_COUNTRY["NOR"]),)
     language: str = "nb"  # of the spreadsheet tables' headers and labels: nb or en
+    landing_page: str | None = None  # the dataset's web page (default: the bundle's README where published)
 
     # Setting -> environment variable, for the service (and the CLI, whose flags win).
     ENV: ClassVar[dict[str, str]] = {
         "publisher_orgnr": "MFBT_KG_PUBLISHER_ORGNR", "licence": "MFBT_KG_LICENCE", "base_url": "MFBT_KG_BASE_URL",
         "endpoint_url": "MFBT_KG_ENDPOINT_URL", "issued": "MFBT_KG_ISSUED", "modified": "MFBT_KG_MODIFIED",
         "version": "MFBT_KG_VERSION", "contact_email": "MFBT_KG_CONTACT_EMAIL", "language": "MFBT_KG_LANGUAGE",
+        "landing_page": "MFBT_KG_LANDING_PAGE",
     }
 
     def __post_init__(self) -> None:
         if self.publisher_orgnr is not None:
             object.__setattr__(self, "publisher_orgnr", check_orgnr(self.publisher_orgnr))
-        for name in ("licence", "base_url", "endpoint_url"):
+        for name in ("licence", "base_url", "endpoint_url", "landing_page"):
+            if name == "landing_page" and self.landing_page is None:
+                continue
             if not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", getattr(self, name)):
                 raise SettingsError(f"{name.replace('_', '-')} must be an http(s) URL, not {getattr(self, name)!r}")
         if not self.base_url.endswith("/"):
