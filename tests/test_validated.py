@@ -38,3 +38,20 @@ def test_a_check_is_kept_by_content_and_never_outlives_a_change(project_copy: Pa
     with pytest.raises(InvalidGraphError) as kept:  # the refusal is kept too, with the same violations
         validated(project_copy)
     assert kept.value.report.violations == refused.value.report.violations
+
+
+def test_serve_refuses_a_project_that_does_not_conform(project_copy: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """Before any worker starts or port opens: the violations on stderr and exit 1, as validate and export."""
+    from mfbt_kg.cli import main
+
+    monkeypatch.setattr(validate_module, "CHECK_CACHE", tmp_path / "cache")
+    assert not validate_module.known_to_conform(project_copy)
+    validated(project_copy)
+    assert validate_module.known_to_conform(project_copy)
+    break_file(project_copy / "data/ttl/offers.ttl", "mfbt:region region:helse-nord ; mfbt:providedBy trust:unn ;",
+               "mfbt:providedBy trust:unn ;")
+    assert not validate_module.known_to_conform(project_copy)
+    assert main(["--root", str(project_copy), "serve", "--port", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "An offer needs its region" in err and "nothing served" in err

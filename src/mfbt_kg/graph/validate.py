@@ -124,6 +124,12 @@ def validated(root: Path) -> tuple[Graph, Report]:
 CHECK_CACHE = Path.home() / ".cache" / "mfbt-kg" / "validated"
 
 
+def known_to_conform(root: Path) -> bool:
+    """Whether these exact files were checked and conform (a digest and a small read; nothing is parsed)."""
+    kept = _kept_report(_check_key(root))
+    return kept is not None and kept.conforms
+
+
 def _check_key(root: Path) -> str:
     """A digest of everything the check's violations depend on: the files, the shapes, this code, pySHACL's version."""
     digest = hashlib.sha256(pyshacl_version.encode())
