@@ -116,9 +116,10 @@ def test_health(service: Service, graph) -> None:
 def test_openapi_describes_the_protocol_the_catalogue_and_health(service: Service, catalogue) -> None:
     doc = httpx.get(f"{service.base}/openapi.json", timeout=10).json()
     paths = doc["paths"]
-    assert {"/sparql", "/api/queries", "/api/queries/{name}", "/health"} <= set(paths)
+    assert {"/sparql", "/store", "/api/queries", "/api/queries/{name}", "/health"} <= set(paths)
     get, post = paths["/sparql"]["get"], paths["/sparql"]["post"]
-    assert {p["name"] for p in get["parameters"]} == {"query", "default-graph-uri", "named-graph-uri", "format"}
+    assert {p["name"] for p in get["parameters"]} == {"query", "default-graph-uri", "named-graph-uri",
+                                                      "format", "output", "results"}
     assert set(post["requestBody"]["content"]) == {"application/x-www-form-urlencoded", "application/sparql-query"}
     media = set(get["responses"]["200"]["content"])
     assert {"application/sparql-results+json", "application/sparql-results+xml", "text/csv", "text/tab-separated-values",

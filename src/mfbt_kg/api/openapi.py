@@ -49,8 +49,12 @@ SPARQL_PARAMS = [
      "description": "graphs of this dataset to merge as the default graph (never fetched; an unknown name is empty)"},
     {"name": "named-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}, "explode": True,
      "description": "graphs of this dataset the query may name with GRAPH"},
-    {"name": "format", "in": "query", "schema": {"type": "string", "enum": list(FORMAT_PARAM)},
-     "description": "answer format, instead of Accept"},
+    *({"name": name, "in": "query", "schema": {"type": "string"},
+       "description": "answer format, a short name (" + ", ".join(FORMAT_PARAM) + ", and n3, rdf+xml, ...) or a media "
+                      "type; a value that cannot carry the answer leaves it to Accept; an Accept naming the answer's "
+                      "own media types wins when it accepts none of the named formats"
+                      + ("" if name == "format" else f" (the same as format; '{name}' is what some clients send)")}
+      for name in ("format", "output", "results")),
 ]
 
 
