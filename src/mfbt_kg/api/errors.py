@@ -17,7 +17,7 @@ from mfbt_kg.api.html import language
 from mfbt_kg.api.query_page import render_page
 from mfbt_kg.pages.texts import texts
 from mfbt_kg.service.fairness import OverBudget
-from mfbt_kg.service.service import DataNotHeld, NetworkNotIsolated
+from mfbt_kg.service.service import DataNotHeld, NetworkNotIsolated, Service
 from mfbt_kg.service.workers import QueryTimeout, WorkerCrashed
 from mfbt_kg.sparql.answers import Outcome
 from mfbt_kg.sparql.catalogue import CatalogueError, ParameterError
@@ -86,7 +86,7 @@ async def answer(request: Request, status: int, message: str, headers: dict[str,
     """The error as the asking router's readers expect it."""
     style = getattr(request.state, "errors", "")
     if style == QUERY_PAGE and wants_html(request):
-        page = await render_page(request, get_service(request), getattr(request.state, "query", ""), error=message)
+        page = await render_page(request, _service(request), getattr(request.state, "query", ""), error=message)
         return HTMLResponse(page, status_code=status, headers=headers)
     if style == PAGE:
         lead = texts(language(request)[0])["not_acceptable"] + ": " if status == 406 else ""
@@ -102,4 +102,11 @@ def wants_html(request: Request) -> bool:
 
 
 def _timeout(request: Request) -> float:
-    return get_service(request).settings.timeout
+    return _service(request).settings.timeout
+
+
+def _service(request: Request) -> Service:
+    """The service the failed request was given (a router keeps it on ``request.state``; tests may have
+    swapped it in), else the app's."""
+    kept: Service | None = getattr(request.state, "service", None)
+    return kept if kept is not None else get_service(request)
