@@ -310,3 +310,19 @@ def test_dataset_clauses(dataset_service: Service) -> None:
     assert count(from_g2, **{"default-graph-uri": "http://example.org/none"}) == 0  # the protocol's dataset wins
     assert count("SELECT (COUNT(*) AS ?n) FROM <http://example.org/none> WHERE { ?s ?p ?o }") == 0
     assert count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", **{"default-graph-uri": "http://example.org/g2"}) == g2
+
+
+FIREFOX = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_query_page_answer_as(service: Service) -> None:
+    """The query page's "Answer as" sends ``format`` with a browser's Accept: a format that fits is given; one
+    that cannot carry the answer leaves the browser its page, not a raw 406."""
+    def get(query: str, fmt: str) -> httpx.Response:
+        return httpx.get(f"{service.base}/sparql", params={"query": query, "format": fmt}, headers={"Accept": FIREFOX})
+
+    assert get(SELECT, "csv").headers["content-type"].startswith("text/csv")
+    assert get(CONSTRUCT, "nt").headers["content-type"].startswith("application/n-triples")
+    page = get(SELECT, "turtle")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html") and ASGARD in page.text
+    assert get(ASK_TRUE, "csv").headers["content-type"].startswith("text/html")
