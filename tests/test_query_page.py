@@ -36,7 +36,7 @@ def test_query_page_follows_the_mount_point_and_the_language(store: Store, catal
     assert page.status_code == 200 and '<html lang="nb">' in page.text and "<h1>SPARQL-endepunkt</h1>" in page.text
     assert 'href="/kg/static/site.css"' in page.text and 'action="/kg/sparql"' in page.text
     assert 'href="/kg/api/queries"' in page.text and "<style" not in page.text  # the site's stylesheet only
-    listed = page.text[page.text.index('<ul class="examples">'):]
+    listed = page.text[page.text.index('<ul class="examples">') :]
     examples = re.findall(r'<li><a href="([^"]+)"', listed)
     assert len(examples) == len(catalogue) and all(href.startswith("/kg/") for href in examples)
     english = client.get("/sparql?lang=en", headers={"Accept": BROWSER})

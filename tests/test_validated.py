@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from conftest import break_file
 from mfbt_kg.graph import validate as validate_module
 from mfbt_kg.graph.validate import InvalidGraphError, validated
 
-from conftest import break_file
 
-
-def test_a_check_is_kept_by_content_and_never_outlives_a_change(project_copy: Path, tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_check_is_kept_by_content_and_never_outlives_a_change(
+    project_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(validate_module, "CHECK_CACHE", tmp_path / "cache")
     graph, first = validated(project_copy)
     assert first.conforms and first.violations == [] and len(list((tmp_path / "cache").iterdir())) == 1
@@ -29,19 +29,24 @@ def test_a_check_is_kept_by_content_and_never_outlives_a_change(project_copy: Pa
     monkeypatch.undo()
     monkeypatch.setattr(validate_module, "CHECK_CACHE", tmp_path / "cache")
     # An offer without its region (the shapes' own message): a changed file is a new check, and refused.
-    break_file(project_copy / "data/ttl/offers.ttl", "mfbt:region region:helse-nord ; mfbt:providedBy trust:unn ;",
-               "mfbt:providedBy trust:unn ;")
+    break_file(
+        project_copy / "data/ttl/offers.ttl",
+        "mfbt:region region:helse-nord ; mfbt:providedBy trust:unn ;",
+        "mfbt:providedBy trust:unn ;",
+    )
     with pytest.raises(InvalidGraphError) as refused:
         validated(project_copy)
     assert [v.message for v in refused.value.report.violations] == [
-        "An offer needs its region: mfbt:region pointing at one regional health authority."]
+        "An offer needs its region: mfbt:region pointing at one regional health authority."
+    ]
     with pytest.raises(InvalidGraphError) as kept:  # the refusal is kept too, with the same violations
         validated(project_copy)
     assert kept.value.report.violations == refused.value.report.violations
 
 
-def test_serve_refuses_a_project_that_does_not_conform(project_copy: Path, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+def test_serve_refuses_a_project_that_does_not_conform(
+    project_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
     """Before any worker starts or port opens: the violations on stderr and exit 1, as validate and export."""
     from mfbt_kg.cli import main
 
@@ -49,8 +54,11 @@ def test_serve_refuses_a_project_that_does_not_conform(project_copy: Path, tmp_p
     assert not validate_module.known_to_conform(project_copy)
     validated(project_copy)
     assert validate_module.known_to_conform(project_copy)
-    break_file(project_copy / "data/ttl/offers.ttl", "mfbt:region region:helse-nord ; mfbt:providedBy trust:unn ;",
-               "mfbt:providedBy trust:unn ;")
+    break_file(
+        project_copy / "data/ttl/offers.ttl",
+        "mfbt:region region:helse-nord ; mfbt:providedBy trust:unn ;",
+        "mfbt:providedBy trust:unn ;",
+    )
     assert not validate_module.known_to_conform(project_copy)
     assert main(["--root", str(project_copy), "serve", "--port", "1"]) == 1
     err = capsys.readouterr().err

@@ -24,9 +24,13 @@ LANG_COOKIE = "lang"
 COOKIE_AGE = 365 * 24 * 3600
 STARTED = format(time.time_ns(), "x")  # in page ETags: a restart with new templates is a new page
 
-ENV = Environment(loader=FileSystemLoader(HERE / "templates"), undefined=StrictUndefined,
-                  autoescape=select_autoescape(default=True, default_for_string=True),
-                  trim_blocks=True, lstrip_blocks=True)
+ENV = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    undefined=StrictUndefined,
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 ENV.filters["upfirst"] = lambda text: text[:1].upper() + text[1:]
 
 STATIC = {p.name: p.read_bytes() for p in (HERE / "static").glob("*.css")}
@@ -52,15 +56,25 @@ def render_text(request: Request, template: str, **context: Any) -> str:
     other = "en" if lang == "nb" else "nb"
     context.setdefault("alternates", [])
     return ENV.get_template(template).render(
-        lang=lang, other_lang=other, t=texts(lang), root=root_path(request),
-        switch_href=f"{request.url.path}?lang={other}", current=request.url.path, **context)
+        lang=lang,
+        other_lang=other,
+        t=texts(lang),
+        root=root_path(request),
+        switch_href=f"{request.url.path}?lang={other}",
+        current=request.url.path,
+        **context,
+    )
 
 
-def render(request: Request, template: str, status: int = 200, headers: dict[str, str] | None = None,
-           **context: Any) -> HTMLResponse:
+def render(
+    request: Request, template: str, status: int = 200, headers: dict[str, str] | None = None, **context: Any
+) -> HTMLResponse:
     """``render_text`` as a response: in the reader's language, and remembering it when ``?lang=`` chose it."""
-    response = HTMLResponse(render_text(request, template, **context), status_code=status,
-                            headers={"Vary": "Accept, Cookie", **(headers or {})})
+    response = HTMLResponse(
+        render_text(request, template, **context),
+        status_code=status,
+        headers={"Vary": "Accept, Cookie", **(headers or {})},
+    )
     return remember_language(request, response)
 
 

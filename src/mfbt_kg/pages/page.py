@@ -7,8 +7,9 @@ store what it says about the resource (``linked_data``), shapes it for people
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from rdflib.namespace import DCTERMS
 
@@ -18,11 +19,22 @@ from mfbt_kg.pages.linked_data import describe
 from mfbt_kg.pages.presentation import Presenter, resource_view
 
 # The kinds with pages of their own; every other kind gets the generic resource page.
-PAGE_KINDS = {"region": "region", "offer": "offer", "method": "method", "method-category": "method",
-              "guideline": "guideline", "source": "source", "document": "source"}
+PAGE_KINDS = {
+    "region": "region",
+    "offer": "offer",
+    "method": "method",
+    "method-category": "method",
+    "guideline": "guideline",
+    "source": "source",
+    "document": "source",
+}
 BUILDERS: dict[str, Callable[[Site, Presenter, str], dict[str, Any]]] = {
-    "region": factsheets.region, "offer": factsheets.offer, "method": factsheets.method,
-    "guideline": factsheets.guideline, "source": factsheets.source}
+    "region": factsheets.region,
+    "offer": factsheets.offer,
+    "method": factsheets.method,
+    "guideline": factsheets.guideline,
+    "source": factsheets.source,
+}
 
 
 @dataclass

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar, Mapping
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 from mfbt_kg.namespaces import EU_COUNTRY, EU_DATA_THEME, LOS_HEALTH_AND_CARE, NLOD_2_0
@@ -39,12 +40,21 @@ class PublishSettings:
     spatial: tuple[str, ...] = (str(EU_COUNTRY["NOR"]),)
     language: str = "nb"  # of the spreadsheet tables' headers and labels: nb or en
     landing_page: str | None = None  # the dataset's web page (default: the bundle's README where published)
+    # Set by ``export --previous`` (publish/release.py), never by hand: the release before and what changed.
+    previous_version: str | None = None
+    version_notes: tuple[tuple[str, str], ...] = ()  # (language, text)
 
     # Setting -> environment variable, for the service (and the CLI, whose flags win).
     ENV: ClassVar[dict[str, str]] = {
-        "publisher_orgnr": "MFBT_KG_PUBLISHER_ORGNR", "licence": "MFBT_KG_LICENCE", "base_url": "MFBT_KG_BASE_URL",
-        "endpoint_url": "MFBT_KG_ENDPOINT_URL", "issued": "MFBT_KG_ISSUED", "modified": "MFBT_KG_MODIFIED",
-        "version": "MFBT_KG_VERSION", "contact_email": "MFBT_KG_CONTACT_EMAIL", "language": "MFBT_KG_LANGUAGE",
+        "publisher_orgnr": "MFBT_KG_PUBLISHER_ORGNR",
+        "licence": "MFBT_KG_LICENCE",
+        "base_url": "MFBT_KG_BASE_URL",
+        "endpoint_url": "MFBT_KG_ENDPOINT_URL",
+        "issued": "MFBT_KG_ISSUED",
+        "modified": "MFBT_KG_MODIFIED",
+        "version": "MFBT_KG_VERSION",
+        "contact_email": "MFBT_KG_CONTACT_EMAIL",
+        "language": "MFBT_KG_LANGUAGE",
         "landing_page": "MFBT_KG_LANDING_PAGE",
     }
 
@@ -62,6 +72,8 @@ class PublishSettings:
             value = getattr(self, name)
             if value is not None and not _is_date(value):
                 raise SettingsError(f"{name} must be a date YYYY-MM-DD, not {value!r}")
+        if self.version is not None and not re.fullmatch(r"\d+\.\d+\.\d+", self.version):
+            raise SettingsError(f"version must read X.Y.Z (semantic versioning), not {self.version!r}")
         if self.language not in ("nb", "en"):
             raise SettingsError(f"language must be nb or en, not {self.language!r}")
         if self.contact_email is not None and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", self.contact_email):
@@ -76,8 +88,12 @@ class PublishSettings:
             host = (urlsplit(value).hostname or "").lower()
             if name in unset:
                 reasons.append(f"{flag} is not set (the default {value} is this machine)")
-            elif host in ("localhost", "0.0.0.0", "::", "::1") or host.endswith(".localhost") \
-                    or host.startswith("127.") or host.startswith("0."):
+            elif (
+                host in ("localhost", "0.0.0.0", "::", "::1")
+                or host.endswith(".localhost")
+                or host.startswith("127.")
+                or host.startswith("0.")
+            ):
                 reasons.append(f"{flag} {value} names this machine")
         return reasons
 
@@ -97,10 +113,12 @@ def check_orgnr(value: str) -> str:
     digits = re.sub(r"\s", "", value)
     if not re.fullmatch(r"\d{9}", digits):
         raise SettingsError(f"organisation number must be nine digits, not {value!r}")
-    remainder = sum(int(d) * w for d, w in zip(digits, (3, 2, 7, 6, 5, 4, 3, 2))) % 11
+    remainder = sum(int(d) * w for d, w in zip(digits, (3, 2, 7, 6, 5, 4, 3, 2), strict=False)) % 11
     check = 0 if remainder == 0 else 11 - remainder
     if check == 10 or check != int(digits[8]):
-        raise SettingsError(f"organisation number {digits} fails its check digit; check it against Brønnøysundregistrene")
+        raise SettingsError(
+            f"organisation number {digits} fails its check digit; check it against Brønnøysundregistrene"
+        )
     return digits
 
 
