@@ -279,10 +279,15 @@ def test_a_light_query_answers_at_once_beside_two_heavy_clients_c13_2(roomy: Ser
 
 def test_a_client_past_its_budget_gets_429_with_retry_after(roomy: Service) -> None:
     heavy = client("127.0.0.5")
-    first, second, third = (sparql(heavy, roomy, SLOW + f" #budget{i}") for i in range(3))
-    assert (first.status_code, second.status_code) == (503, 503)  # each used its 5 s: 10 of 6 worker seconds
-    assert third.status_code == 429 and int(third.headers["Retry-After"]) >= 1
-    assert "share of query time" in third.json()["error"]
+    answers = []
+    for i in range(3):  # each slow query uses up to its 5 s (more if it overran the fast lane): 6 are allowed
+        answers.append(sparql(heavy, roomy, SLOW + f" #budget{i}"))
+        if answers[-1].status_code == 429:
+            break
+    assert answers[0].status_code == 503 and "time limit" in answers[0].json()["error"]
+    refused = answers[-1]
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1, [a.status_code for a in answers]
+    assert "share of query time" in refused.json()["error"]
     other = sparql(client("127.0.0.6"), roomy, "ASK { ?s ?p ?o } #other")
     assert other.status_code == 200  # the budget is this client's, not everyone's
 
