@@ -264,14 +264,14 @@ def cmd_export(args: argparse.Namespace) -> int:
         settings = PublishSettings.from_env(
             os.environ, publisher_orgnr=args.publisher_orgnr, licence=args.licence, base_url=args.base_url,
             endpoint_url=args.endpoint_url, issued=args.issued, contact_email=args.contact_email,
-            language=args.language, landing_page=args.landing_page)
+            language=args.language, landing_page=args.landing_page, version=args.dataset_version)
         unset = tuple(name for name in ("base_url", "endpoint_url")
                       if getattr(args, name) is None and not os.environ.get(PublishSettings.ENV[name]))
         if not args.local and (reasons := settings.not_public(unset)):
             raise UsageError(f"{'; '.join(reasons)}: a harvested description would point there. Give --base-url "
                              "and --endpoint-url where the files and the endpoint will be published, or --local for "
                              "a copy to use on this machine only; nothing exported")
-        result = export_bundle(_root(args), Path(args.out), settings)
+        result = export_bundle(_root(args), Path(args.out), settings, Path(args.previous) if args.previous else None)
     except InvalidGraphError as exc:
         return _refused(exc, "exported")
     except (SettingsError, ExportError) as exc:
@@ -383,6 +383,12 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--endpoint-url", help="the SPARQL endpoint (default: http://127.0.0.1:8000/sparql)")
         p.add_argument("--issued", metavar="YYYY-MM-DD", help="date the dataset is first published")
         p.add_argument("--contact-email", help="e-mail address of the contact point")
+        p.add_argument("--previous", metavar="DIR",
+                       help="the previous release's export: the version follows the changes since it (docs/"
+                            "curation.md, Releases), and the bundle carries the diff and a data changelog")
+        p.add_argument("--dataset-version", metavar="X.Y.Z",
+                       help="the release's version (with --previous: refused unless it is the one the changes call "
+                            "for; default: the ontology's owl:versionInfo, or the next one after --previous)")
         p.add_argument("--landing-page", metavar="URL",
                        help="the dataset's web page (default: the bundle's README.md at --base-url)")
         p.add_argument("--language", choices=("nb", "en"), help="language of the spreadsheet tables' headers and "

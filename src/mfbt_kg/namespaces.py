@@ -48,6 +48,8 @@ EU_FREQUENCY = Namespace(EU_AUTHORITY + "frequency/")
 LOS_HEALTH_AND_CARE = "https://psi.norge.no/los/tema/helse-og-omsorg"
 LOS_SCHEME = "https://psi.norge.no/los/tema"
 ADMS = Namespace("http://www.w3.org/ns/adms#")
+# DCAT 3's link from a release to the one before (rdflib's DCAT namespace predates it)
+DCAT_PREVIOUS_VERSION = str(DCAT) + "previousVersion"
 IANA_MEDIA_TYPE = Namespace("https://www.iana.org/assignments/media-types/")
 ORGANIZATION_CATALOG = Namespace("https://organization-catalog.fellesdatakatalog.digdir.no/organizations/")
 SPARQL_PROTOCOL = "https://www.w3.org/TR/sparql11-protocol/"

@@ -17,8 +17,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -32,7 +32,9 @@ from mfbt_kg.pages.linked_data import LabelIndex, PageQueries
 from mfbt_kg.pages.linked_data import serialize as serialize_rdf
 from mfbt_kg.publish.dcat import Facts, describe, describe_void, gather_facts
 from mfbt_kg.publish.parts import Bundle, FilePart, QueryTable
+from mfbt_kg.publish.diff import CHANGESET, as_rdf
 from mfbt_kg.publish.readme import render_readme
+from mfbt_kg.publish.release import DIFF_RDF, ReleaseError, release
 from mfbt_kg.publish.tables import (
     CODEBOOK_FILE,
     codebook_csv,
@@ -265,7 +267,8 @@ class Publication:
         return {part.path: part for part in self.bundle.parts}
 
 
-def publication(root: Path, settings: PublishSettings, graph: Graph | None = None) -> Publication:
+def publication(root: Path, settings: PublishSettings, graph: Graph | None = None,
+                extra: Sequence[FilePart] = ()) -> Publication:
     """Render the data files in memory and describe them (sizes, checksums: a few seconds); call once
     per graph and keep the result. It does not validate: ``export_bundle`` does, and the service
     describes the snapshot it serves (the project's graph, validated whenever it is read, or the
@@ -273,6 +276,7 @@ def publication(root: Path, settings: PublishSettings, graph: Graph | None = Non
     graph = graph if graph is not None else load_graph(root)
     store = EmbeddedStore(to_ntriples(graph))
     bundle = render(root, graph, store, settings.language)
+    bundle.parts.extend(extra)
     facts = gather_facts(store)
     return Publication(bundle, facts, describe(facts, bundle.parts, settings), describe_void(facts, bundle.parts, settings))
 
@@ -282,12 +286,23 @@ def description_bytes(description: Graph) -> bytes:
     return rdf_bytes(sorted_triples(description), ox.RdfFormat.TURTLE, DESCRIPTION_PREFIXES)
 
 
-def export_bundle(root: Path, out: Path, settings: PublishSettings) -> ExportResult:
-    """Validate, render and write the bundle to ``out`` (replacing an earlier export there, nothing else)."""
+def export_bundle(root: Path, out: Path, settings: PublishSettings, previous: Path | None = None) -> ExportResult:
+    """Validate, render and write the bundle to ``out`` (replacing an earlier export there, nothing else);
+    with ``previous`` (an earlier export), as the release after it (``publish/release.py``)."""
     out = out.resolve()
     _check_target(out)
     graph, report = validated(root)  # InvalidGraphError: nothing exported
-    published = publication(root, settings, graph)
+    extra: tuple[FilePart, ...] = ()
+    if previous is not None:
+        try:
+            made = release(previous, graph, settings.version)
+        except ReleaseError as exc:
+            raise ExportError(str(exc)) from None
+        diff_turtle = rdf_bytes(sorted_triples(as_rdf(made.diff)), ox.RdfFormat.TURTLE, {**PREFIXES, "cs": CHANGESET})
+        extra = tuple(replace(part, data=diff_turtle) if part.path == DIFF_RDF else part for part in made.parts)
+        settings = replace(settings, version=made.version, version_notes=tuple(sorted(made.notes.items())),
+                           previous_version=made.previous_version if made.version != made.previous_version else None)
+    published = publication(root, settings, graph, extra)
     files = {part.path: part.data for part in published.bundle.parts}
     files["dcat.ttl"] = description_bytes(published.dcat)
     files["void.ttl"] = description_bytes(published.void)

@@ -22,6 +22,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
 
 from mfbt_kg.namespaces import (
+    ADMS,
+    DCAT_PREVIOUS_VERSION,
     BASE,
     CATALOG_IRI,
     DATASET_IRI,
@@ -221,6 +223,12 @@ def describe(facts: Facts, parts: Sequence[FilePart], settings: PublishSettings)
             g.add((catalog, predicate, _date(value)))
     if version:
         g.add((dataset, OWL.versionInfo, Literal(version)))
+    for lang, text in settings.version_notes:
+        g.add((dataset, ADMS.versionNotes, Literal(text, lang=lang)))
+    if settings.previous_version:  # the release before (DCAT 3; DCAT-AP-NO 2.0 neither asks nor forbids it)
+        earlier = DESCRIPTION["release/" + settings.previous_version]
+        g.add((dataset, URIRef(DCAT_PREVIOUS_VERSION), earlier))
+        g.add((earlier, OWL.versionInfo, Literal(settings.previous_version)))
 
     _describe_publisher(g, agent, settings)
     g.add((contact, RDF.type, VCARD.Organization))

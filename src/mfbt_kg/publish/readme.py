@@ -29,6 +29,10 @@ def render_readme(bundle: Bundle, facts: Facts, settings: PublishSettings, files
     issued = settings.issued or facts.issued or "not set (give --issued when the dataset is published)"
     out = [f"# {TITLE['en']}", "", f"*{TITLE['nb']}*", "", DESCRIPTION_TEXT["en"], "", DESCRIPTION_TEXT["nb"], "",
            f"- Version {version}; modified {modified}; issued {issued}.",
+           *([f"- This release follows {settings.previous_version}: "
+              + next((text for lang, text in settings.version_notes if lang == "en"), "")
+              + " `changes/diff.ttl` holds the same changes as RDF; `CHANGELOG.md` lists every release."]
+             if settings.previous_version else []),
            f"- Checked against the project's SHACL shapes before export: {report.summary_line()}.",
            f"- Licence: <{settings.licence}>.", ""]
 
