@@ -244,8 +244,8 @@ def test_store_default_graph_is_the_whole_graph(service: Service, graph, media: 
     assert isomorphic(Graph().parse(data=response.content, format=RDF_MEDIA[media]), graph)
     head = httpx.head(f"{service.base}/store?default", headers={"Accept": media}, timeout=60)
     assert head.status_code == 200 and head.content == b"" and head.headers["etag"] == response.headers["etag"]
-    again = httpx.get(f"{service.base}/store?default", headers={"Accept": media,
-                                                                "If-None-Match": response.headers["etag"]})
+    again = httpx.get(f"{service.base}/store?default", timeout=60,
+                      headers={"Accept": media, "If-None-Match": response.headers["etag"]})
     assert again.status_code == 304
 
 
