@@ -249,6 +249,16 @@ def test_store_default_graph_is_the_whole_graph(service: Service, graph, media: 
     assert again.status_code == 304
 
 
+def test_graph_store_request_to_the_query_endpoint_is_sent_to_the_store(service: Service) -> None:
+    """Not the service description by mistake: a Graph Store request at /sparql is redirected to /store."""
+    for query in ("default", "graph=http%3A%2F%2Fexample.org%2Fg"):
+        response = httpx.get(f"{service.base}/sparql?{query}", headers={"Accept": "text/turtle"})
+        assert response.status_code == 303 and response.headers["location"] == f"{service.base}/store?{query}"
+    followed = httpx.get(f"{service.base}/sparql?default", headers={"Accept": "application/n-triples"},
+                         follow_redirects=True, timeout=60)
+    assert followed.status_code == 200 and str(followed.url) == f"{service.base}/store?default"
+
+
 def test_store_refusals(service: Service) -> None:
     base = f"{service.base}/store"
     assert httpx.get(base + "?default", headers={"Accept": "application/sparql-results+json"}).status_code == 406

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from mfbt_kg.api import caching, errors
 from mfbt_kg.api.deps import ServiceDep
@@ -53,6 +53,9 @@ class ProtocolError(Failed):
 @router.get("/sparql", summary="SPARQL query by GET; without a query: the service description or the query page")
 async def sparql_get(request: Request, service: ServiceDep) -> Response:
     params = _params(request.url.query)
+    if "query" not in params and ("default" in params or "graph" in params):
+        # a Graph Store Protocol request sent to the query endpoint: the graph is at /store, not the description
+        return RedirectResponse(f"{request.url_for('get_graph')}?{request.url.query}", status_code=303)
     if "query" not in params:
         return await _description_or_page(request, service)
     return await _answer(request, service, params)
