@@ -7,6 +7,8 @@ one edit and a test can check both languages have every key.
 
 from __future__ import annotations
 
+from mfbt_kg.pages.question_texts import QUESTION_TEXTS
+
 LANGUAGES = ("nb", "en")
 DEFAULT_LANGUAGE = "nb"
 
@@ -260,6 +262,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "sparql_offline": "No scripts or styles from other hosts: this page works offline.",
     },
 }
+
+for _lang, _words in QUESTION_TEXTS.items():  # the catalogue pages' words (pages/question_texts.py)
+    TEXTS[_lang].update(_words)
 
 
 def texts(lang: str) -> dict[str, str]:
