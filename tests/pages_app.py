@@ -10,7 +10,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from conftest import ROOT
-from mfbt_kg.api import errors, pages
+from mfbt_kg.api import errors, finder, pages
 from mfbt_kg.api.deps import get_service
 from mfbt_kg.publish.settings import PublishSettings
 from mfbt_kg.service.service import Service
@@ -25,6 +25,7 @@ def pages_app(store: Store, publish: PublishSettings | None = None, data: bytes 
     app = FastAPI()
     errors.install(app)
     app.include_router(pages.router)
+    app.include_router(finder.router)
     app.dependency_overrides[get_service] = lambda: service
     return app
 
