@@ -10,24 +10,37 @@ import argparse
 import json
 import os
 import re
+import shutil
 import sys
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence, TextIO
 
-from mfbt_kg import __version__
-from mfbt_kg.graph.files import DataFileError, load_graph, project_root
-from mfbt_kg.graph.validate import InvalidGraphError, Report, known_to_conform, validate_project, validated
-from mfbt_kg.namespaces import ANSWER_PREFIXES, sparql_prologue
+from mfbt_kg import __version__, progress
+from mfbt_kg.graph.files import DataFileError, project_root
+from mfbt_kg.graph.validate import (
+    InvalidGraphError,
+    Report,
+    known_to_conform,
+    project_ntriples,
+    validate_project,
+    validated,
+)
+from mfbt_kg.namespaces import ANSWER_PREFIXES, PREFIXES, sparql_prologue
 from mfbt_kg.pages.linked_data import LabelIndex, PageQueries
 from mfbt_kg.publish.bundle import ExportError, export_bundle
 from mfbt_kg.publish.settings import PublishSettings, SettingsError
 from mfbt_kg.service.settings import Settings
-from mfbt_kg.sparql.answers import Answer, fetch, render_table, write
+from mfbt_kg.terminal import fitted_table
+from mfbt_kg.sparql.answers import Answer, fetch, write
 from mfbt_kg.sparql.catalogue import CatalogueError, NamedQuery, ParameterError, load_catalogue, run
 from mfbt_kg.sparql.media import GRAPH_FORMATS, ROW_FORMATS, table_for
-from mfbt_kg.sparql.store import Store, StoreError, open_store, to_ntriples
+from mfbt_kg.sparql.store import Store, StoreError, open_store
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
+ANSWER_PREFIXES_ALL = tuple((p, str(ns)) for p, ns in PREFIXES.items())  # a table's compact names
+
+
+LONG_COMMANDS = ("validate", "export")  # progress lines on a terminal (or with --progress)
 
 
 class UsageError(Exception):
@@ -37,6 +50,11 @@ class UsageError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if getattr(args, "progress", None) or (getattr(args, "progress", None) is None and args.command in LONG_COMMANDS
+                                           and sys.stderr.isatty()):
+        progress.enable(sys.stderr)
+    else:
+        progress.disable()
     if not getattr(args, "handler", None):
         parser.print_help()
         return EXIT_ERROR
@@ -56,10 +74,11 @@ def _root(args: argparse.Namespace) -> Path:
 
 
 def _store(args: argparse.Namespace, root: Path) -> Store:
-    """The embedded store loaded with the project's graph, or the remote one named."""
+    """The embedded store loaded with the project's graph (parsed once per content, ``graph.snapshot``),
+    or the remote one named."""
     if getattr(args, "store", None):
         return open_store(args.store)
-    return open_store(None, to_ntriples(load_graph(root)))
+    return open_store(None, project_ntriples(root))
 
 
 # --- validate -------------------------------------------------------------
@@ -109,15 +128,17 @@ def cmd_query_run(args: argparse.Namespace) -> int:
     query = _named(args, root)
     values = _param_values(args.param)
     store = _store(args, root)
-    _emit(run(store, query, values), args.format, store, root)
+    _emit(run(store, query, values), args.format, store, root, args.width)
     return EXIT_OK
 
 
 def cmd_query_sparql(args: argparse.Namespace) -> int:
-    text = sys.stdin.read() if args.file == "-" else _read(args.file)
+    if (args.file is None) == (args.query is None):
+        raise UsageError("give the query as a file (or - for standard input) or as -q 'SELECT ...', one of the two")
+    text = args.query if args.query is not None else sys.stdin.read() if args.file == "-" else _read(args.file)
     root = _root(args)
     store = _store(args, root)
-    _emit(fetch(store, sparql_prologue(text) + text), args.format, store, root)
+    _emit(fetch(store, sparql_prologue(text) + text), args.format, store, root, args.width)
     return EXIT_OK
 
 
@@ -147,12 +168,15 @@ def _read(path: str) -> str:
         raise UsageError(f"{path}: cannot read query file ({getattr(exc, 'strerror', None) or exc})") from None
 
 
-def _emit(answer: Answer, fmt: str, store: Store, root: Path) -> None:
+def _emit(answer: Answer, fmt: str, store: Store, root: Path, width: int | None = None) -> None:
     """The answer in ``fmt``, written by the service's own serialisers (so the same bytes as the service
     gives for it, uncapped); a table labels each IRI as the pages do (one label query per run)."""
     if fmt == "table":
         labels = LabelIndex(store, PageQueries(root))
-        sys.stdout.write(render_table(answer, lambda iri: label.text if (label := labels.get(iri, "nb")) else None))
+        if width is None and sys.stdout.isatty():
+            width = shutil.get_terminal_size().columns
+        sys.stdout.write(fitted_table(answer, lambda iri: label.text if (label := labels.get(iri, "nb")) else None,
+                                      ANSWER_PREFIXES_ALL, width or None))
         return
     form, what = ("ASK", "a boolean") if isinstance(answer, bool) else ("CONSTRUCT", "a graph") \
         if isinstance(answer, list) else ("SELECT", "rows")
@@ -315,8 +339,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--root", help="project folder (default: found from the current folder)")
     sub = parser.add_subparsers(dest="command")
 
-    _add(sub, "validate", cmd_validate, "check the graph against the SHACL shapes",
-         lambda p: p.add_argument("--format", choices=("text", "json"), default="text"))
+    def validate_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--format", choices=("text", "json"), default="text")
+        _progress_args(p)
+
+    _add(sub, "validate", cmd_validate, "check the graph against the SHACL shapes", validate_args)
 
     query = sub.add_parser("query", help="the query catalogue").add_subparsers(dest="query_command")
     _add(query, "list", cmd_query_list, "list the catalogue")
@@ -330,7 +357,8 @@ def _parser() -> argparse.ArgumentParser:
     _add(query, "run", cmd_query_run, "run a catalogue query", run_args)
 
     def sparql_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("file", help="a .rq file, or - for standard input")
+        p.add_argument("file", nargs="?", help="a .rq file, or - for standard input")
+        p.add_argument("-q", "--query", metavar="SPARQL", help="the query itself, instead of a file")
         _output_args(p)
 
     _add(query, "sparql", cmd_query_sparql, "run an ad-hoc SPARQL query", sparql_args)
@@ -393,6 +421,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="the dataset's web page (default: the bundle's README.md at --base-url)")
         p.add_argument("--language", choices=("nb", "en"), help="language of the spreadsheet tables' headers and "
                        "labels (default: nb, or MFBT_KG_LANGUAGE)")
+        _progress_args(p)
         p.add_argument("--local", action="store_true",
                        help="allow download and endpoint URLs on this machine (the defaults, or a loopback host): "
                             "a copy for local use, not for a catalogue")
@@ -409,11 +438,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _progress_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="a line on standard error as each step starts (default: when standard error is a terminal)")
+
+
 def _output_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("table", *ROW_FORMATS, *GRAPH_FORMATS), default="table",
                    help="table (default); rows and booleans: json, xml (SPARQL XML), csv, tsv; "
                         "graphs (CONSTRUCT, DESCRIBE): turtle, nt, json-ld, rdfxml")
     p.add_argument("--store", help="a remote SPARQL 1.1 endpoint instead of the embedded store")
+    p.add_argument("--width", type=int, metavar="N", help="wrap the table's columns to fit N characters (default: "
+                   "the terminal's width; piped output is not wrapped unless given; 0: no wrapping)")
 
 
 def _add(sub, name: str, handler: Callable[[argparse.Namespace], int], help_text: str,

@@ -32,6 +32,7 @@ from mfbt_kg.pages.linked_data import LabelIndex, PageQueries
 from mfbt_kg.pages.linked_data import serialize as serialize_rdf
 from mfbt_kg.publish.dcat import Facts, describe, describe_void, gather_facts
 from mfbt_kg.publish.parts import Bundle, FilePart, QueryTable
+from mfbt_kg.progress import step
 from mfbt_kg.publish.diff import CHANGESET, as_rdf
 from mfbt_kg.publish.readme import render_readme
 from mfbt_kg.publish.release import DIFF_RDF, ReleaseError, release
@@ -275,8 +276,10 @@ def publication(root: Path, settings: PublishSettings, graph: Graph | None = Non
     ``--data`` file as given)."""
     graph = graph if graph is not None else load_graph(root)
     store = EmbeddedStore(to_ntriples(graph))
+    step("writing the dumps and running the catalogue questions")
     bundle = render(root, graph, store, settings.language)
     bundle.parts.extend(extra)
+    step("describing the dataset (DCAT-AP-NO, VoID)")
     facts = gather_facts(store)
     return Publication(bundle, facts, describe(facts, bundle.parts, settings), describe_void(facts, bundle.parts, settings))
 
@@ -294,6 +297,7 @@ def export_bundle(root: Path, out: Path, settings: PublishSettings, previous: Pa
     graph, report = validated(root)  # InvalidGraphError: nothing exported
     extra: tuple[FilePart, ...] = ()
     if previous is not None:
+        step(f"comparing with the previous release {previous}")
         try:
             made = release(previous, graph, settings.version)
         except ReleaseError as exc:
@@ -307,6 +311,7 @@ def export_bundle(root: Path, out: Path, settings: PublishSettings, previous: Pa
     files["dcat.ttl"] = description_bytes(published.dcat)
     files["void.ttl"] = description_bytes(published.void)
     files["README.md"] = render_readme(published.bundle, published.facts, settings, files, report).encode("utf-8")
+    step(f"writing {len(files) + 1} files to {out}")
     files[CHECKSUMS_FILE] = "".join(f"{hashlib.sha256(data).hexdigest()}  {path}\n"
                                     for path, data in sorted(files.items())).encode("utf-8")
     _write(out, files)

@@ -21,6 +21,7 @@ group (``inject_values``), never pasted into text as the user wrote them.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 from rdflib.namespace import XSD
 
-from mfbt_kg.namespaces import ID, KINDS, MFBT, sparql_prologue
+from mfbt_kg.namespaces import ID, KINDS, MFBT, slug, sparql_prologue
 from mfbt_kg.sparql.answers import Answer, Term, fetch, query_form
 
 if TYPE_CHECKING:
@@ -310,10 +311,15 @@ def _term(query: NamedQuery, param: Parameter, raw: str, store: Store) -> Term:
 
 
 def _resource(where: str, param: Parameter, raw: str, store: Store) -> ox.NamedNode:
-    """A slug (tried under each allowed kind) or a full IRI that exists in the graph."""
+    """A slug (tried under each allowed kind) or a full IRI that exists in the graph. What a person types is
+    put through the slug rule first (``UNN Åsgård``, ``unn-åsgård`` → ``unn-asgard``); a miss names the
+    nearest slugs of the allowed kinds ("did you mean")."""
+    if not raw.startswith(("http://", "https://")) and not _SLUG_PATH.fullmatch(raw) and _NAME_LIKE.fullmatch(raw):
+        kind, sep, rest = raw.partition("/")
+        raw = (f"{slug(kind)}/{slug(rest)}" if sep and slug(kind) in KINDS else slug(raw)) or raw
     if raw.startswith(("http://", "https://")):
         candidates = [raw]
-    elif re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*(/[a-z0-9]+(-[a-z0-9]+)*)?", raw):
+    elif _SLUG_PATH.fullmatch(raw):
         candidates = [f"{ID}{raw}"] if "/" in raw else [f"{ID}{kind}/{raw}" for kind in (param.kinds or KINDS)]
     else:
         raise ParameterError(f"{where} must be a slug (like 'unn-asgard') or a full IRI, not {raw!r}")
@@ -334,7 +340,27 @@ def _resource(where: str, param: Parameter, raw: str, store: Store) -> ox.NamedN
                 )
             return node
     kinds = "/".join(param.kinds) if param.kinds else "resource"
-    raise ParameterError(f"{where}: no {kinds} named {raw!r} in the graph")
+    near = _nearest(store, raw, param.kinds) if not raw.startswith(("http://", "https://")) else []
+    hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
+    raise ParameterError(f"{where}: no {kinds} named {raw!r} in the graph{hint}")
+
+
+_SLUG_PATH = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*(/[a-z0-9]+(-[a-z0-9]+)*)?")
+# What a person types for a name (letters of any alphabet, digits, spaces, '-', '_', '.', one '/'): put through
+# the slug rule. Anything else (quotes, brackets, '<', '#' ...) is refused as it stands, never "corrected".
+_NAME_LIKE = re.compile(r"[^\W_]?[\w .\-]*(/[\w .\-]+)?")
+
+
+def _nearest(store: Store, raw: str, kinds: tuple[str, ...]) -> list[str]:
+    """The slugs of the allowed kinds closest to ``raw`` (at most three): a typo's likely meaning."""
+    slugs: list[str] = []
+    for kind in kinds or KINDS:
+        rows = store.select(internal()["resources-of-kind"], {"space": ox.Literal(f"{ID}{kind}/")}).records()
+        slugs += [row["resource"].value[len(f"{ID}{kind}/"):] for row in rows]
+    wanted = raw.rsplit("/", 1)[-1]
+    close = difflib.get_close_matches(wanted, slugs, n=3, cutoff=0.6)
+    starts = [s for s in slugs if s.startswith(wanted) and s not in close] if len(wanted) >= 3 else []
+    return (close + starts)[:3]
 
 
 def _in_scheme(store: Store, node: ox.NamedNode, scheme: str) -> bool:
