@@ -144,9 +144,11 @@ def sparql_prologue(text: str | None = None) -> str:
     chosen = list(PREFIXES.items())
     if text is not None:
         declared = {p.lower() for p in _DECLARED.findall(text)}
-        chosen = [(p, ns) for p, ns in chosen if p not in declared
-                  and re.search(rf"(?<![\w:.\-]){re.escape(p)}:", text)]
+        used = set(_USED.findall(text))  # one pass over the text, not one search per prefix
+        chosen = [(p, ns) for p, ns in chosen if p not in declared and p in used]
     return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in chosen)
 
 
 _DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.\-]*)?\s*:", re.IGNORECASE)
+# A prefix in use: a name (every prefix of PREFIXES is one) right before ':', not inside a longer name or IRI path.
+_USED = re.compile(r"(?<![\w:.\-])([A-Za-z][\w.\-]*):")

@@ -7,20 +7,20 @@ machines.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pyshacl import __version__ as pyshacl_version
-from pyshacl import validate as shacl_validate
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, SKOS
 
-from mfbt_kg.graph.files import graph_files, load_graph, parse_file, shapes_file
+from mfbt_kg.graph import snapshot
+from mfbt_kg.graph.files import load_graph, parse_file, shapes_file
 from mfbt_kg.graph.references import SourceIndex, find_problems, index_files
+from mfbt_kg.graph.snapshot import content_key, keep_ntriples, kept_ntriples
 from mfbt_kg.namespaces import bind_prefixes
+from mfbt_kg.progress import step
 from mfbt_kg.sparql.catalogue import internal
 from mfbt_kg.sparql.store import EmbeddedStore, to_ntriples
 
@@ -64,6 +64,13 @@ class Report:
                 "violations": [asdict(v) for v in self.violations]}
 
 
+def shacl_validate(*args: object, **kwargs: object) -> tuple:
+    """pySHACL's ``validate``, imported when a check runs (a command answered from kept files never pays for it)."""
+    from pyshacl import validate
+
+    return validate(*args, **kwargs)  # type: ignore[arg-type]
+
+
 def load_shapes(root: Path) -> Graph:
     return parse_file(shapes_file(root), root)
 
@@ -82,14 +89,17 @@ def validate_graph(graph: Graph, shapes: Graph, origins: dict | None = None,
 
 
 def validate_project(root: Path) -> Report:
-    """Load ontology/ and data/ttl/ (raising DataFileError on a bad file) and validate."""
-    return _check(root)[1]
+    """Load ontology/ and data/ttl/ (raising DataFileError on a bad file) and validate; files checked before,
+    byte for byte, give the kept report (``validated_ntriples``)."""
+    return _snapshot(root)[1]
 
 
 def _check(root: Path) -> tuple[Graph, Report]:
     origins: dict = {}
     texts: list[tuple[str, str, Graph]] = []
+    step("reading ontology/ and data/ttl/")
     graph = load_graph(root, origins=origins, texts=texts)
+    step(f"checking {len(graph):,} triples against the SHACL shapes and the reference rules")
     return graph, validate_graph(graph, load_shapes(root), origins, index_files(texts))
 
 
@@ -108,20 +118,45 @@ def validated(root: Path) -> tuple[Graph, Report]:
     The report of files already checked byte for byte (the same graph files, shapes, checking code and
     pySHACL) is read back from the user's cache instead of validating again: a service restarted on
     unchanged data starts in seconds less, and the answer is the one the full check gave."""
-    key = _check_key(root)
-    kept = _kept_report(key)
-    if kept is not None:  # the violations as the check found them; the counts asked again
-        graph = load_graph(root)
-        report = Report(kept.conforms, len(graph), count_resources(graph), kept.violations)
-    else:
-        graph, report = _check(root)
-        _keep_report(key, report)
+    data, report, graph = _snapshot(root)
     if not report.conforms:
         raise InvalidGraphError(report)
-    return graph, report
+    return graph if graph is not None else bind_prefixes(Graph()).parse(data=data, format="nt"), report
 
 
-CHECK_CACHE = Path.home() / ".cache" / "mfbt-kg" / "validated"
+CHECK_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mfbt-kg" / "validated"
+
+
+def validated_ntriples(root: Path) -> tuple[bytes, Report]:
+    """``validated`` without an rdflib graph: the project's sorted N-Triples and its report, or
+    ``InvalidGraphError``. From files checked before, byte for byte, nothing is parsed or checked: the
+    kept N-Triples (their digest checked, ``graph.snapshot``) and the kept report, the counts asked again."""
+    data, report, _ = _snapshot(root)
+    if not report.conforms:
+        raise InvalidGraphError(report)
+    return data, report
+
+
+def project_ntriples(root: Path) -> bytes:
+    """The project's graph as sorted N-Triples, unchecked (what ``query run`` asks): kept or parsed once."""
+    return snapshot.project_ntriples(root, CHECK_CACHE)
+
+
+def _snapshot(root: Path) -> tuple[bytes, Report, Graph | None]:
+    """The N-Triples and the report, kept or made now (then with the rdflib graph the check parsed).
+    The violations of a kept report are as the check found them; the counts are asked again."""
+    key = _check_key(root)
+    kept, data = _kept_report(key), kept_ntriples(CHECK_CACHE, key)
+    if kept is not None and data is not None:
+        step("reading the kept graph (these files were checked before, byte for byte)")
+        counts, triples = count_ntriples(data)
+        return data, Report(kept.conforms, triples, counts, kept.violations), None
+    graph, report = _check(root)
+    data = to_ntriples(graph)
+    if _check_key(root) == key:  # no file changed while it was read
+        _keep_report(key, report)
+        keep_ntriples(CHECK_CACHE, key, data)
+    return data, report, graph
 
 
 def known_to_conform(root: Path) -> bool:
@@ -132,11 +167,7 @@ def known_to_conform(root: Path) -> bool:
 
 def _check_key(root: Path) -> str:
     """A digest of everything the check's violations depend on: the files, the shapes, this code, pySHACL's version."""
-    digest = hashlib.sha256(pyshacl_version.encode())
-    here = Path(__file__).parent
-    for path in [*graph_files(root), shapes_file(root), *sorted(here.glob("*.py"))]:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    return content_key(root)
 
 
 def _kept_report(key: str) -> Report | None:
@@ -160,9 +191,15 @@ def _keep_report(key: str, report: Report) -> None:
 
 
 def count_resources(graph: Graph) -> dict[str, int]:
-    store = EmbeddedStore(to_ntriples(graph))
+    return count_ntriples(to_ntriples(graph))[0]
+
+
+def count_ntriples(data: bytes) -> tuple[dict[str, int], int]:
+    """What the graph holds (queries/internal/summary.rq) and its triples, asked of pyoxigraph."""
+    store = EmbeddedStore(data)
     row = store.select(internal()["summary"]).records()[0]
-    return {name: int(value.value) if (value := row[name]) is not None else 0 for name in SUMMARY_FIELDS}
+    return {name: int(value.value) if (value := row[name]) is not None else 0 for name in SUMMARY_FIELDS}, \
+        store.triple_count()
 
 
 def _reference_violations(index: SourceIndex, data: Graph) -> list[Violation]:

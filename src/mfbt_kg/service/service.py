@@ -21,7 +21,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from mfbt_kg.graph.files import DataFileError, graph_files, project_root
-from mfbt_kg.graph.validate import InvalidGraphError, validated
+from mfbt_kg.graph.validate import InvalidGraphError, validated_ntriples
 from mfbt_kg.namespaces import ANSWER_PREFIXES
 from mfbt_kg.pages.factsheets import Site
 from mfbt_kg.pages.linked_data import LabelIndex, PageQueries
@@ -34,7 +34,7 @@ from mfbt_kg.sparql.answers import Job, Outcome, execute
 from mfbt_kg.sparql.media import DATA_FILE_EXTENSIONS, data_file_format
 from mfbt_kg.sparql.catalogue import NamedQuery, load_catalogue
 from mfbt_kg.sparql.guard import FOREIGN_GRAPH, CheckedQuery, QueryRefused, check_query
-from mfbt_kg.sparql.store import EmbeddedStore, RemoteStore, Store, StoreError, data_version, to_ntriples
+from mfbt_kg.sparql.store import EmbeddedStore, RemoteStore, Store, StoreError, data_version
 
 log = logging.getLogger("mfbt_kg.service")
 
@@ -197,13 +197,14 @@ class Service:
                 return False
 
     def _read_data(self) -> tuple[bytes, str, dt.datetime]:
-        """The project's graph, validated (``InvalidGraphError``: the old data stays), or the ``--data`` file."""
+        """The project's graph, validated (``InvalidGraphError``: the old data stays), or the ``--data`` file.
+        Files checked before, byte for byte, are neither parsed nor checked again (``validated_ntriples``)."""
         path = self.settings.data_file
         if path is None:
             files = graph_files(self.root)
             modified = max(p.stat().st_mtime for p in files)
-            graph, _ = validated(self.root)
-            return to_ntriples(graph), "nt", _utc(modified)
+            data, _ = validated_ntriples(self.root)
+            return data, "nt", _utc(modified)
         fmt = path.suffix.lower().lstrip(".")
         if data_file_format(fmt) is None:
             raise ValueError(f"{path.name}: expected one of {', '.join('.' + f for f in DATA_FILE_EXTENSIONS)}")
