@@ -21,10 +21,10 @@ import pytest
 
 from conftest import ROOT
 from mfbt_kg.cli import _parser, _settings, main
-from mfbt_kg.sparql.catalogue import ParameterError, load_catalogue, run
-from mfbt_kg.sparql.answers import Table
-from mfbt_kg.terminal import compact, fitted_table
 from mfbt_kg.namespaces import ID, PREFIXES
+from mfbt_kg.sparql.answers import Table
+from mfbt_kg.sparql.catalogue import ParameterError, load_catalogue, run
+from mfbt_kg.terminal import compact, fitted_table
 from service_fixtures import free_port, wait_until_up
 
 CATALOGUE = load_catalogue(ROOT)

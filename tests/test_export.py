@@ -28,10 +28,10 @@ from mfbt_kg.graph.validate import InvalidGraphError
 from mfbt_kg.namespaces import (
     CATALOG_IRI,
     DATASET_IRI,
-    LOS_HEALTH_AND_CARE,
     EU_COUNTRY,
     EU_DATA_THEME,
     EU_LICENCE,
+    LOS_HEALTH_AND_CARE,
     ONTOLOGY_IRI,
     ORGANIZATION_CATALOG,
     PROJECT_AGENT_IRI,
@@ -252,8 +252,8 @@ def test_reexport_in_another_process_is_byte_identical(bundle: Path, tmp_path: P
         sums.write(f"{hashlib.sha256(b'left over').hexdigest()}  queries/stale.csv\n")
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     env = {k: v for k, v in env.items() if not k.startswith("MFBT_KG_")}
-    done = subprocess.run([sys.executable, "-m", "mfbt_kg.cli", "--root", str(ROOT), "export", "--out", str(again), "--local"],
-                          capture_output=True, text=True, env=env, timeout=300)
+    done = subprocess.run([sys.executable, "-m", "mfbt_kg.cli", "--root", str(ROOT), "export", "--out", str(again),
+                           "--local"], capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "no publisher organisation number" in done.stderr
     first, second = files_of(bundle), files_of(again)

@@ -386,8 +386,8 @@ def _parser() -> argparse.ArgumentParser:
                             "MFBT_KG_ENDPOINT_URL say otherwise) use it, never the request's Host header "
                             "(default: the address it listens on)")
         p.add_argument("--trusted-proxy", action="append", metavar="ADDRESS",
-                       default=[a.strip() for a in (_env_flag(env, "--trusted-proxy", "") or "").split(",") if a.strip()]
-                       or None,
+                       default=[a.strip() for a in (_env_flag(env, "--trusted-proxy", "") or "").split(",")
+                                if a.strip()] or None,
                        help="a reverse proxy whose X-Forwarded-For names the client (repeatable; default: none)")
         p.add_argument("--allow-worker-network", action="store_true",
                        default=(_env_flag(env, "--allow-worker-network", "") or "").lower() in ("1", "true", "yes"),

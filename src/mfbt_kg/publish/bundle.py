@@ -3,8 +3,8 @@
 The bundle holds the dataset in four RDF syntaxes (JSON-LD twice: compact with its context
 beside it, and self-contained), the model files, each catalogue question as its ``.rq``, its
 SPARQL CSV and a spreadsheet table (``publish/tables.py``) with a codebook of the columns, a
-DCAT-AP-NO and a VoID description (size and checksums of every file) and a README. A graph the shapes reject is never exported: a recipient must
-not get data the project's own checks refuse.
+DCAT-AP-NO and a VoID description (size and checksums of every file) and a README. A graph
+the shapes reject is never exported: a recipient must not get data the project's own checks refuse.
 
 The same input gives byte-identical files: no clock, triples sorted, blank nodes
 given canonical labels, JSON written with sorted keys. rdflib's JSON-LD and RDF/XML
@@ -30,12 +30,13 @@ from mfbt_kg.graph.validate import validated
 from mfbt_kg.namespaces import DESCRIPTION_PREFIXES, PREFIXES
 from mfbt_kg.pages.linked_data import LabelIndex, PageQueries
 from mfbt_kg.pages.linked_data import serialize as serialize_rdf
-from mfbt_kg.publish.dcat import Facts, describe, describe_void, gather_facts
-from mfbt_kg.publish.parts import Bundle, FilePart, QueryTable
 from mfbt_kg.progress import step
+from mfbt_kg.publish.dcat import Facts, describe, describe_void, gather_facts
 from mfbt_kg.publish.diff import CHANGESET, as_rdf
+from mfbt_kg.publish.parts import Bundle, FilePart, QueryTable
 from mfbt_kg.publish.readme import render_readme
 from mfbt_kg.publish.release import DIFF_RDF, ReleaseError, release
+from mfbt_kg.publish.settings import PublishSettings
 from mfbt_kg.publish.tables import (
     CODEBOOK_FILE,
     codebook_csv,
@@ -44,7 +45,6 @@ from mfbt_kg.publish.tables import (
     lead_columns,
     spreadsheet_csv,
 )
-from mfbt_kg.publish.settings import PublishSettings
 from mfbt_kg.sparql.answers import Table, write
 from mfbt_kg.sparql.catalogue import Column, NamedQuery, ParameterError, load_catalogue, run
 from mfbt_kg.sparql.media import named

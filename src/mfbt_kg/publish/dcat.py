@@ -13,8 +13,9 @@ catalogue validates it after fetching those entries.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -23,10 +24,10 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VO
 
 from mfbt_kg.namespaces import (
     ADMS,
-    DCAT_PREVIOUS_VERSION,
     BASE,
     CATALOG_IRI,
     DATASET_IRI,
+    DCAT_PREVIOUS_VERSION,
     DESCRIPTION,
     DESCRIPTION_PREFIXES,
     EU_ACCESS_RIGHT,
@@ -39,7 +40,6 @@ from mfbt_kg.namespaces import (
     EU_LICENCE_OF,
     IANA_MEDIA_TYPE,
     ID,
-    LOS_HEALTH_AND_CARE,
     MFBT,
     ONTOLOGY_IRI,
     ORGANIZATION_CATALOG,

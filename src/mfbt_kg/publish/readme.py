@@ -7,13 +7,14 @@ never disagree; no clock, so the same input gives the same text.
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from mfbt_kg.namespaces import EU_LICENCE_OF, ID, MFBT, ORGANIZATION_CATALOG
 from mfbt_kg.publish.dcat import DESCRIPTION_TEXT, TITLE, Facts, download_url, publisher
 from mfbt_kg.publish.parts import Bundle
-from mfbt_kg.publish.tables import CODEBOOK_FILE
 from mfbt_kg.publish.settings import PublishSettings
+from mfbt_kg.publish.tables import CODEBOOK_FILE
 
 if TYPE_CHECKING:
     from mfbt_kg.graph.validate import Report

@@ -32,8 +32,10 @@ CHANGELOG = "CHANGELOG.md"
 CHANGELOG_TITLE = "# Changelog of the data"
 LEVEL_WORDS = {
     "major": ("en større endring: fakta fjernet eller endret", "a major change: facts removed or changed"),
-    "minor": ("en mindre endring: bare fakta eller ressurser lagt til", "a minor change: only facts or resources added"),
-    "patch": ("en rettelse: bare ordlyd (etiketter, definisjoner, merknader)", "a patch: only wording (labels, definitions, notes)"),
+    "minor": ("en mindre endring: bare fakta eller ressurser lagt til",
+              "a minor change: only facts or resources added"),
+    "patch": ("en rettelse: bare ordlyd (etiketter, definisjoner, merknader)",
+              "a patch: only wording (labels, definitions, notes)"),
     "none": ("ingen endring i dataene", "no change to the data"),
 }
 
@@ -92,8 +94,9 @@ def release(previous: Path, graph: Graph, asked_version: str | None, turtle: byt
                  "Facts added, removed and changed per resource, with labels and sources."),
         FilePart(DIFF_RDF, rdf, ttl.eu_file_type, ttl.media_type, f"Endringer siden {before} (RDF)",
                  f"Changes since {before} (RDF)", "The same changes in the changeset vocabulary (reified statements)."),
-        FilePart(CHANGELOG, changelog(previous, version, summary_en if level != "none" else None), "TXT", "text/markdown",
-                 "Endringslogg for dataene", "Changelog of the data", "One entry per release, newest first."),
+        FilePart(CHANGELOG, changelog(previous, version, summary_en if level != "none" else None), "TXT",
+                 "text/markdown", "Endringslogg for dataene", "Changelog of the data",
+                 "One entry per release, newest first."),
     )
     return Release(version, before, diff, parts, {"nb": summary_nb, "en": summary_en})
 
@@ -109,4 +112,4 @@ def changelog(previous: Path, version: str, summary: str | None) -> bytes:
     if not earlier:
         earlier = f"## {previous_version(previous)}\n\nThe earlier release (its bundle carries no changelog)."
     entry = f"## {version}\n\n{summary}\n\n" if summary else ""
-    return f"{CHANGELOG_TITLE}\n\n{entry}{earlier}\n".encode("utf-8")
+    return f"{CHANGELOG_TITLE}\n\n{entry}{earlier}\n".encode()

@@ -32,6 +32,7 @@ import pyoxigraph as ox
 from mfbt_kg.namespaces import ID, KINDS
 from mfbt_kg.sparql.answers import Table, Term
 from mfbt_kg.sparql.catalogue import Column, NamedQuery, Parameter, internal, run
+from mfbt_kg.sparql.store import Store
 
 LANGUAGES = ("nb", "en")
 CODEBOOK_FILE = "tables/codebook.csv"
@@ -58,7 +59,7 @@ class Runs:
     skipped: str | None = None
 
 
-def each_resource(store, query: NamedQuery) -> Runs:
+def each_resource(store: Store, query: NamedQuery) -> Runs:
     """Run ``query`` for every value its required parameters accept; its defaults for the others."""
     needed = [p for p in query.parameters if p.required]
     choices: list[list[ox.NamedNode]] = []
@@ -68,8 +69,8 @@ def each_resource(store, query: NamedQuery) -> Runs:
         found: list[ox.NamedNode] = []
         for kind in param.kinds:
             assert kind in KINDS
-            rows = store.select(internal()["resources-of-kind"], {"space": ox.Literal(f"{ID}{kind}/")}).records()
-            found += [row["resource"] for row in rows]
+            records = store.select(internal()["resources-of-kind"], {"space": ox.Literal(f"{ID}{kind}/")}).records()
+            found += [r for row in records if isinstance(r := row["resource"], ox.NamedNode)]
         choices.append(found)
     combinations = list(itertools.product(*choices))
     if len(combinations) > MAX_RUNS:
@@ -151,14 +152,15 @@ def _text(value: str) -> _Text:
 
 def _line(cells: Sequence[object]) -> str:
     """One CSV record: integers bare, texts quoted (quotes doubled), nothing for an empty cell."""
-    return DELIMITER.join(str(c) if isinstance(c, int) else ('"' + c.replace('"', '""') + '"' if c else "")
+    return DELIMITER.join(str(c) if isinstance(c, int) else ('"' + str(c).replace('"', '""') + '"' if c else "")
                           for c in cells) + "\r\n"
 
 
 def _cell(term: Term | None) -> object:
     if term is None:
         return _Text("")
-    if isinstance(term, ox.Literal) and term.datatype.value in INTEGER_TYPES and re.fullmatch(r"[+-]?\d{1,15}", term.value):
+    if (isinstance(term, ox.Literal) and term.datatype.value in INTEGER_TYPES
+            and re.fullmatch(r"[+-]?\d{1,15}", term.value)):
         return int(term.value)
     return _text("_:" + term.value if isinstance(term, ox.BlankNode) else term.value)
 
