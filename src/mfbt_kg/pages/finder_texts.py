@@ -36,8 +36,8 @@ FINDER_TEXTS: dict[str, dict[str, str]] = {
         "compare_this": "Ta med i sammenligning",
         "exclude_note": "«Ikke oppgitt å ekskludere» betyr at kildene ikke nevner et slikt eksklusjonskriterium for "
                         "tilbudet, ikke at kildene sier at tilbudet tar imot slike pasienter.",
-        "region_note": "En henvisningsvei som kilden bare oppgir for regionen, vises merket «gjelder for en gruppe» "
-                       "med regionen den gjelder for.",
+        "region_note": "Der kildene ikke oppgir en henvisningsvei for selve tilbudet, brukes det kilden oppgir for "
+                       "regionen, vist som «oppgitt for» regionen.",
         "summary": "Sammendrag",
         "target": "For hvem",
         "exclusion": "Ekskluderer",
@@ -101,8 +101,8 @@ FINDER_TEXTS: dict[str, dict[str, str]] = {
         "compare_this": "Add to comparison",
         "exclude_note": "«Not stated to exclude» means the sources name no such exclusion criterion for the offer, "
                         "not that they say it accepts such patients.",
-        "region_note": "A referral route the source states for the region only is marked «applied from a group», "
-                       "with the region it was stated for.",
+        "region_note": "Where the sources state no referral route for the offer itself, what they state for its "
+                       "region is used, shown as «stated for» the region.",
         "summary": "Summary",
         "target": "For whom",
         "exclusion": "Excludes",

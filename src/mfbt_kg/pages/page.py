@@ -17,6 +17,8 @@ from mfbt_kg.pages import factsheets
 from mfbt_kg.pages.factsheets import Site
 from mfbt_kg.pages.linked_data import describe
 from mfbt_kg.pages.presentation import Presenter, resource_view
+from mfbt_kg.pages.finder_texts import finder_texts
+from mfbt_kg.pages.summary import offer_summary
 
 # The kinds with pages of their own; every other kind gets the generic resource page.
 PAGE_KINDS = {
@@ -57,6 +59,8 @@ def build_page(site: Site, present: Presenter, kind: str, iri: str) -> Page | No
         first = site.factsheet_order
         extra["facts"] = sorted((p for p in view.properties if p.iri in first), key=lambda p: first[p.iri])
         view.properties = [p for p in view.properties if p.iri not in first]
+        extra["brief"] = offer_summary(site, present, iri)  # what a GP reads first (pages/summary.py)
+        extra["f"] = finder_texts(present.lang)
     if page == "source":  # what cites a source is listed by the source section, not again as backlinks
         view.backlinks = [b for b in view.backlinks if b.iri != str(DCTERMS.source)]
     return Page(f"{page}.html", view.title.text, {"view": view, "kind": kind, **extra})
