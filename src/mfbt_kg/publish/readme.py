@@ -111,10 +111,16 @@ def _description_section(facts: Facts, settings: PublishSettings) -> list[str]:
                "is handed on." if settings.base_url == DEFAULT_BASE_URL else ""),
            "- Checksums: every distribution carries its SHA-256 (`schema:sha256`, and in `SHA256SUMS`). "
            "DCAT-AP-NO 2.0 accepts only SHA-1 in `spdx:checksum`, so each distribution carries its SHA-1 there.",
-           f"- Themes: {', '.join(f'<{t}>' for t in settings.themes)} (EU data themes). Spatial coverage: "
-           f"{', '.join(f'<{s}>' for s in settings.spatial)}. Temporal coverage: {years}, the years the sources' "
+           f"- Themes: {', '.join(f'<{t}>' for t in settings.themes)} (the EU data theme DCAT-AP-NO requires, and "
+           "the national Los theme). Spatial coverage: "
+           f"{', '.join(f'<{s}>' for s in settings.spatial)} (the health regions are not entries of the "
+           "vocabularies DCAT-AP-NO accepts for `dct:spatial`, so the description names the country). Temporal "
+           f"coverage: {years}, the years the sources' "
            "dates span (the documents and the dates and periods their facts hold for; the national guidelines' "
            "publication years are the yardstick, not the period, and are left out).",
+           "- Upkeep: landing page (`dcat:landingPage`), accrual periodicity irregular (the data changes when a "
+           "curator adds or corrects facts), a provenance statement (`dct:provenance`), and the qualified "
+           "attribution (`prov:qualifiedAttribution`) of the organisations whose documents the data comes from.",
            f"- Licence: <{settings.licence}>" + (
                f", written in the description as the EU licence table's entry <{eu_licence}>, which is what "
                "DCAT-AP-NO accepts." if eu_licence else
