@@ -154,6 +154,8 @@ async def mix(seconds: float) -> dict[str, Any]:
         heavy, ask, count = rq("heavy"), rq("light-ask"), rq("light-count")
         until = time.monotonic() + seconds
         light: list[tuple[str, int, float]] = []
+        slow_at: list[float] = []  # when (s after the start) a light SPARQL query took over 1 s
+        begin = time.monotonic()
         heavy_status: Counter[int] = Counter()
         health: list[float] = []
 
@@ -191,7 +193,10 @@ async def mix(seconds: float) -> dict[str, Any]:
                         status = (await request).status_code
                     except httpx.HTTPError:
                         status = 0
-                    light.append(("sparql" if kind in ("ask", "count") else kind, status, time.monotonic() - started))
+                    took = time.monotonic() - started
+                    light.append(("sparql" if kind in ("ask", "count") else kind, status, took))
+                    if kind in ("ask", "count") and took > 1:
+                        slow_at.append(round(started - begin, 1))
                     await asyncio.sleep(0.1)
 
         await asyncio.gather(*(heavy_loop(i) for i in range(6)), *(light_loop(i) for i in range(24)),
@@ -201,6 +206,7 @@ async def mix(seconds: float) -> dict[str, Any]:
         return {
             "light_sparql_requests": len(sparql), "light_sparql_p50": pct(sparql, 0.5),
             "light_sparql_p99": pct(sparql, 0.99), "light_sparql_statuses": dict(statuses),
+            "light_sparql_over_1s": len(slow_at), "light_sparql_over_1s_started_at": sorted(slow_at)[:40],
             "light_all_p99": pct([t for _, _, t in light], 0.99),
             "light_api_p99": pct([t for k, _, t in light if k == "api"], 0.99),
             "light_page_p99": pct([t for k, _, t in light if k == "page"], 0.99),

@@ -60,7 +60,7 @@ def alive(pid: int) -> bool:
         return False
 
 
-def workers_ready(service: Service, size: int = 3, limit: float = 30) -> None:  # 2 general + the fast lane
+def workers_ready(service: Service, size: int = 4, limit: float = 30) -> None:  # 2 general, fast lane, standby
     started = time.monotonic()
     while service.health()["workers"]["alive"] < size:
         assert time.monotonic() - started < limit, "query workers were not replaced"
@@ -323,7 +323,7 @@ def test_rows_10_11_time_limit_kills_the_worker_and_the_next_query_is_fine(servi
     workers_ready(service)
     after = service.worker_pids()
     killed = before - after
-    assert len(killed) == 1 and len(after) == 3  # killed and replaced, not left running in a thread
+    assert len(killed) == 1 and len(after) == 4  # killed and replaced, not left running in a thread
     assert not any(alive(pid) for pid in killed)
     assert service.health()["workers"]["restarts"] == restarts + 1
 
@@ -573,7 +573,7 @@ def test_workers_die_with_the_service(small_memory_service: Service) -> None:
     service = small_memory_service
     workers_ready(service)
     pids = service.worker_pids()
-    assert len(pids) == 3  # 2 general + the fast lane
+    assert len(pids) == 4  # 2 general, the fast lane and its standby
     slow = concurrent.futures.ThreadPoolExecutor(1).submit(lambda: httpx.get(
         f"{service.base}/sparql", params={"query": SLOW}, timeout=30))
     time.sleep(0.5)  # one worker is busy with a query that would run for hours

@@ -108,8 +108,9 @@ def test_health(service: Service, graph) -> None:
     body = httpx.get(f"{service.base}/health", timeout=10).json()
     assert body["status"] == "ok" and body["store"] == "embedded" and len(body["data_version"]) == 16
     assert body["triples"] == len(graph) and body["queries"] >= 30
-    # 2 general workers and the reserved fast lane (1), all alive
-    assert body["workers"]["size"] == 2 and body["workers"]["fast_lane"] == 1 and body["workers"]["alive"] == 3
+    # 2 general workers, the reserved fast lane (1) and its started standby, all alive
+    workers = body["workers"]
+    assert workers["size"] == 2 and workers["fast_lane"] == 1 and workers["standby"] == 1 and workers["alive"] == 4
     assert body["time_limit_seconds"] == 2.0 and body["max_rows"] == 50
 
 

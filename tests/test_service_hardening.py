@@ -238,10 +238,10 @@ def _ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12])
 
 
-def _wait_whole(service: Service, size: int = 3, limit: float = 30) -> None:
+def _wait_whole(service: Service, size: int = 4, limit: float = 60) -> None:  # 2 general, fast, standby
     started = time.monotonic()
     while len(service.worker_pids()) < size:
-        assert time.monotonic() - started < limit, "the pool was not refilled"
+        assert time.monotonic() - started < limit, f"the pool was not refilled: {service.health()['workers']}"
         time.sleep(0.1)
 
 

@@ -84,7 +84,7 @@ def test_reload_swaps_everything_at_once(service: Service, data: Path) -> None:
     assert new_health["data_version"] != old_health["data_version"] and new_health["triples"] == 3000
     assert new_health["data_modified"] > old_health["data_modified"]
     assert service.get(COUNT, headers={"If-None-Match": old_etag}).status_code == 200  # the old ETag no longer matches
-    wait_for(lambda: not (service.worker_pids() & old_pids) and len(service.worker_pids()) == 3, limit=20)  # 2 + fast lane
+    wait_for(lambda: not (service.worker_pids() & old_pids) and len(service.worker_pids()) == 4, limit=20)  # 2 + fast + standby
 
 
 def test_reload_without_change_keeps_the_workers(service: Service) -> None:

@@ -30,7 +30,8 @@ async def health(service: ServiceDep) -> JSONResponse:
     if service.reload_error:
         body["last_reload_error"] = f"the last reload failed; still serving the previous data: {service.reload_reason}"
     if pool is not None:
-        body["workers"] = {"size": pool.size, "fast_lane": pool.fast, "alive": len(pool.pids()), "busy": pool.busy(),
+        body["workers"] = {"size": pool.size, "fast_lane": pool.fast, "standby": pool.standby(),
+                           "alive": len(pool.pids()), "busy": pool.busy(),
                            "restarts": pool.restarts, "network_isolated": pool.sandboxed,
                            # the mechanisms that cut every worker off the network; "none" (then user SPARQL
                            # is refused unless the service was started with --allow-worker-network)

@@ -33,7 +33,7 @@ class Settings:
     answer_cache_mb: float = 64.0  # answers kept per data version (embedded store only); 0: none
     max_answer_mb: float = 16.0  # an answer's size in bytes, capped like max_rows (fewer rows, said so); 0: none
     fast_workers: int = 1  # reserved workers for short queries while the general ones are busy
-    fast_limit: float = 1.0  # seconds a query may run on the fast lane
+    fast_limit: float = 0.5  # seconds a query may run on the fast lane (a lookup takes milliseconds)
     client_budget: float = 30.0  # worker seconds a client may use a minute (429 beyond); 0: no budgets
     trusted_proxies: tuple[str, ...] = ()  # addresses whose X-Forwarded-For names the client
     public_base_url: str | None = None  # e.g. https://kg.example.org: the service's own URLs, never the Host header

@@ -17,7 +17,9 @@ and reports which took hold; even a query the guard missed could reach no host.
 Lanes: ``size`` general workers take any query, ``fast`` reserved workers take a
 query only while every general worker is busy, only for a client that has not
 spent much worker time lately, and only for ``fast_limit`` seconds (the query
-then goes back to wait for a general worker). Waiting queries are served lightest
+then goes back to wait for a general worker). One more fast-lane worker is kept
+started as a standby, so a fast-lane worker killed for an overrun is replaced at
+once. Waiting queries are served lightest
 client first. General workers run at a lower CPU priority than the service and
 the fast lane, so heavy queries slow neither the event loop nor light queries.
 
@@ -291,6 +293,7 @@ class _Generation:
     workers: set[Worker]
     idle: dict[str, list[Worker]] = field(default_factory=lambda: {GENERAL: [], FAST: []})
     waiters: list[_Waiter] = field(default_factory=list)  # kept sorted: lightest client first
+    standby: list[Worker] = field(default_factory=list)  # a started fast-lane worker, to replace one at once
     retired: bool = False
 
 
@@ -318,7 +321,7 @@ class WorkerPool:
     async def load(self, data: bytes, fmt: str = "nt") -> None:
         """Start a full set of workers over ``data`` and swap them in at once (start-up and reload)."""
         self._loop = asyncio.get_running_loop()
-        lanes = [GENERAL] * self.size + [FAST] * self.fast
+        lanes = [GENERAL] * self.size + [FAST] * (self.fast + (1 if self.fast else 0))  # + the standby
         started = await asyncio.gather(*(self._loop.run_in_executor(
             self._spawner, Worker, data, fmt, self.memory_mb, self.max_answer_bytes, lane) for lane in lanes),
             return_exceptions=True)
@@ -330,7 +333,10 @@ class WorkerPool:
             raise RuntimeError(str(failed[0]))
         fresh = _Generation(data, fmt, set(ready))
         for worker in ready:
-            fresh.idle[worker.lane].append(worker)
+            if worker.lane == FAST and not fresh.standby and self.fast:
+                fresh.standby.append(worker)
+            else:
+                fresh.idle[worker.lane].append(worker)
         self.isolation = tuple(m for m in (sandbox.NETNS, sandbox.SECCOMP) if all(m in w.isolation for w in ready))
         old, self._current = self._current, fresh
         if old is not None:
@@ -443,6 +449,14 @@ class WorkerPool:
             self._spawner.submit(self._replace, generation, worker.lane)
 
     def _replace(self, generation: _Generation, lane: str) -> None:
+        """Start a worker for ``lane``. A fast-lane worker is replaced at once by the standby, and the new
+        one becomes the standby: a heavy query that tried the fast lane leaves no gap in it."""
+        promoted = None
+        if lane == FAST:
+            with self._lock:
+                promoted = generation.standby.pop() if generation.standby else None
+            if promoted is not None:
+                self._give_back(generation, promoted)
         for attempt in range(5):
             if generation.retired:
                 return
@@ -453,6 +467,9 @@ class WorkerPool:
                 continue
             with self._lock:
                 generation.workers.add(fresh)
+                if promoted is not None and not generation.retired:
+                    generation.standby.append(fresh)
+                    return
             self._give_back(generation, fresh)
             return
 
@@ -469,6 +486,30 @@ class WorkerPool:
                     if not worker.alive():
                         generation.idle[lane].remove(worker)
                         self._discard(generation, worker)
+            for worker in list(generation.standby):
+                if not worker.alive():
+                    with self._lock:
+                        if worker in generation.standby:
+                            generation.standby.remove(worker)
+                        generation.workers.discard(worker)
+                        self.restarts += 1
+                    self._spawner.submit(worker.kill)
+                    self._spawner.submit(self._refill_standby, generation)
+
+    def _refill_standby(self, generation: _Generation) -> None:
+        if generation.retired:
+            return
+        try:
+            fresh = Worker(generation.data, generation.fmt, self.memory_mb, self.max_answer_bytes, FAST)
+        except RuntimeError as exc:
+            log.warning("starting a standby query worker failed: %s", exc)
+            return
+        with self._lock:
+            generation.workers.add(fresh)
+            if not generation.retired:
+                generation.standby.append(fresh)
+                return
+        fresh.stop()
 
     def _retire(self, generation: _Generation) -> None:
         """Stop the idle workers of an old set now, the busy ones when their query ends; send the
@@ -480,6 +521,11 @@ class WorkerPool:
                     generation.workers.discard(worker)
                 self._spawner.submit(worker.stop)
             generation.idle[lane].clear()
+        for worker in generation.standby:
+            with self._lock:
+                generation.workers.discard(worker)
+            self._spawner.submit(worker.stop)
+        generation.standby.clear()
         for waiter in generation.waiters:
             if not waiter.future.done():
                 waiter.future.set_exception(Retired())
@@ -489,12 +535,16 @@ class WorkerPool:
         generation = self._current
         return sorted(w.pid for w in (generation.workers if generation else ()))
 
+    def standby(self) -> int:
+        generation = self._current
+        return len(generation.standby) if generation else 0
+
     def busy(self) -> int:
         """Workers running a query now (all lanes)."""
         generation = self._current
         if generation is None:
             return 0
-        return len(generation.workers) - sum(len(v) for v in generation.idle.values())
+        return len(generation.workers) - sum(len(v) for v in generation.idle.values()) - len(generation.standby)
 
     def close(self) -> None:
         if self._watcher is not None:
