@@ -4,7 +4,8 @@
   (``shape:SlugRule``), the prefix blocks of the Turtle files, and the IRIs the graph uses.
 - The ``mfbt:`` terms the Python code names (``MFBT.x``, ``MFBT["x"]``, also through a loop over a
   literal list) are declared in ``ontology/mfbt.ttl``: a misspelt term would otherwise match
-  nothing, silently.
+  nothing, silently. The concept schemes the catalogue's parameters name (``MFBT[scheme]`` in the
+  functions of ``FROM_CATALOGUE``) are declared too.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from mfbt_kg.graph.files import graph_files
 from mfbt_kg.namespaces import ID, KINDS, MFBT, PREFIXES
 
 SRC = ROOT / "src" / "mfbt_kg"
+# Functions whose MFBT[name] takes the name from the catalogue's parameter headers (``#+ param … Scheme``),
+# checked by test_every_scheme_the_catalogue_names_is_declared instead.
+FROM_CATALOGUE = {("src/mfbt_kg/pages/questions.py", "_options"), ("src/mfbt_kg/sparql/catalogue.py", "_in_scheme")}
 ID_PREFIX = re.compile(r"^@prefix\s+([A-Za-z][\w-]*):\s*<" + re.escape(str(ID)) + r"([^/>]*)/>\s*\.", re.MULTILINE)
 
 
@@ -101,8 +105,17 @@ class _TermFinder(ast.NodeVisitor):
                     if isinstance(target, ast.Name) and strings is not None:
                         self.constants[target.id] = strings
         self.scopes: list[dict[str, list[str]]] = []
+        self.functions: list[str] = []
         self.terms: dict[str, list[str]] = {}
         self.unresolved: list[str] = []
+        self.from_catalogue: list[str] = []
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        self.functions.append(node.name)
+        self.generic_visit(node)
+        self.functions.pop()
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
 
     def _iterated(self, target: ast.AST, iterable: ast.AST) -> dict[str, list[str]]:
         if isinstance(iterable, ast.Name) and iterable.id in self.constants:
@@ -176,6 +189,8 @@ class _TermFinder(ast.NodeVisitor):
                 values = next(scope[key.id] for scope in reversed(self.scopes) if key.id in scope)
                 for value in values:
                     self._add(value, node)
+            elif self.functions and (str(self.path.relative_to(ROOT)), self.functions[-1]) in FROM_CATALOGUE:
+                self.from_catalogue.append(f"{self.path.relative_to(ROOT)}:{node.lineno}")
             else:
                 self.unresolved.append(f"{self.path.relative_to(ROOT)}:{node.lineno}")
         self.generic_visit(node)
@@ -214,3 +229,11 @@ def test_the_term_scan_catches_a_misspelling(tmp_path: Path) -> None:
     finder.visit(ast.parse(source))
     assert set(finder.terms) == {"note", "regoin", "valu"}
     assert finder.unresolved == ["src/example.py:6"]
+
+
+def test_every_scheme_the_catalogue_names_is_declared(catalogue, graph: Graph) -> None:
+    """A ``#+ param`` that takes a concept of a scheme names a scheme the ontology declares."""
+    named = {scheme for query in catalogue.values() for param in query.parameters for scheme in param.schemes}
+    assert named, "no catalogue parameter names a scheme: FROM_CATALOGUE has nothing to stand for"
+    missing = sorted(s for s in named if (MFBT[s], RDF.type, SKOS.ConceptScheme) not in graph)
+    assert not missing, f"schemes named by the catalogue but not declared as skos:ConceptScheme: {missing}"
