@@ -57,6 +57,7 @@ def test_tables_fit_the_width_with_compact_names_and_labels(capsys) -> None:
     assert main(["--root", str(ROOT), "query", "run", "offers-overview", "--width", "90"]) == 0
     out = capsys.readouterr().out
     assert max(len(line) for line in out.splitlines()) <= 90
+    # KBT 2018, «Geografisk plassering»: 14 offers (Vestre Viken's three units are one offer)
     assert sum(line.startswith("offer:") for line in out.splitlines()) == 14, "each offer by its compact name"
     assert ASGARD not in out, "a compact name, not the IRI in full"
     answer = Table(("o",), [(ox.NamedNode(ASGARD),)])
