@@ -181,9 +181,13 @@ class Service:
                 version = data_version(data)
                 if self.snapshot is not None and version == self.snapshot.version:
                     return False
-                store = await asyncio.to_thread(_embedded, data, fmt)
                 assert self.pool is not None
-                await self.pool.load(data, fmt)  # no await between the two swaps: one atomic step
+                # The service's own store loads while the workers start (one after the other, start-up was the
+                # sum of the two); the pool swaps its workers in once both are done, and no await separates that
+                # swap from the snapshot's: one atomic step.
+                store_loading = asyncio.ensure_future(asyncio.to_thread(_embedded, data, fmt))
+                await self.pool.load(data, fmt, alongside=store_loading)
+                store = store_loading.result()
                 self.snapshot = Snapshot(store, version, modified, store.graph_names(), store.triple_count(), data, fmt)
                 self.answers.keep_only(version)
                 self.pages.keep_only(version)

@@ -40,10 +40,12 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Awaitable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -318,13 +320,22 @@ class WorkerPool:
     def sandboxed(self) -> bool:
         return bool(self.isolation)
 
-    async def load(self, data: bytes, fmt: str = "nt") -> None:
-        """Start a full set of workers over ``data`` and swap them in at once (start-up and reload)."""
+    async def load(self, data: bytes, fmt: str = "nt", alongside: Awaitable[Any] | None = None) -> None:
+        """Start a full set of workers over ``data`` and swap them in at once (start-up and reload).
+        ``alongside``: work of the caller's that runs while the workers start and must be done before the
+        swap (the service loads its own store so; it then swaps its snapshot with no await in between)."""
         self._loop = asyncio.get_running_loop()
         lanes = [GENERAL] * self.size + [FAST] * (self.fast + (1 if self.fast else 0))  # + the standby
         started = await asyncio.gather(*(self._loop.run_in_executor(
             self._spawner, Worker, data, fmt, self.memory_mb, self.max_answer_bytes, lane) for lane in lanes),
-            return_exceptions=True)
+            *([alongside] if alongside is not None else []), return_exceptions=True)
+        if alongside is not None:
+            started, beside = started[:-1], started[-1]
+            if isinstance(beside, BaseException):
+                for worker in started:
+                    if isinstance(worker, Worker):
+                        worker.stop()
+                raise beside
         failed = [w for w in started if isinstance(w, BaseException)]
         ready = [w for w in started if isinstance(w, Worker)]
         if failed:
