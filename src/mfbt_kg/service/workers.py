@@ -309,7 +309,7 @@ class WorkerPool:
         self.restarts = 0
         self.isolation: tuple[str, ...] = ()
         self._calls = ThreadPoolExecutor(max_workers=self.size + self.fast + 2, thread_name_prefix="query-call")
-        self._spawner = ThreadPoolExecutor(max_workers=self.size + self.fast, thread_name_prefix="query-spawn")
+        self._spawner = ThreadPoolExecutor(max_workers=self.size + self.fast + 2, thread_name_prefix="query-spawn")
         self._current: _Generation | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
