@@ -129,13 +129,13 @@ def _http_protocol(settings: Settings, max_connections: int) -> type | str:
     class URLTooLong(Exception):
         pass
 
-    class BoundedHttpToolsProtocol(HttpToolsProtocol):  # type: ignore[misc]
+    class BoundedHttpToolsProtocol(HttpToolsProtocol):
         url_too_long = False
         _timer: Any = None
         _idle_since = 0.0
 
         # --- connections: a limit, the longest-idle one closed to make room -------------
-        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+        def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
             self._idle_since = time.monotonic()
             self._arm(self._too_slow)

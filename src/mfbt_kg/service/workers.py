@@ -108,7 +108,8 @@ def _bounded(store: ox.Store, job: Job, max_bytes: int) -> Outcome:
         result = store.query(job.sparql, **kwargs)  # type: ignore[arg-type]
         if isinstance(result, ox.QueryBoolean):
             return Outcome(ok=True, body=serialize_boolean(bool(result), job.fmt), rows=1)
-        size, capped, read = 0, False, []
+        size, capped = 0, False
+        read: list[Any] = []
         solutions = isinstance(result, ox.QuerySolutions)
         for item in result:
             if len(read) >= job.max_rows:
@@ -283,7 +284,7 @@ class _Waiter:
     priority: float
     seq: int
     fast_ok: bool = field(compare=False)
-    future: asyncio.Future = field(compare=False)  # type: ignore[type-arg]
+    future: asyncio.Future[Worker] = field(compare=False)
 
 
 @dataclass
@@ -398,7 +399,7 @@ class WorkerPool:
         _insert(generation.waiters, waiter)
         try:
             left = max(0.0, deadline - self._loop.time())
-            worker = await asyncio.wait_for(asyncio.shield(waiter.future), timeout=left)
+            handed = await asyncio.wait_for(asyncio.shield(waiter.future), timeout=left)
         except BaseException as exc:  # timed out, cancelled, or the set was retired
             if waiter in generation.waiters:
                 generation.waiters.remove(waiter)
@@ -410,10 +411,10 @@ class WorkerPool:
             if isinstance(exc, TimeoutError):
                 raise QueryTimeout() from None
             raise
-        if not worker.alive():
-            self._discard(generation, worker)
+        if not handed.alive():
+            self._discard(generation, handed)
             return await self._acquire(generation, priority, fast_ok, deadline)
-        return worker
+        return handed
 
     def _call(self, generation: _Generation, worker: Worker, job: Job, timeout: float, ticket: Ticket) -> Outcome:
         started = time.monotonic()
