@@ -37,6 +37,9 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+# Seconds at the start of the mix in which every client is new: a new client's first query cannot be told
+# from a heavy one, so heavy clients' first queries may take the fast lane (and be moved off it) then.
+WARM_UP = 5.0
 ATTACKS = Path(__file__).parent / "attacks"
 
 
@@ -155,6 +158,7 @@ async def mix(seconds: float) -> dict[str, Any]:
         until = time.monotonic() + seconds
         light: list[tuple[str, int, float]] = []
         slow_at: list[float] = []  # when (s after the start) a light SPARQL query took over 1 s
+        warm: list[float] = []  # light SPARQL times after the first WARM_UP seconds
         begin = time.monotonic()
         heavy_status: Counter[int] = Counter()
         health: list[float] = []
@@ -195,6 +199,8 @@ async def mix(seconds: float) -> dict[str, Any]:
                         status = 0
                     took = time.monotonic() - started
                     light.append(("sparql" if kind in ("ask", "count") else kind, status, took))
+                    if kind in ("ask", "count") and started - begin >= WARM_UP:
+                        warm.append(took)
                     if kind in ("ask", "count") and took > 1:
                         slow_at.append(round(started - begin, 1))
                     await asyncio.sleep(0.1)
@@ -206,7 +212,7 @@ async def mix(seconds: float) -> dict[str, Any]:
         return {
             "light_sparql_requests": len(sparql), "light_sparql_p50": pct(sparql, 0.5),
             "light_sparql_p99": pct(sparql, 0.99), "light_sparql_statuses": dict(statuses),
-            "light_sparql_over_1s": len(slow_at), "light_sparql_over_1s_started_at": sorted(slow_at)[:40],
+            "light_sparql_p99_after_warm_up": pct(warm, 0.99), "light_sparql_over_1s": len(slow_at), "light_sparql_over_1s_started_at": sorted(slow_at)[:40],
             "light_all_p99": pct([t for _, _, t in light], 0.99),
             "light_api_p99": pct([t for k, _, t in light if k == "api"], 0.99),
             "light_page_p99": pct([t for k, _, t in light if k == "page"], 0.99),
@@ -383,7 +389,8 @@ def main() -> int:
         figures[name] = result
         print(f"== {name}")
         for key, value in result.items():
-            shown = ms(value) if key.endswith(("_p50", "_p99", "_mean")) and isinstance(value, float) else value
+            shown = ms(value) if key.endswith(("_p50", "_p99", "_mean", "_warm_up")) and isinstance(value, float) \
+                else value
             print(f"  {key}: {shown}")
         sys.stdout.flush()
     if args.json:
