@@ -212,7 +212,8 @@ async def mix(seconds: float) -> dict[str, Any]:
         return {
             "light_sparql_requests": len(sparql), "light_sparql_p50": pct(sparql, 0.5),
             "light_sparql_p99": pct(sparql, 0.99), "light_sparql_statuses": dict(statuses),
-            "light_sparql_p99_after_warm_up": pct(warm, 0.99), "light_sparql_over_1s": len(slow_at), "light_sparql_over_1s_started_at": sorted(slow_at)[:40],
+            "light_sparql_p99_after_warm_up": pct(warm, 0.99), "light_sparql_over_1s": len(slow_at),
+            "light_sparql_over_1s_started_at": sorted(slow_at)[:40],
             "light_all_p99": pct([t for _, _, t in light], 0.99),
             "light_api_p99": pct([t for k, _, t in light if k == "api"], 0.99),
             "light_page_p99": pct([t for k, _, t in light if k == "page"], 0.99),
