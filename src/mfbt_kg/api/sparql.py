@@ -26,6 +26,7 @@ from mfbt_kg.api.description import service_description
 from mfbt_kg.api.errors import Failed
 from mfbt_kg.api.html import language, remember_language, root_path
 from mfbt_kg.api.query_page import render_page
+from mfbt_kg.namespaces import sparql_prologue
 from mfbt_kg.service.fairness import client_key
 from mfbt_kg.service.service import Service
 from mfbt_kg.sparql.answers import Job, Outcome, json_term
@@ -161,14 +162,17 @@ async def _answer(request: Request, service: Service, params: dict[str, list[str
     if len(query.encode("utf-8", "surrogatepass")) > MAX_QUERY_BYTES:
         raise Failed(413, f"query longer than {MAX_QUERY_BYTES // 1024} KiB")
     default_graphs, named_graphs = _dataset(params)  # when given, it takes precedence over FROM / FROM NAMED
-    checked = await service.inspect(query, base, protocol_dataset=default_graphs is not None)
+    # The project's prefixes are predeclared, as the CLI and the catalogue do: the PREFIX lines of those the
+    # query uses and does not declare itself go in front (the box and the error page keep the query as written).
+    text = sparql_prologue(query) + query
+    checked = await service.inspect(text, base, protocol_dataset=default_graphs is not None)
     fmt = choose(request.headers.get("accept"), checked.form, _format_values(params), allow_html=True)
     # A tag this endpoint gave names a valid query's answer; "*" matches any, so only once the query answered.
     any_tag = "*" in request.headers.get("if-none-match", "")
     if not any_tag and caching.not_modified(request, snapshot.version, snapshot.modified, fmt):
         return caching.not_modified_response(snapshot.version, snapshot.modified, fmt)
     engine_format = fmt if fmt != "html" else ("nt" if checked.form in GRAPH_FORMS else "json")
-    outcome, used = await service.run(query, engine_format, default_graphs, named_graphs, base, checked,
+    outcome, used = await service.run(text, engine_format, default_graphs, named_graphs, base, checked,
                                       client=client_key(request.client.host if request.client else None),
                                       user_supplied=True)
     errors.raise_for(outcome)

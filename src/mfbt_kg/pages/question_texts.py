@@ -7,6 +7,7 @@ from __future__ import annotations
 QUESTION_TEXTS: dict[str, dict[str, str]] = {
     "nb": {
         "nav_questions": "Spørsmål",
+        "table_region": "{label} (tabell)",
         "q_heading": "Ferdige spørsmål til grafen",
         "q_intro": "{n} spørsmål analytikere stiller om tilbudene, ordnet etter tema. Velg et spørsmål, fyll inn "
                    "verdiene i skjemaet og få svaret som tabell, CSV eller JSON – uten å skrive SPARQL.",
@@ -58,6 +59,7 @@ QUESTION_TEXTS: dict[str, dict[str, str]] = {
     },
     "en": {
         "nav_questions": "Questions",
+        "table_region": "{label} (table)",
         "q_heading": "Ready-made questions to the graph",
         "q_intro": "{n} questions analysts ask about the offers, by topic. Choose a question, fill in the form and "
                    "get the answer as a table, CSV or JSON – without writing SPARQL.",

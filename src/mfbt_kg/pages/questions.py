@@ -101,7 +101,7 @@ def _options(site: Site, present: Presenter, param: Parameter) -> list[dict[str,
     found: list[tuple[str, str]] = []  # (value, iri)
     if param.schemes:
         for scheme in param.schemes:
-            for row in site.rows("scheme-concepts", scheme=ox.NamedNode(str(MFBT[scheme]))):
+            for row in site.rows("scheme-concepts", resource=ox.NamedNode(str(MFBT[scheme]))):
                 iri = row["s"].value
                 found.append((_slug(iri, len(param.kinds) > 1), iri))
     else:
