@@ -107,3 +107,24 @@ def test_offer_page_starts_with_summary(client: TestClient) -> None:
     assert 'class="basis basis-sources-disagree"' in brief  # the GP route, as on the rest of the page
     assert "ingen adresse, telefon eller nettside" in brief
     assert 'class="notice data-notice"' in page
+
+
+def test_compare_has_a_row_per_region(client: TestClient) -> None:
+    page = client.get("/compare", params=[("offer", "lovisenberg"), ("offer", "unn-asgard"), ("lang", "en")]).text
+    table = page[page.index('<table class="compare regions">'):]
+    table = table[:table.index("</table>")]
+    rows = re.findall(r"<tr><th scope=\"row\">(.*?)</tr>", table, re.S)
+    assert [re.search(r'href="/id/region/([a-z-]+)"', r).group(1) for r in rows] == ["helse-nord", "helse-sor-ost"]
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", r, re.S) for r in rows]
+    # offers the graph records (the capacity table, seed 001: one in Helse Nord, eleven in Helse Sør-Øst)
+    assert [c[0] for c in cells] == ["1", "11"]
+    # units the Ministry's order required: one per region, two in Helse Sør-Øst
+    assert [re.sub(r"<[^>]+>", "", c[1]).strip() for c in cells] == ["1", "2"]
+    # no bed total stated for Helse Nord; Helse Sør-Øst's «ca. 44 sengeplasser» and «44 prioriterte døgnplasser»
+    # (seed 001 L1540, L102 / L3315), each beside the sum of its parts
+    assert "not stated in the sources" in cells[0][2]
+    assert cells[1][2].count("sum of the parts: 44") == 2
+    # Helse Nord's protocol: two years, the sources disagree (seed 001 L1240, L2205)
+    assert cells[0][3].count('class="basis basis-sources-disagree"') == 2
+    # KBT's verdicts, each saying who gives it
+    assert "verdict by KBT" in cells[0][4] and "KBT about a group, applied by the curator" in cells[0][4]

@@ -36,5 +36,6 @@ def compare(request: Request, site: SiteDep) -> Response:
     offers = summary.compare(site, present, slugs)
     chosen = [o["slug"] for o in offers]
     choices = [{"slug": link.href.rsplit("/", 1)[-1], "link": link} for link in summary.all_offers(site, present)]
+    regions = summary.regions(site, present, offers) if len(offers) >= 2 else []
     return show(request, site, "compare.html", headers=NO_STORE, title=f["compare_title"], f=f, offers=offers,
-                chosen=chosen, choices=choices, path=request.url.path[len(present.root_path):])
+                regions=regions, chosen=chosen, choices=choices, path=request.url.path[len(present.root_path):])

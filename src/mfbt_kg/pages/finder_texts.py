@@ -68,6 +68,16 @@ FINDER_TEXTS: dict[str, dict[str, str]] = {
         "data_notice": "Dataene beskriver tilbudene slik kildene oppgir dem: KBT-rapporten (status 14.5.2018) og "
                        "UNN-lysbildene (oktober 2021). Nyere endringer er ikke med.",
         "aspect": "Hva",
+        "region_summary": "Regionene",
+        "offers_count": "Tilbud",
+        "units_required": "Enheter påkrevd",
+        "beds_stated": "Øremerkede senger oppgitt (sum av delene)",
+        "sum_of_parts": "sum av delene",
+        "protocol": "Protokoll",
+        "assessments": "KBTs vurderinger",
+        "by_kbt": "vurdert av KBT",
+        "by_group": "KBT om en gruppe, anvendt av kuratoren",
+        "by_curator": "kuratorens lesing",
     },
     "en": {
         "nav_find": "Find an offer",
@@ -133,6 +143,16 @@ FINDER_TEXTS: dict[str, dict[str, str]] = {
         "data_notice": "The data describe the offers as the sources give them: the KBT report (status 14 May 2018) "
                        "and the UNN slides (October 2021). Later changes are not included.",
         "aspect": "What",
+        "region_summary": "The regions",
+        "offers_count": "Offers",
+        "units_required": "Units required",
+        "beds_stated": "Earmarked beds stated (sum of the parts)",
+        "sum_of_parts": "sum of the parts",
+        "protocol": "Protocol",
+        "assessments": "KBT's assessments",
+        "by_kbt": "verdict by KBT",
+        "by_group": "KBT about a group, applied by the curator",
+        "by_curator": "the curator's reading",
     },
 }
 

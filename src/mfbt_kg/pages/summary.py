@@ -123,3 +123,45 @@ def all_offers(site: Site, present: Presenter) -> list[Any]:
     """Every offer, by label (the comparison's choices)."""
     rows = site.rows("kind-members", prefix=ox.Literal(f"{ID}offer/"))
     return _links(present, rows, "s")
+
+
+def regions(site: Site, present: Presenter, offers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per region of the compared offers (queries/pages/region-summary.rq): offers recorded, units
+    required, stated bed totals beside the sum of their parts, the protocol's dates, KBT's assessments (who
+    gives each verdict: KBT, KBT about a group applied by the curator, or the curator's reading)."""
+    wanted = {_offer_iri(o) for o in offers}
+    chosen = list(dict.fromkeys(row["region"].value for row in site.rows("home-regions")
+                                if row["offer"] is not None and row["offer"].value in wanted))
+    out = []
+    for region in chosen:
+        parts: dict[str, list[dict[str, Any]]] = {"required": [], "beds": [], "protocol": [], "assessment": []}
+        for node, rows in _group(site.about("region-summary", region), "node").items():
+            parts.setdefault(rows[0]["part"].value, []).extend(_region_items(present, node, rows))
+        offers_row = [r for r in site.about("region-summary", region) if r["part"].value == "offers"]
+        count = int(offers_row[0]["number"].value) if offers_row else 0
+        out.append({"region": present.link(region), "offers": count, **parts})
+    return out
+
+
+def _region_items(present: Presenter, node: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    items = []
+    for value_rows in _group(rows, "value").values() if rows[0]["value"] is not None else [rows]:
+        row = value_rows[0]
+        basis = _basis(present, _iri(row["value"]) if row["part"].value == "protocol" and row["value"] else node,
+                       value_rows)
+        verdict = _iri(row["verdict"])
+        by = "" if verdict is None else "kbt" if basis is None else (
+            "group" if basis["key"] == "basis-group-applied" else "curator")
+        items.append({
+            "node": present.link(node),
+            "value": present.link(_iri(row["value"])) if _iri(row["value"]) and row["part"].value != "protocol" else None,
+            "number": present.literal(row["number"], _truthy(row["approximate"])) if row["number"] else None,
+            "sum": present.literal(row["sum"]) if row["sum"] else None,
+            "wording": present.literal(row["value_text"]) if row["value_text"] else None,
+            "verdict": present.link(verdict) if verdict else None, "by": by, "basis": basis,
+        })
+    return items
+
+
+def _offer_iri(summary: dict[str, Any]) -> str:
+    return f"{ID}offer/{summary['slug']}"
