@@ -128,3 +128,46 @@ def test_compare_has_a_row_per_region(client: TestClient) -> None:
     assert cells[0][3].count('class="basis basis-sources-disagree"') == 2
     # KBT's verdicts, each saying who gives it
     assert "verdict by KBT" in cells[0][4] and "KBT about a group, applied by the curator" in cells[0][4]
+
+
+def embedded(page: str) -> str:
+    found = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    assert len(found) == 1, "one JSON-LD block"
+    return found[0]
+
+
+@pytest.mark.parametrize("path", ["/id/offer/unn-asgard", "/id/region/helse-nord", "/id/method/miljoterapi",
+                                  "/id/guideline/psykoselidelser-2013", "/id/source/kbt-2018-tabell-kapasitet",
+                                  "/id/diagnosis-group/bipolar-disorder"])
+def test_resource_pages_embed_schema_org_and_a_description(client: TestClient, path: str) -> None:
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import RDF
+
+    page = client.get(path, headers=HTML).text
+    description = re.search(r'<meta name="description" content="([^"]+)">', page)
+    assert description and len(description.group(1)) <= 300
+    graph = Graph().parse(data=embedded(page), format="json-ld")  # an inline context: nothing fetched
+    subject = URIRef("https://w3id.org/mfbt-kg/id" + path[3:])
+    assert (subject, RDF.type, None) in graph and (subject, URIRef("https://schema.org/name"), None) in graph
+
+
+def test_offer_json_ld_says_what_the_graph_says(client: TestClient) -> None:
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.namespace import RDF
+
+    graph = Graph().parse(data=embedded(client.get("/id/offer/unn-asgard", headers=HTML).text), format="json-ld")
+    offer, schema = URIRef("https://w3id.org/mfbt-kg/id/offer/unn-asgard"), "https://schema.org/"
+    # mfbt:TreatmentOffer is a schema:MedicalTherapy, mfbt:providedBy a subproperty of schema:provider (ontology/mfbt.ttl)
+    assert set(graph.objects(offer, RDF.type)) == {URIRef(schema + "MedicalTherapy")}
+    assert set(graph.objects(offer, URIRef(schema + "provider"))) == {URIRef("https://w3id.org/mfbt-kg/id/trust/unn")}
+    assert Literal("Medikamentfritt behandlingstilbud, UNN Åsgård", lang="nb") in set(
+        graph.objects(offer, URIRef(schema + "name")))
+
+
+def test_offer_page_lists_methods_once_and_marks_english_notes(client: TestClient) -> None:
+    page = client.get("/id/offer/unn-asgard", headers=HTML).text
+    properties = page[page.index('id="properties"'):page.index('id="sources"')]
+    assert "/id/method/" not in properties  # the methods are in the methods section, by category
+    assert 'lang="en">Organisation form from' in properties and "(på engelsk)" in properties
+    english = client.get("/id/offer/unn-asgard", params={"lang": "en"}, headers=HTML).text
+    assert "(på engelsk)" not in english

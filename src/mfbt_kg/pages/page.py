@@ -13,12 +13,15 @@ from typing import Any
 
 from rdflib.namespace import DCTERMS
 
+from mfbt_kg.namespaces import MFBT
 from mfbt_kg.pages import factsheets
+from mfbt_kg.pages.embedded import meta_description, schema_org
 from mfbt_kg.pages.factsheets import Site
+from mfbt_kg.pages.finder_texts import finder_texts
 from mfbt_kg.pages.linked_data import describe
 from mfbt_kg.pages.presentation import Presenter, resource_view
-from mfbt_kg.pages.finder_texts import finder_texts
 from mfbt_kg.pages.summary import offer_summary
+from mfbt_kg.pages.texts import texts
 
 # The kinds with pages of their own; every other kind gets the generic resource page.
 PAGE_KINDS = {
@@ -58,9 +61,14 @@ def build_page(site: Site, present: Presenter, kind: str, iri: str) -> Page | No
     if page == "offer":  # what the factsheet shows first (mfbt:factsheetOrder); the rest stays in the table
         first = site.factsheet_order
         extra["facts"] = sorted((p for p in view.properties if p.iri in first), key=lambda p: first[p.iri])
-        view.properties = [p for p in view.properties if p.iri not in first]
+        # methods are listed once, by category in the methods section, not again among the properties
+        view.properties = [p for p in view.properties if p.iri not in first and p.iri != str(MFBT.offersMethod)]
         extra["brief"] = offer_summary(site, present, iri)  # what a GP reads first (pages/summary.py)
         extra["f"] = finder_texts(present.lang)
     if page == "source":  # what cites a source is listed by the source section, not again as backlinks
         view.backlinks = [b for b in view.backlinks if b.iri != str(DCTERMS.source)]
+    # for search engines: schema.org JSON-LD from the graph (inline context) and a meta description
+    extra["jsonld"] = schema_org(site, iri, present.href(iri))
+    extra["meta_description"] = meta_description(site, iri, present.lang, view.title.text,
+                                                 site.kind_name(kind, present.lang), texts(present.lang)["data_notice"])
     return Page(f"{page}.html", view.title.text, {"view": view, "kind": kind, **extra})

@@ -26,6 +26,7 @@ MONTHS = {
 }
 YES_NO = {"nb": ("ja", "nei"), "en": ("yes", "no")}
 APPROXIMATELY = {"nb": "ca.", "en": "approx."}
+IN_ENGLISH = "på engelsk"
 
 @dataclass(frozen=True)
 class Link:
@@ -109,7 +110,10 @@ class Presenter:
 
     def literal(self, literal: ox.Literal, approximate: bool = False) -> Text:
         if literal.language:
-            return Text(literal.value, self.foreign(literal.language))
+            foreign = self.foreign(literal.language)
+            # the curators' notes are English: a Norwegian page says so beside them
+            english = self.lang == "nb" and foreign is not None and foreign.split("-")[0] == "en"
+            return Text(literal.value, foreign, note=IN_ENGLISH if english else None)
         datatype = literal.datatype.value
         raw = literal.value
         shown, machine = self.formatted(raw, datatype)

@@ -11,8 +11,9 @@ values bound as RDF terms; ``compare`` puts 2–4 summaries side by side with th
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -154,7 +155,8 @@ def _region_items(present: Presenter, node: str, rows: list[dict[str, Any]]) -> 
             "group" if basis["key"] == "basis-group-applied" else "curator")
         items.append({
             "node": present.link(node),
-            "value": present.link(_iri(row["value"])) if _iri(row["value"]) and row["part"].value != "protocol" else None,
+            "value": (present.link(_iri(row["value"]) or "")
+                      if _iri(row["value"]) and row["part"].value != "protocol" else None),
             "number": present.literal(row["number"], _truthy(row["approximate"])) if row["number"] else None,
             "sum": present.literal(row["sum"]) if row["sum"] else None,
             "wording": present.literal(row["value_text"]) if row["value_text"] else None,
