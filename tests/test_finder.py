@@ -157,7 +157,7 @@ def test_offer_json_ld_says_what_the_graph_says(client: TestClient) -> None:
 
     graph = Graph().parse(data=embedded(client.get("/id/offer/unn-asgard", headers=HTML).text), format="json-ld")
     offer, schema = URIRef("https://w3id.org/mfbt-kg/id/offer/unn-asgard"), "https://schema.org/"
-    # mfbt:TreatmentOffer is a schema:MedicalTherapy, mfbt:providedBy a subproperty of schema:provider (ontology/mfbt.ttl)
+    # mfbt:TreatmentOffer is a schema:MedicalTherapy, mfbt:providedBy specialises schema:provider (ontology/mfbt.ttl)
     assert set(graph.objects(offer, RDF.type)) == {URIRef(schema + "MedicalTherapy")}
     assert set(graph.objects(offer, URIRef(schema + "provider"))) == {URIRef("https://w3id.org/mfbt-kg/id/trust/unn")}
     assert Literal("Medikamentfritt behandlingstilbud, UNN Åsgård", lang="nb") in set(
@@ -171,3 +171,17 @@ def test_offer_page_lists_methods_once_and_marks_english_notes(client: TestClien
     assert 'lang="en">Organisation form from' in properties and "(på engelsk)" in properties
     english = client.get("/id/offer/unn-asgard", params={"lang": "en"}, headers=HTML).text
     assert "(på engelsk)" not in english
+
+
+def test_dataset_page_is_readable(store, graph) -> None:
+    from mfbt_kg.sparql.store import to_ntriples
+
+    client = TestClient(pages_app(store, data=to_ntriples(graph)))
+    page = client.get("/dataset", params={"lang": "en"}, headers=HTML).text
+    main = page[page.index("<main"):page.index("<details")]
+    assert "<h2 id=\"ds-files\">Files to download</h2>" in main
+    # the files the description lists, with their download links and sizes: the five dumps among them
+    for name in ("mfbt-kg.ttl", "mfbt-kg.nt", "mfbt-kg.jsonld", "mfbt-kg.rdf", "mfbt-kg.standalone.jsonld"):
+        assert re.search(rf'<a href="[^"]+/dump/data/{re.escape(name)}">{re.escape(name)}</a>', main), name
+    assert "NLOD_2_0" in main and "Period the data cover" in main
+    assert page.index("<details") > page.index('id="ds-files"')  # the Turtle comes last, folded

@@ -21,6 +21,7 @@ from mfbt_kg.api.deps import PublicationDep, ServiceDep, SiteDep
 from mfbt_kg.api.html import STARTED, STATIC, language, render, root_path
 from mfbt_kg.namespaces import DATASET_IRI, KINDS, ONTOLOGY_IRI
 from mfbt_kg.pages import factsheets
+from mfbt_kg.pages.dataset_view import dataset_view
 from mfbt_kg.pages.factsheets import Site
 from mfbt_kg.pages.linked_data import (
     describe,
@@ -144,9 +145,10 @@ def _dataset(request: Request, site: Site, service: ServiceDep, ext: str | None)
     base = f"{root_path(request)}/dataset"
     if fmt != "html":
         return rdf_response(published.description_in(fmt), fmt, base, headers)
+    readable = dataset_view(published.description_in("nt"), site.queries, presenter(request, site))
     return show(request, site, "dataset.html", headers=headers, title=texts(language(request)[0])["dataset_heading"],
                 iri=DATASET_IRI, turtle=published.description_in("turtle").decode("utf-8"),
-                alternates=alternates(base))
+                alternates=alternates(base), **readable)
 
 
 @router.api_route("/dump/{path:path}", methods=GET, summary="A file of the dataset, as /dataset lists it")
