@@ -179,3 +179,23 @@ def test_gp_finds_bipolar_offers_and_compares_two(server: Service, browser, size
     expect(policy.locator("td")).to_have_count(2)
     expect(policy.locator("td").nth(0)).to_contain_text("motivert for medikamentfri behandling")
     fits(page)
+
+
+PHONE_PAGES = ["/finn?group=bipolar-disorder",
+               "/sammenlign?offer=lovisenberg&offer=telemark&offer=unn-asgard&offer=vestfold",
+               "/id/offer/unn-asgard", "/id/offer/vestre-viken", "/dataset", "/id/source/kbt-2018-tabell-kapasitet"]
+
+
+def test_no_table_is_cut_off_on_a_phone(server: Service, browser) -> None:
+    """At 390 px no table needs sideways scrolling, in the page or in its own box: cells wrap, the comparison
+    collapses to one block per aspect."""
+    page = browser.new_page()
+    page.set_viewport_size(SIZES["phone"])
+    for path in PHONE_PAGES:
+        page.goto(server.base + path)
+        fits(page)
+        cut = page.evaluate("""() => [...document.querySelectorAll('.table-wrap, table')]
+            .filter(e => e.scrollWidth > e.clientWidth + 1)
+            .map(e => (e.getAttribute('aria-label') || e.className || e.tagName) + ': '
+                      + e.scrollWidth + ' > ' + e.clientWidth)""")
+        assert not cut, f"{path}: {cut}"

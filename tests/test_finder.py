@@ -38,13 +38,15 @@ def client(app) -> TestClient:
 def found(page: str) -> list[str]:
     """The offers a finder page lists, in its order (slugs)."""
     results = page[page.index('id="results"'):]
-    return re.findall(r'<h3><a href="/id/offer/([a-z0-9-]+)">', results)
+    return re.findall(r'<h3><a href="/id/offer/([a-z0-9-]+)"', results)
 
 
 @pytest.mark.parametrize("text", ["asgard", "ASGARD", "Åsgård", "tromso", "Tromsø", "unn tromso"])
 def test_free_text_ignores_case_and_diacritics(client: TestClient, text: str) -> None:
     # «UNN Åsgård (University Hospital of North Norway, Tromsø)»: the unit's English label (data/ttl/organisations.ttl)
-    assert found(client.get("/finn", params={"q": text}).text) == ["unn-asgard"]
+    page = client.get("/finn", params={"q": text}).text
+    assert found(page) == ["unn-asgard"]
+    assert '<h3><a href="/id/offer/unn-asgard">UNN Åsgård</a></h3>' in page  # short link text: the name's own part
 
 
 def test_ranked_offer_name_before_region(client: TestClient) -> None:

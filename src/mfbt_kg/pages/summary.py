@@ -19,7 +19,7 @@ import pyoxigraph as ox
 
 from mfbt_kg.namespaces import ID
 from mfbt_kg.pages.factsheets import Site, _basis, _group, _iri, _links, _offer_methods, _truthy
-from mfbt_kg.pages.presentation import Presenter
+from mfbt_kg.pages.presentation import Link, Presenter
 
 PARTS = ("target", "exclusion", "policy", "referral", "programme", "tapering", "feature", "capacity", "start")
 XSD_DATE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")
@@ -28,6 +28,8 @@ RESOURCE_FILTERS = {"region": "region", "area": "area", "group": "diagnosis-grou
                     "exclude": "exclusion-criterion", "policy": "concept", "policy_not": "concept",
                     "referrer": "referrer", "care_level": "concept", "feature": "concept"}
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
+# The words every offer's name starts with: short link texts leave them out where the list is of offers only.
+COMMON_START = re.compile(r"^(Medikamentfritt behandlingstilbud|Medication-free treatment offer), ")
 MAX_WORDS = 4
 MAX_COMPARED = 4
 
@@ -58,7 +60,9 @@ def offer_summary(site: Site, present: Presenter, iri: str) -> dict[str, Any]:
             "basis": _basis(present, statement, rows),
             "sources": _links(present, rows, "source"),
         })
-    return {"offer": present.link(iri), "parts": parts, "as_of": present.literal(newest) if newest else None}
+    link = present.link(iri)
+    short = Link(link.href, COMMON_START.sub("", link.label), link.lang, link.external)
+    return {"offer": link, "short": short, "parts": parts, "as_of": present.literal(newest) if newest else None}
 
 
 def parse_form(params: Mapping[str, str]) -> dict[str, Any]:
@@ -121,9 +125,10 @@ def compare(site: Site, present: Presenter, slugs: list[str]) -> list[dict[str, 
 
 
 def all_offers(site: Site, present: Presenter) -> list[Any]:
-    """Every offer, by label (the comparison's choices)."""
+    """Every offer by its short name (the comparison's choices)."""
     rows = site.rows("kind-members", prefix=ox.Literal(f"{ID}offer/"))
-    return _links(present, rows, "s")
+    links = [Link(li.href, COMMON_START.sub("", li.label), li.lang, li.external) for li in _links(present, rows, "s")]
+    return sorted(links, key=lambda li: li.label.lower())
 
 
 def regions(site: Site, present: Presenter, offers: list[dict[str, Any]]) -> list[dict[str, Any]]:
