@@ -47,7 +47,7 @@ PAGES = {
     "dataset": ("/dataset", 200),
     "finder": ("/finn?q=asgard", None),
     "comparison": ("/sammenlign?offer=unn-asgard&offer=vegsund-dps", None),
-    "figures": ("/tall", None),
+    "figures": ("/tall", 200),
     "catalogue list": ("/sporringer", 200),
     "catalogue question (form)": ("/sporringer/offers-prioritising-diagnosis", 200),
     "catalogue question (answer)": ("/sporringer/offers-by-referrer?referrer=gp&date=2021-10-01", 200),

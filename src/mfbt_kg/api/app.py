@@ -19,7 +19,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
 from mfbt_kg import __version__
-from mfbt_kg.api import errors, finder, health, pages, queries, question_pages, sparql, store
+from mfbt_kg.api import errors, figures_page, finder, health, pages, queries, question_pages, sparql, store
 from mfbt_kg.api.limits import LimitsMiddleware, PublicOrigin
 from mfbt_kg.api.openapi import install_openapi
 from mfbt_kg.service.service import Service
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(pages.router)
     app.include_router(question_pages.router)
+    app.include_router(figures_page.router)
     app.include_router(finder.router)
     app.include_router(health.router)
     app.include_router(sparql.router)
