@@ -187,3 +187,9 @@ def test_dataset_page_is_readable(store, graph) -> None:
         assert re.search(rf'<a href="[^"]+/dump/data/{re.escape(name)}">{re.escape(name)}</a>', main), name
     assert "NLOD_2_0" in main and "Period the data cover" in main
     assert page.index("<details") > page.index('id="ds-files"')  # the Turtle comes last, folded
+
+
+def test_finder_words_in_both_languages() -> None:
+    from mfbt_kg.pages.finder_texts import FINDER_TEXTS
+
+    assert set(FINDER_TEXTS["nb"]) == set(FINDER_TEXTS["en"])
