@@ -463,10 +463,16 @@ class WorkerPool:
     def _replace(self, generation: _Generation, lane: str) -> None:
         """Start a worker for ``lane``. A fast-lane worker is replaced at once by the standby, and the new
         one becomes the standby: a heavy query that tried the fast lane leaves no gap in it."""
-        promoted = None
+        promoted, refill = None, False
         if lane == FAST:
             with self._lock:
                 promoted = generation.standby.pop() if generation.standby else None
+            if promoted is not None and not promoted.alive():  # the standby died too: start both anew
+                with self._lock:
+                    generation.workers.discard(promoted)
+                    self.restarts += 1
+                promoted.kill()
+                promoted, refill = None, True
             if promoted is not None:
                 self._give_back(generation, promoted)
         for attempt in range(5):
@@ -483,6 +489,8 @@ class WorkerPool:
                     generation.standby.append(fresh)
                     return
             self._give_back(generation, fresh)
+            if refill:
+                self._refill_standby(generation)
             return
 
     async def _watch(self) -> None:
@@ -500,13 +508,15 @@ class WorkerPool:
                         self._discard(generation, worker)
             for worker in list(generation.standby):
                 if not worker.alive():
-                    with self._lock:
-                        if worker in generation.standby:
+                    with self._lock:  # unless a replacement took it meanwhile (it then deals with it)
+                        taken = worker not in generation.standby
+                        if not taken:
                             generation.standby.remove(worker)
-                        generation.workers.discard(worker)
-                        self.restarts += 1
-                    self._spawner.submit(worker.kill)
-                    self._spawner.submit(self._refill_standby, generation)
+                            generation.workers.discard(worker)
+                            self.restarts += 1
+                    if not taken:
+                        self._spawner.submit(worker.kill)
+                        self._spawner.submit(self._refill_standby, generation)
 
     def _refill_standby(self, generation: _Generation) -> None:
         if generation.retired:
