@@ -193,3 +193,15 @@ def test_finder_words_in_both_languages() -> None:
     from mfbt_kg.pages.finder_texts import FINDER_TEXTS
 
     assert set(FINDER_TEXTS["nb"]) == set(FINDER_TEXTS["en"])
+
+
+def test_summary_says_each_thing_once_with_each_date_and_its_own_marker(client: TestClient) -> None:
+    page = client.get("/id/offer/unn-asgard", params={"lang": "en"}, headers=HTML).text
+    brief = page[page.index('id="brief"'):page.index('id="glance"')]
+    excludes = brief[brief.index("<dt>Excludes</dt>"):brief.index("<dt>Referral</dt>")]
+    line = next(li for li in excludes.split("<li>") if 'href="/id/exclusion-criterion/compulsory-care"' in li)
+    # excluded in the 2018 report (seed 001 L774) and read from «Ikke tvang» on the 2021 slide (seed 000 L14):
+    # one line, two dates, the curator's-reading marker after the 2021 date only
+    assert line.count('<time datetime="2018-05-14">') == 1 and line.count('<time datetime="2021-10">') == 1
+    assert line.count('class="basis basis-curator-reading"') == 1
+    assert line.index('datetime="2018-05-14"') < line.index('datetime="2021-10"') < line.index("basis-curator-reading")

@@ -62,7 +62,25 @@ def offer_summary(site: Site, present: Presenter, iri: str) -> dict[str, Any]:
         })
     link = present.link(iri)
     short = Link(link.href, COMMON_START.sub("", link.label), link.lang, link.external)
+    parts = {part: _merged(items) for part, items in parts.items()}
     return {"offer": link, "short": short, "parts": parts, "as_of": present.literal(newest) if newest else None}
+
+
+def _merged(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Statements that say the same (same value, qualifier, route, condition, number, group) as one line with
+    every date it is stated for, each with its own basis marker: a summary read in seconds, nothing dropped."""
+    out: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for item in items:
+        key = tuple((v.href if hasattr(v, "href") else getattr(v, "text", v))
+                    for v in (item["value"], item["qualifier"], item["allowed"], item["via"], item["condition"],
+                              item["from"], item["number"], item["when_text"],
+                              None if item["value"] or item["number"] else item["text"]))
+        merged = out.setdefault(key, {**item, "stated": []})
+        # each statement keeps its own date and its own basis marker: a reading is marked where it was made
+        if item["basis"] is None and any(d["as_of"] == item["as_of"] and d["basis"] is None for d in merged["stated"]):
+            continue  # the same thing stated twice for the same date (two passages): one date shown
+        merged["stated"].append({"as_of": item["as_of"], "basis": item["basis"], "statement": item["statement"]})
+    return list(out.values())
 
 
 def parse_form(params: Mapping[str, str]) -> dict[str, Any]:
