@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import PlainTextResponse
 
 from mfbt_kg.api.deps import ServiceDep
 from mfbt_kg.api.errors import Failed
@@ -32,6 +34,18 @@ from mfbt_kg.sparql.guard import QueryRefused
 router = APIRouter(tags=["pages"], dependencies=[Depends(page_errors)])
 GET = ["GET", "HEAD"]
 PATHS = {"nb": "/sporringer", "en": "/queries"}
+# Scripts built from the npm registry and served from the site itself (scripts/build-editor.sh), with their licences.
+VENDOR = {p.name: p.read_bytes() for p in (Path(__file__).parent / "static" / "vendor").glob("*")
+          if p.suffix in (".js", ".txt")}
+VENDOR_TYPES = {".js": "text/javascript; charset=utf-8", ".txt": "text/plain; charset=utf-8"}
+
+
+@router.api_route("/static/vendor/{name}", methods=GET, include_in_schema=False)
+def vendor(name: str) -> Response:
+    body = VENDOR.get(name)
+    if body is None:
+        return PlainTextResponse("not found\n", status_code=404)
+    return Response(body, media_type=VENDOR_TYPES[Path(name).suffix], headers={"Cache-Control": "public, max-age=3600"})
 
 
 @router.api_route("/sporringer", methods=GET, summary="The query catalogue for people: questions by topic")

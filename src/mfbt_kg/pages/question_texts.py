@@ -8,6 +8,7 @@ QUESTION_TEXTS: dict[str, dict[str, str]] = {
     "nb": {
         "nav_questions": "Spørsmål",
         "table_region": "{label} (tabell)",
+        "sparql_prefixes": "Forhåndsdeklarerte prefikser (trenger ingen PREFIX-linje)",
         "nav_figures": "Tall",
         "ch_heading": "Tall i diagrammer",
         "ch_intro": "Kapasitet og pasienttall fra kildene, tegnet som diagrammer med tallene i en tabell ved siden av. "
@@ -95,6 +96,7 @@ QUESTION_TEXTS: dict[str, dict[str, str]] = {
     "en": {
         "nav_questions": "Questions",
         "table_region": "{label} (table)",
+        "sparql_prefixes": "Predeclared prefixes (no PREFIX line needed)",
         "nav_figures": "Figures",
         "ch_heading": "Figures as charts",
         "ch_intro": "Capacity and patient figures from the sources, drawn as charts with the numbers in a table beside "
