@@ -9,8 +9,8 @@ fails with its rule, its help text and the elements it found.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import quote
 
 import pytest
@@ -24,7 +24,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run", "--disable-default-apps", "--no-default-browser-check"]
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is a test dependency: pip install -e '.[test]'")
+sync_api = pytest.importorskip("playwright.sync_api",
+                               reason="playwright is a test dependency: pip install -e '.[test]'")
 if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} missing: run scripts/ensure-chromium.sh (apt-get install chromium)",
                 allow_module_level=True)

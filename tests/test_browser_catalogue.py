@@ -17,8 +17,8 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
@@ -31,7 +31,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-default-apps", "--no-default-browser-check"]
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is a test dependency: pip install -e '.[test]'")
+sync_api = pytest.importorskip("playwright.sync_api",
+                               reason="playwright is a test dependency: pip install -e '.[test]'")
 if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} missing: run scripts/ensure-chromium.sh (apt-get install chromium)",
                 allow_module_level=True)

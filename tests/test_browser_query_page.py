@@ -23,7 +23,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-default-apps", "--no-default-browser-check"]
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is a test dependency: pip install -e '.[test]'")
+sync_api = pytest.importorskip("playwright.sync_api",
+                               reason="playwright is a test dependency: pip install -e '.[test]'")
 if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} missing: run scripts/ensure-chromium.sh (apt-get install chromium)",
                 allow_module_level=True)

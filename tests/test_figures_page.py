@@ -1,4 +1,5 @@
-"""The figures page (/tall, /figures): charts as SVG drawn on the server, with the numbers beside them (issue 12 item 4).
+"""The figures page (/tall, /figures): charts as SVG drawn on the server, with the numbers beside them
+(issue 12 item 4).
 
 In-process against the real data. Each chart must be an accessible image (role="img", <title>, <desc>), carry
 no script and no style from another host, and show the source's numbers with their qualifications:

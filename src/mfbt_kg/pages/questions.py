@@ -84,7 +84,7 @@ def form_fields(site: Site, present: Presenter, query: NamedQuery, given: dict[s
             fields.append(Field(param.name, label, "number", value, param.required, param.description))
         elif param.type == "resource" and (param.kinds or param.schemes):
             options = _options(site, present, param)
-            if not param.required:
+            if not param.required and param.default is None:  # left out, the question covers all of them
                 options.insert(0, {"value": "", "label": t["q_all"], "lang": None})
             known = {o["value"] for o in options}
             if value and value not in known:  # a full IRI or another spelling the catalogue accepts
