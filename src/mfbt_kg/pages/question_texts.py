@@ -13,7 +13,8 @@ QUESTION_TEXTS: dict[str, dict[str, str]] = {
         "ch_heading": "Tall i diagrammer",
         "ch_intro": "Kapasitet og pasienttall fra kildene, tegnet som diagrammer med tallene i en tabell ved siden av. "
                     "Hvert tall lenker til opplysningen og kilden. ⚑ markerer et tall som ikke er kildens eget utsagn "
-                    "om akkurat dette (se merket i tabellen); stiplet søyle betyr at kilden ikke knytter verdien sikkert "
+                    "om akkurat dette (se merket i tabellen); stiplet søyle betyr at kilden ikke knytter verdien "
+                    "sikkert "
                     "til kategorien.",
         "ch_contents": "Diagrammer på siden",
         "ch_beds_region": "Øremerkede senger per region",
@@ -100,14 +101,16 @@ QUESTION_TEXTS: dict[str, dict[str, str]] = {
         "nav_figures": "Figures",
         "ch_heading": "Figures as charts",
         "ch_intro": "Capacity and patient figures from the sources, drawn as charts with the numbers in a table beside "
-                    "each. Every number links to the fact and its source. ⚑ marks a figure that is not the source's own "
+                    "each. Every number links to the fact and its source. ⚑ marks a figure that is not the source's "
+                    "own "
                     "statement about exactly this (see the badge in the table); a dashed bar means the source does not "
                     "tie the value to its category for certain.",
         "ch_contents": "Charts on this page",
         "ch_beds_region": "Earmarked beds per region",
         "ch_beds_region_intro": "The offers' figures summed as of {date}, beside the totals the sources state "
                                 "themselves. Where they differ, both are shown.",
-        "ch_beds_region_desc": "Horizontal bars per region: the sum of the offers' earmarked beds as of {date}, and the "
+        "ch_beds_region_desc": "Horizontal bars per region: the sum of the offers' earmarked beds as of {date}, and "
+                               "the "
                                "total the source states where it states one.",
         "ch_summed": "sum of the offers' figures",
         "ch_stated": "stated total",
