@@ -316,6 +316,7 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._seq = itertools.count()
         self._watcher: asyncio.Task[None] | None = None
+        self._spawning = 0  # replacements started and not yet done
 
     @property
     def sandboxed(self) -> bool:
@@ -458,7 +459,7 @@ class WorkerPool:
             self.restarts += 1
         self._spawner.submit(worker.kill)
         if not generation.retired:
-            self._spawner.submit(self._replace, generation, worker.lane)
+            self._spawn(self._replace, generation, worker.lane)
 
     def _replace(self, generation: _Generation, lane: str) -> None:
         """Start a worker for ``lane``. A fast-lane worker is replaced at once by the standby, and the new
@@ -493,6 +494,38 @@ class WorkerPool:
                 self._refill_standby(generation)
             return
 
+    def _spawn(self, start: Any, *args: Any) -> None:
+        """Run a replacement (``_replace``, ``_refill_standby``) on the spawner, counted while it runs."""
+        with self._lock:
+            self._spawning += 1
+
+        def counted() -> None:
+            try:
+                start(*args)
+            except Exception as exc:  # noqa: BLE001 - the watcher starts it again
+                log.warning("starting a query worker failed: %s: %s", type(exc).__name__, exc)
+            finally:
+                with self._lock:
+                    self._spawning -= 1
+
+        self._spawner.submit(counted)
+
+    def _reconcile(self, generation: _Generation) -> None:
+        """With no replacement running: start one for any lane short of its size (whatever lost it)."""
+        with self._lock:
+            if self._spawning or generation.retired:
+                return
+            live = list(generation.workers)
+            standby = len(generation.standby)
+        general = sum(1 for w in live if w.lane == GENERAL)
+        fast = sum(1 for w in live if w.lane == FAST) - standby
+        if general < self.size:
+            self._spawn(self._replace, generation, GENERAL)
+        elif fast < self.fast:
+            self._spawn(self._replace, generation, FAST)
+        elif self.fast and standby < 1:
+            self._spawn(self._refill_standby, generation)
+
     async def _watch(self) -> None:
         """Replace idle workers that died (killed from outside, the system's memory killer) before a
         query meets them: every half second, a look at each idle worker's process and pipe."""
@@ -516,7 +549,8 @@ class WorkerPool:
                             self.restarts += 1
                     if not taken:
                         self._spawner.submit(worker.kill)
-                        self._spawner.submit(self._refill_standby, generation)
+                        self._spawn(self._refill_standby, generation)
+            self._reconcile(generation)
 
     def _refill_standby(self, generation: _Generation) -> None:
         if generation.retired:
