@@ -263,7 +263,7 @@ def test_every_example_on_the_page_runs(service: Service) -> None:
     for link in links:
         response = httpx.get(service.base + link.replace("&amp;", "&"), headers={"Accept": BROWSER}, timeout=30)
         assert response.status_code == 200, (link, response.text[:200])
-        assert "<table>" in response.text or "<strong>" in response.text
+        assert "<table class=\"sortable\">" in response.text or "<strong>" in response.text
 
 
 def test_query_page_shows_results_as_a_table(service: Service) -> None:
