@@ -85,6 +85,7 @@ def listener() -> Iterator[Listener]:
     found.stop()
 
 
+@pytest.mark.slow  # starts the service or a worker process
 def test_without_a_network_namespace_seccomp_still_keeps_the_worker_off_the_network(listener: Listener) -> None:
     """Review finding 1 (S36 on the no-netns instance, 8001): unshare made to fail as under Docker's
     default profile; the seccomp filter alone keeps the request from leaving the worker."""
@@ -94,6 +95,7 @@ def test_without_a_network_namespace_seccomp_still_keeps_the_worker_off_the_netw
     assert listener.settle() == 0
 
 
+@pytest.mark.slow  # starts the service or a worker process
 def test_the_same_worker_with_neither_mechanism_does_reach_the_listener(listener: Listener) -> None:
     """The control for the test above: with unshare and prctl (which installs the filter) both
     failing, the same query does reach the listener — so a 0 above is the filter's doing."""
@@ -109,6 +111,7 @@ def seccomp_only() -> Iterator[Service]:
         yield service
 
 
+@pytest.mark.slow  # starts the service or a worker process
 def test_health_names_the_mechanism_in_force(seccomp_only: Service) -> None:
     workers = seccomp_only.health()["workers"]
     assert workers["network_isolation"] == "seccomp" and workers["network_isolated"] is True
@@ -116,6 +119,7 @@ def test_health_names_the_mechanism_in_force(seccomp_only: Service) -> None:
     assert sparql(None, seccomp_only, ASK).json() == {"head": {}, "boolean": True}
 
 
+@pytest.mark.slow  # starts the service or a worker process
 def test_with_no_mechanism_user_sparql_is_refused_unless_allowed() -> None:
     prelude = DENY.format(names=["unshare", "prctl"])
     with Service(prelude=prelude) as service:
@@ -163,6 +167,7 @@ def small_answers() -> Iterator[Service]:
         yield service
 
 
+@pytest.mark.slow  # starts the service or a worker process
 def test_answers_are_capped_in_bytes_and_say_so_m02(small_answers: Service) -> None:
     answer = sparql(None, small_answers, DOUBLING)
     assert answer.status_code == 200
@@ -193,6 +198,7 @@ CHAINS = {
 }
 
 
+@pytest.mark.slow  # starts the service or a worker process
 @pytest.mark.parametrize("name", list(CHAINS))
 def test_long_chains_do_not_crash_a_worker(roomy: Service, name: str) -> None:
     """N-plus, N46-N48 each crashed a worker (SIGSEGV). Now: answered, refused by the guard, or
@@ -206,6 +212,7 @@ def test_long_chains_do_not_crash_a_worker(roomy: Service, name: str) -> None:
     assert "crashed" not in answer.text
 
 
+@pytest.mark.slow  # starts the service or a worker process
 def test_a_crash_is_named_as_a_crash(roomy: Service) -> None:
     """The review's clients got 'needed more memory' for every crash. A worker that dies of
     SIGSEGV mid-query now says the engine crashed; one killed from outside says so."""
@@ -245,6 +252,7 @@ def _wait_whole(service: Service, size: int = 4, limit: float = 60) -> None:  # 
         time.sleep(0.1)
 
 
+@pytest.mark.slow  # starts the service or a worker process
 @pytest.mark.parametrize("kill", ["one", "all"], ids=["K02", "K04"])
 def test_a_worker_that_died_idle_never_meets_a_client(roomy: Service, kill: str) -> None:
     _wait_whole(roomy)
@@ -260,6 +268,7 @@ def test_a_worker_that_died_idle_never_meets_a_client(roomy: Service, kill: str)
 
 # --- finding 4: heavy queries cannot starve light ones -------------------------------------
 
+@pytest.mark.slow  # starts the service or a worker process
 def test_a_light_query_answers_at_once_beside_two_heavy_clients_c13_2(roomy: Service) -> None:
     """C13-2 / V08: two clients' heavy queries hold both general workers; a third client's ASK
     took 9.5 s. The fast lane answers it at once."""
@@ -277,6 +286,7 @@ def test_a_light_query_answers_at_once_beside_two_heavy_clients_c13_2(roomy: Ser
     assert took < 1.5, f"the light query waited {took:.2f} s"
 
 
+@pytest.mark.slow  # starts the service or a worker process
 def test_a_client_past_its_budget_gets_429_with_retry_after(roomy: Service) -> None:
     heavy = client("127.0.0.5")
     answers = []
@@ -311,6 +321,7 @@ def test_budgets_and_client_keys() -> None:
 
 # --- finding 5: idle and slow connections ---------------------------------------------------
 
+@pytest.mark.slow  # starts the service or a worker process
 def test_idle_sockets_beyond_the_fd_limit_do_not_stop_health_r04(small_answers: Service) -> None:
     """R04 at a smaller scale: started under ``ulimit -n 256``, 300 idle connections; /health answers."""
     idle = []
@@ -328,6 +339,7 @@ def test_idle_sockets_beyond_the_fd_limit_do_not_stop_health_r04(small_answers: 
 @pytest.mark.parametrize("sent", [b"", b"GET /health HTTP/1.1\r\nHost: x\r\nX-a: ",
                                   b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
                                   b"Content-Length: 200000\r\n\r\nASK"], ids=["R01-idle", "R02-headers", "R03-body"])
+@pytest.mark.slow  # starts the service or a worker process
 def test_idle_and_slow_connections_are_closed(roomy: Service, sent: bytes) -> None:
     with socket.create_connection(("127.0.0.1", roomy.port), timeout=10) as sock:
         sock.sendall(sent)
@@ -355,6 +367,7 @@ PAGE_LOADER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # starts the service or a worker process
 def test_health_stays_fast_while_result_pages_render_g07(roomy: Service) -> None:
     """G07 at a smaller scale: 2 clients (processes of their own) load the 10,000-row HTML results
     page for 6 s; /health is sampled meanwhile (it waited 1.5 s at the median with 4 such clients)."""
@@ -376,6 +389,7 @@ def test_health_stays_fast_while_result_pages_render_g07(roomy: Service) -> None
     assert timings[len(timings) // 2] < 0.1, f"/health median {timings[len(timings) // 2]:.3f} s"
 
 
+@pytest.mark.slow  # starts the service or a worker process
 def test_a_forged_host_is_never_the_services_address_w94_w95(roomy: Service) -> None:
     own = f"http://127.0.0.1:{roomy.port}/sparql"
     description = httpx.get(f"{roomy.base}/sparql", headers={"Host": "evil.example", "Accept": "text/turtle"},
@@ -386,6 +400,7 @@ def test_a_forged_host_is_never_the_services_address_w94_w95(roomy: Service) -> 
     assert redirect.status_code in (301, 307, 308) and redirect.headers["location"].startswith(own)
 
 
+@pytest.mark.slow  # starts the service or a worker process
 def test_the_public_base_url_names_the_service(seccomp_only: Service) -> None:
     service = seccomp_only
     redirect = httpx.get(f"{service.base}/sparql/", params={"query": "ASK{}"}, headers={"Host": "evil.example"},
@@ -395,6 +410,7 @@ def test_the_public_base_url_names_the_service(seccomp_only: Service) -> None:
     assert "<https://kg.example.org/sparql>" in description.text
 
 
+@pytest.mark.slow  # starts the service or a worker process
 def test_if_none_match_any_on_an_invalid_query_is_400_w111(roomy: Service) -> None:
     asker = client("127.0.4.1")
     invalid = sparql(asker, roomy, "SELEKT nonsense", **{"If-None-Match": "*"})
