@@ -24,18 +24,14 @@ from fastapi import Request
 from mfbt_kg.api.html import language, render_text, root_path
 from mfbt_kg.namespaces import BASE, MFBT, PREFIXES
 from mfbt_kg.service.service import Service
-from mfbt_kg.sparql.catalogue import CatalogueError, NamedQuery, ParameterError, bound_text
+from mfbt_kg.sparql.catalogue import CatalogueError, NamedQuery, ParameterError, bound_text, internal
 from mfbt_kg.sparql.media import GRAPH, ROWS, answering
 from mfbt_kg.sparql.store import Store, StoreError
 
-# What the box holds when the page opens without a query: the project's prefixes need no PREFIX lines.
-STARTER = """# The project's prefixes (mfbt:, offer:, skos: ...) are predeclared. Ctrl-Enter runs the query.
-SELECT ?offer ?label WHERE {
-  ?offer a mfbt:TreatmentOffer ; rdfs:label ?label .
-  FILTER (LANG(?label) = "nb")
-}
-ORDER BY ?label
-"""
+# What the box holds when the page opens without a query (queries/internal/query-page-starter.rq, without its
+# header): the project's prefixes need no PREFIX lines.
+STARTER = "".join(line for line in internal().file("query-page-starter").text.splitlines(keepends=True)
+                  if not line.startswith("#+"))
 
 # The formats the form offers (?format= value, name): every format an answer can take.
 FORMATS = tuple((f.name, f.display) for f in (*answering(ROWS), *answering(GRAPH)))
