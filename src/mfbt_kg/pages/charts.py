@@ -156,9 +156,9 @@ def breakdowns(site: Site, present: Presenter, iri: str = UNN, period: tuple[str
 
 
 def over_time(site: Site, present: Presenter, iri: str = UNN) -> dict[str, Any]:
-    """Counts about the offer (capacity, patients, referrals, admissions) by the day or period they hold for,
-    one row per measure: figures that are parts of a breakdown, percentages and uncertain ones are left to the
-    breakdown charts."""
+    """Counts about the offer itself (capacity, patients, referrals, admissions) by the day or period they hold
+    for, one row per measure: figures that are parts of a breakdown, percentages and uncertain ones are left to
+    the breakdown charts, and its units' figures to the offer's page."""
     series: dict[str, dict[str, Any]] = {}
     for figure, rows in _offer_figures(site, iri).items():
         row = rows[0]
@@ -166,6 +166,8 @@ def over_time(site: Site, present: Presenter, iri: str = UNN) -> dict[str, Any]:
         when_term = row["as_of"] or row["period_start"] or row["status_date"]
         when = _value(when_term)
         if value is None or when is None or row["breakdown"] is not None or row["uom"] is not None:
+            continue
+        if _iri(row["about"]) != iri:  # a unit's figure is a part of the offer's; the offer page lists them
             continue
         if row["label_certain"] is not None and not _truthy(row["label_certain"]):
             continue
