@@ -93,3 +93,20 @@ def test_the_guideline_matrix_keeps_unknown_cells_unknown(client: TestClient) ->
     assert len(re.findall(r'<text class="cell-mark"[^>]*>\?</text>', chart)) == 4
     assert re.search(r"Aksept- og forpliktelsesterapi</text>(\s*<rect class=\"cell unknown\"[^>]*></rect>\s*"
                      r"<text class=\"cell-mark\"[^>]*>\?</text>){4}", chart)
+
+
+def test_counts_over_time_keep_their_precision_and_kind_of_date(client: TestClient) -> None:
+    """UNN Åsgård's own counts: «om lag 80 henvisninger» in 2017 (seed 001_17db9149d318b85f.txt L1630), «Ca. 24»
+    patients taken in by 1.10.2017 (L1555), 6 earmarked beds on 2.1.2018 (the capacity table), and the 2021 deck's
+    «6 plasser i avdelingen - ca. 30 pas. i forløp til enhver tid» (seed 000_b3fe6caf6ec656fe.txt L17), which has
+    no date of its own: drawn as the source's status date (a hollow dot)."""
+    chart = svg(client.get("/tall?lang=nb").text, "chart-time")
+    values = re.findall(r'<text class="value"[^>]*>([^<]+)</text>', chart)
+    assert {"ca. 80", "ca. 24", "ca. 30", "66", "6"} <= set(values)
+    assert len(re.findall(r'<circle class="dot status"', chart)) == 3  # places 2018 and 2021, patients 2021
+    assert "Pasienter i forløp" in chart and "Øremerkede senger" in chart
+    # Sykehuset Vestfold: its own row only («Ca. 1 pasient per 3. måned.», seed 001 L1609, and 8 beds, which the
+    # row's own units contradict, so marked ⚑), not the beds of its five units (2 + 2 + 2 + 2 + 2,
+    # data/ttl/figures-capacity.ttl)
+    vestfold = svg(client.get("/tall?lang=nb&offer=vestfold").text, "chart-time")
+    assert re.findall(r'<text class="value"[^>]*>([^<]+)</text>', vestfold) == ["ca. 1", "8 ⚑"]
