@@ -155,3 +155,17 @@ def test_the_same_journey_by_keyboard(server: Service, browser) -> None:
     with page.expect_download() as download_info:
         page.keyboard.press("Enter")
     check_answer_and_csv(page, server, Path(download_info.value.path()).read_bytes())
+
+
+ANALYST_PAGES = ["/sporringer", "/queries?lang=en", "/sporringer/offers-by-referrer?referrer=gp&date=2021-10-01",
+                 "/sporringer/figures-by-measure?measure=earmarked-beds", "/tall", "/figures?lang=en",
+                 "/sparql?query=SELECT%20*%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%7D%20LIMIT%2020"]
+
+
+def test_the_analysts_pages_need_no_sideways_scrolling(server: Service, browser) -> None:
+    page = browser.new_page()
+    for path in ANALYST_PAGES:
+        response = page.goto(server.base + path)
+        assert response is not None and response.status == 200, path
+        sync_api.expect(page.get_by_role("heading", level=1)).to_be_visible()
+        no_sideways_scroll(page)
