@@ -118,7 +118,7 @@ class Budgets:
             order = used - (QUICK_BONUS if bucket.quick else 0.0)
         # The fast lane is for clients that have spent less than half its limit lately: one query that
         # overran it (and was moved off it) is enough to keep a client on the general workers.
-        return Ticket(priority=order, fast_ok=used < self.fast_threshold / 2)
+        return Ticket(priority=order, fast_ok=used < self.fast_threshold / 2, quick=bucket.quick)
 
     def done(self, key: str, ticket: Ticket) -> None:
         """Charge the worker time the query used."""

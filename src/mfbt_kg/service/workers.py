@@ -277,6 +277,7 @@ class Ticket:
     priority: float = 0.0
     fast_ok: bool = True
     used: float = 0.0
+    quick: bool = False  # the client's last query was quick: it may borrow the standby while the lane is busy
 
 
 @dataclass(order=True)
@@ -367,7 +368,7 @@ class WorkerPool:
         generation = self._current
         fast_ok = ticket.fast_ok and self.fast > 0
         while True:
-            worker = await self._acquire(generation, ticket.priority, fast_ok, deadline)
+            worker = await self._acquire(generation, ticket.priority, fast_ok, deadline, fast_ok and ticket.quick)
             limit = deadline - loop.time()
             if worker.lane == FAST:
                 limit = min(limit, self.fast_limit)
@@ -384,7 +385,10 @@ class WorkerPool:
                     raise
                 fast_ok = False  # wait for a general worker with the time left
 
-    async def _acquire(self, generation: _Generation, priority: float, fast_ok: bool, deadline: float) -> Worker:
+    async def _acquire(self, generation: _Generation, priority: float, fast_ok: bool, deadline: float,
+                       borrow: bool = False) -> Worker:
+        """An idle worker of the lanes the query may use, or the first one given back to it. ``borrow``
+        (a client known to send quick queries): while the fast lane is busy, its standby serves too."""
         assert self._loop is not None
         lanes = (GENERAL, FAST) if fast_ok else (GENERAL,)
         while True:
@@ -396,6 +400,17 @@ class WorkerPool:
             if worker.alive():
                 return worker
             self._discard(generation, worker)  # died while idle: nobody is given it
+        if borrow:
+            with self._lock:
+                spare = generation.standby.pop() if generation.standby else None
+            if spare is not None and spare.alive():
+                return spare  # back to the standby place when it is given back (_put_back)
+            if spare is not None:
+                with self._lock:
+                    generation.workers.discard(spare)
+                    self.restarts += 1
+                self._spawner.submit(spare.kill)
+                self._spawn(self._refill_standby, generation)
         waiter = _Waiter(priority, next(self._seq), fast_ok, self._loop.create_future())
         _insert(generation.waiters, waiter)
         try:
@@ -448,6 +463,10 @@ class WorkerPool:
                 generation.waiters.remove(waiter)
                 waiter.future.set_result(worker)
                 return
+        if worker.lane == FAST and self.fast and not generation.standby \
+                and len(generation.idle[FAST]) >= self.fast:
+            generation.standby.append(worker)  # a borrowed standby goes back to its place
+            return
         generation.idle[worker.lane].append(worker)
 
     def _discard(self, generation: _Generation, worker: Worker) -> None:
@@ -518,12 +537,12 @@ class WorkerPool:
             live = list(generation.workers)
             standby = len(generation.standby)
         general = sum(1 for w in live if w.lane == GENERAL)
-        fast = sum(1 for w in live if w.lane == FAST) - standby
+        fast = sum(1 for w in live if w.lane == FAST)  # the standby included, lent out or not
         if general < self.size:
             self._spawn(self._replace, generation, GENERAL)
-        elif fast < self.fast:
+        elif fast - standby < self.fast:
             self._spawn(self._replace, generation, FAST)
-        elif self.fast and standby < 1:
+        elif self.fast and fast < self.fast + 1:
             self._spawn(self._refill_standby, generation)
 
     async def _watch(self) -> None:
