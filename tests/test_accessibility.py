@@ -20,15 +20,25 @@ from service_fixtures import Service, ServicePool
 pytestmark = pytest.mark.slow  # Chromium
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-default-apps", "--no-default-browser-check"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-default-apps",
+    "--no-default-browser-check",
+]
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="playwright is a test dependency: pip install -e '.[test]'")
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is a test dependency: pip install -e '.[test]'"
+)
 if not Path(CHROMIUM).exists():
-    pytest.skip(f"{CHROMIUM} missing: run scripts/ensure-chromium.sh (apt-get install chromium)",
-                allow_module_level=True)
+    pytest.skip(
+        f"{CHROMIUM} missing: run scripts/ensure-chromium.sh (apt-get install chromium)", allow_module_level=True
+    )
 
 # One page of each type (path, expected status). The finder and the comparison are checked where the
 # service has them (issue 12 items 1 and 3); every other page must be there.
@@ -53,8 +63,10 @@ PAGES = {
     "catalogue question (form)": ("/sporringer/offers-prioritising-diagnosis", 200),
     "catalogue question (answer)": ("/sporringer/offers-by-referrer?referrer=gp&date=2021-10-01", 200),
     "query page": ("/sparql", 200),
-    "query page (results)": ("/sparql?query=" + quote("SELECT ?s ?label WHERE { ?s skos:prefLabel ?label } LIMIT 5"),
-                             200),
+    "query page (results)": (
+        "/sparql?query=" + quote("SELECT ?s ?label WHERE { ?s skos:prefLabel ?label } LIMIT 5"),
+        200,
+    ),
     "404": ("/id/offer/unn-asgrd", 404),
 }
 
@@ -69,8 +81,12 @@ def browser(tmp_path_factory) -> Iterator[object]:
     profile = tmp_path_factory.mktemp("axe-profile")
     with sync_api.sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1200, "height": 900})
+            str(profile),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1200, "height": 900},
+        )
         try:
             yield context
         finally:
@@ -80,9 +96,11 @@ def browser(tmp_path_factory) -> Iterator[object]:
 
 def violations(page) -> list[str]:
     page.add_script_tag(path=str(AXE))
-    found = page.evaluate("async () => (await axe.run(document)).violations.map(v => "
-                          "v.id + ' (' + v.impact + '): ' + v.help + ' — ' + "
-                          "v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))")
+    found = page.evaluate(
+        "async () => (await axe.run(document)).violations.map(v => "
+        "v.id + ' (' + v.impact + '): ' + v.help + ' — ' + "
+        "v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))"
+    )
     return list(found)
 
 

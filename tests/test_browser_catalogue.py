@@ -28,20 +28,44 @@ from service_fixtures import Service, ServicePool
 pytestmark = pytest.mark.slow  # Chromium
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-default-apps", "--no-default-browser-check"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-default-apps",
+    "--no-default-browser-check",
+]
 
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="playwright is a test dependency: pip install -e '.[test]'")
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is a test dependency: pip install -e '.[test]'"
+)
 if not Path(CHROMIUM).exists():
-    pytest.skip(f"{CHROMIUM} missing: run scripts/ensure-chromium.sh (apt-get install chromium)",
-                allow_module_level=True)
+    pytest.skip(
+        f"{CHROMIUM} missing: run scripts/ensure-chromium.sh (apt-get install chromium)", allow_module_level=True
+    )
 
 ID = "https://w3id.org/mfbt-kg/id/"
-ANXIETY_OFFERS = {ID + "offer/vegsund-dps", ID + "offer/sorlandet-lister", ID + "offer/ahus-nedre-romerike",
-                  ID + "offer/vestre-viken"}
-COLUMNS = ["offer", "offer_label", "group", "priority_label", "unit", "text", "basis", "basis_label", "basis_note",
-           "sources"]  # the #+ column lines of queries/offers-prioritising-diagnosis.rq, in order
+ANXIETY_OFFERS = {
+    ID + "offer/vegsund-dps",
+    ID + "offer/sorlandet-lister",
+    ID + "offer/ahus-nedre-romerike",
+    ID + "offer/vestre-viken",
+}
+COLUMNS = [
+    "offer",
+    "offer_label",
+    "group",
+    "priority_label",
+    "unit",
+    "text",
+    "basis",
+    "basis_label",
+    "basis_note",
+    "sources",
+]  # the #+ column lines of queries/offers-prioritising-diagnosis.rq, in order
 QUESTION = "Tilbud som prioriterer en diagnosegruppe"
 VIEWPORTS = {"desktop": {"width": 1200, "height": 900}, "phone": {"width": 390, "height": 844}}
 
@@ -55,8 +79,14 @@ def server(services: ServicePool) -> Service:
 def browser(request, tmp_path: Path) -> Iterator[object]:
     with sync_api.sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport=VIEWPORTS[request.param], locale="nb-NO", accept_downloads=True)
+            str(tmp_path / "profile"),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport=VIEWPORTS[request.param],
+            locale="nb-NO",
+            accept_downloads=True,
+        )
         try:
             yield context
         finally:
@@ -71,14 +101,17 @@ def check_answer_and_csv(page, server: Service, csv_bytes: bytes) -> None:
     headers = table.locator("thead th").all_inner_texts()
     assert "tilbud" in headers[0] and "prioritet" in " ".join(headers)  # #+ column's Norwegian headers
     for iri in ANXIETY_OFFERS:
-        path = iri[len("https://w3id.org/mfbt-kg"):]
+        path = iri[len("https://w3id.org/mfbt-kg") :]
         sync_api.expect(table.locator(f'a[href="{path}"]').first).to_be_visible()
     rows = list(csv.reader(io.StringIO(csv_bytes.decode("utf-8"))))
     assert rows[0] == COLUMNS
     assert len(rows) == 5 and {row[0] for row in rows[1:]} == ANXIETY_OFFERS
     assert all(row[2] == ID + "diagnosis-group/anxiety" for row in rows[1:])
-    program = httpx.get(f"{server.base}/api/queries/offers-prioritising-diagnosis",
-                        params={"diagnosis": "anxiety", "format": "csv"}, timeout=30)
+    program = httpx.get(
+        f"{server.base}/api/queries/offers-prioritising-diagnosis",
+        params={"diagnosis": "anxiety", "format": "csv"},
+        timeout=30,
+    )
     assert program.status_code == 200 and program.content == csv_bytes  # the same bytes a program gets
 
 
@@ -157,9 +190,15 @@ def test_the_same_journey_by_keyboard(server: Service, browser) -> None:
     check_answer_and_csv(page, server, Path(download_info.value.path()).read_bytes())
 
 
-ANALYST_PAGES = ["/sporringer", "/queries?lang=en", "/sporringer/offers-by-referrer?referrer=gp&date=2021-10-01",
-                 "/sporringer/figures-by-measure?measure=earmarked-beds", "/tall", "/figures?lang=en",
-                 "/sparql?query=SELECT%20*%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%7D%20LIMIT%2020"]
+ANALYST_PAGES = [
+    "/sporringer",
+    "/queries?lang=en",
+    "/sporringer/offers-by-referrer?referrer=gp&date=2021-10-01",
+    "/sporringer/figures-by-measure?measure=earmarked-beds",
+    "/tall",
+    "/figures?lang=en",
+    "/sparql?query=SELECT%20*%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%7D%20LIMIT%2020",
+]
 
 
 def test_the_analysts_pages_need_no_sideways_scrolling(server: Service, browser) -> None:

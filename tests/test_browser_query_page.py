@@ -20,14 +20,24 @@ from service_fixtures import Service, ServicePool
 pytestmark = pytest.mark.slow  # Chromium
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-default-apps", "--no-default-browser-check"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-default-apps",
+    "--no-default-browser-check",
+]
 
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="playwright is a test dependency: pip install -e '.[test]'")
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is a test dependency: pip install -e '.[test]'"
+)
 if not Path(CHROMIUM).exists():
-    pytest.skip(f"{CHROMIUM} missing: run scripts/ensure-chromium.sh (apt-get install chromium)",
-                allow_module_level=True)
+    pytest.skip(
+        f"{CHROMIUM} missing: run scripts/ensure-chromium.sh (apt-get install chromium)", allow_module_level=True
+    )
 
 QUERY = "SELECT ?offer WHERE { ?offer a mfbt:TreatmentOffer }"  # no PREFIX line: mfbt: is predeclared
 
@@ -39,8 +49,14 @@ def server(services: ServicePool) -> Service:
 
 def launch(playwright, profile: Path, javascript: bool = True):
     return playwright.chromium.launch_persistent_context(
-        str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, java_script_enabled=javascript,
-        viewport={"width": 1200, "height": 900}, locale="nb-NO")
+        str(profile),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        java_script_enabled=javascript,
+        viewport={"width": 1200, "height": 900},
+        locale="nb-NO",
+    )
 
 
 def test_the_editor_completes_runs_and_sorts(server: Service, tmp_path: Path) -> None:

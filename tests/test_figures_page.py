@@ -63,21 +63,31 @@ def test_every_chart_is_an_accessible_image_without_scripts(client: TestClient) 
 
 def test_beds_per_region_shows_the_sum_beside_the_stated_total(client: TestClient) -> None:
     chart = svg(client.get("/tall?lang=nb").text, "chart-beds-region")
-    assert re.search(r"Norge – sum av tilbudenes tall</text>\s*<rect class=\"bar summed\"[^>]*>\s*</rect>\s*"
-                     r"<text class=\"value\"[^>]*>53</text>", chart)
-    assert re.search(r"Norge – oppgitt sum</text>\s*<rect class=\"bar stated\"[^>]*>\s*</rect>\s*"
-                     r"<text class=\"value\"[^>]*>56</text>", chart)
+    assert re.search(
+        r"Norge – sum av tilbudenes tall</text>\s*<rect class=\"bar summed\"[^>]*>\s*</rect>\s*"
+        r"<text class=\"value\"[^>]*>53</text>",
+        chart,
+    )
+    assert re.search(
+        r"Norge – oppgitt sum</text>\s*<rect class=\"bar stated\"[^>]*>\s*</rect>\s*"
+        r"<text class=\"value\"[^>]*>56</text>",
+        chart,
+    )
     english = svg(client.get("/figures?lang=en").text, "chart-beds-region")
     assert "Norway – stated total</text>" in english and "Norway – sum of the offers&#39; figures</text>" in english
 
 
 def test_unn_breakdowns_show_uncertain_labels_as_uncertain(client: TestClient) -> None:
     page = client.get("/tall?lang=nb").text
-    charts = {m.group(1): m.group(0) for m in re.finditer(r'<svg class="chart" id="(chart-unn-\d+)".*?</svg>', page,
-                                                           re.S)}
+    charts = {
+        m.group(1): m.group(0) for m in re.finditer(r'<svg class="chart" id="(chart-unn-\d+)".*?</svg>', page, re.S)
+    }
     diagnosis = next(c for c in charts.values() if "diagnosegruppe" in c.split("</title>")[0])
-    shown = re.findall(r'<text class="label"[^>]*>([^<]+)</text>\s*<rect[^>]*></rect>\s*<text class="value"[^>]*>'
-                       r'([^<]+)</text>', diagnosis)
+    shown = re.findall(
+        r'<text class="label"[^>]*>([^<]+)</text>\s*<rect[^>]*></rect>\s*<text class="value"[^>]*>'
+        r"([^<]+)</text>",
+        diagnosis,
+    )
     assert [value for _, value in shown] == ["Psykoselidelse; 55", "Bipolar lidelse; 19", "Andre diagnoser; 10"]
     assert "uncertain" not in diagnosis
     pathway = next(c for c in charts.values() if "i forløpet" in c.split("</title>")[0])
@@ -91,8 +101,11 @@ def test_the_guideline_matrix_keeps_unknown_cells_unknown(client: TestClient) ->
     chart = svg(client.get("/tall?lang=nb").text, "chart-matrix")
     assert len(re.findall(r'<rect class="cell unknown"', chart)) == 4
     assert len(re.findall(r'<text class="cell-mark"[^>]*>\?</text>', chart)) == 4
-    assert re.search(r"Aksept- og forpliktelsesterapi</text>(\s*<rect class=\"cell unknown\"[^>]*></rect>\s*"
-                     r"<text class=\"cell-mark\"[^>]*>\?</text>){4}", chart)
+    assert re.search(
+        r"Aksept- og forpliktelsesterapi</text>(\s*<rect class=\"cell unknown\"[^>]*></rect>\s*"
+        r"<text class=\"cell-mark\"[^>]*>\?</text>){4}",
+        chart,
+    )
 
 
 def test_counts_over_time_keep_their_precision_and_kind_of_date(client: TestClient) -> None:

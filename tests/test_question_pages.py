@@ -53,16 +53,22 @@ def test_a_select_list_holds_exactly_the_resources_of_the_parameters_kind(server
     page = get(server, "/sporringer/offers-prioritising-diagnosis", lang="nb").text
     select = re.search(r'<select id="param-diagnosis".*?</select>', page, re.S).group(0)
     values = re.findall(r'<option value="([^"]*)"', select)
-    groups = store.select(sparql_prologue() + 'SELECT ?g WHERE { ?g ?p ?o FILTER (STRSTARTS(STR(?g), STR(id:)) '
-                          '&& STRSTARTS(STR(?g), CONCAT(STR(id:), "diagnosis-group/"))) } GROUP BY ?g').records()
+    groups = store.select(
+        sparql_prologue() + "SELECT ?g WHERE { ?g ?p ?o FILTER (STRSTARTS(STR(?g), STR(id:)) "
+        '&& STRSTARTS(STR(?g), CONCAT(STR(id:), "diagnosis-group/"))) } GROUP BY ?g'
+    ).records()
     slugs = sorted(r["g"].value.rsplit("/", 1)[-1] for r in groups)
     assert values[0] == "" and sorted(values[1:]) == slugs  # a required value: «velg» first, then every group
     assert "<table" not in page.split('<main id="main">')[1]  # nothing is run before a required value is given
     policy = get(server, "/sporringer/offers-accepting-compulsory-care").text
-    options = re.findall(r'<option value="([^"]*)"', re.search(r'<select id="param-policy".*?</select>', policy,
-                                                             re.S).group(0))
-    assert sorted(options) == ["compulsory-policy-accepts-conditionally", "compulsory-policy-excludes",
-                               "compulsory-policy-undecided"]  # the concepts of CompulsoryCarePolicyScheme only
+    options = re.findall(
+        r'<option value="([^"]*)"', re.search(r'<select id="param-policy".*?</select>', policy, re.S).group(0)
+    )
+    assert sorted(options) == [
+        "compulsory-policy-accepts-conditionally",
+        "compulsory-policy-excludes",
+        "compulsory-policy-undecided",
+    ]  # the concepts of CompulsoryCarePolicyScheme only
     dated = get(server, "/sporringer/offers-by-referrer").text
     assert re.search(r'<input type="date" id="param-date" name="date" value="2018-05-14"', dated)
 
@@ -79,9 +85,16 @@ def test_the_answer_table_headers_sorting_and_downloads(server: Service) -> None
     assert csv_href == "/api/queries/offers-by-referrer?referrer=gp&date=2021-10-01&format=csv"
     program = httpx.get(server.base + csv_href, timeout=30)
     assert program.status_code == 200 and program.text.count("\r\n") == 6  # header and five rows
-    down = get(server, "/sporringer/offers-by-referrer", referrer="gp", date="2021-10-01", sort="subject",
-               order="desc", lang="en")
-    assert 'aria-sort="descending"' in down.text and "<th scope=\"col\" aria-sort=\"descending\"><a" in down.text
+    down = get(
+        server,
+        "/sporringer/offers-by-referrer",
+        referrer="gp",
+        date="2021-10-01",
+        sort="subject",
+        order="desc",
+        lang="en",
+    )
+    assert 'aria-sort="descending"' in down.text and '<th scope="col" aria-sort="descending"><a' in down.text
     firsts = re.findall(r'<tr><td><a href="[^"]+"[^>]*>([^<]+)</a>', down.text)
     assert len(firsts) == 5 and firsts == sorted(firsts, key=str.lower, reverse=True)
     english = re.findall(r'<th scope="col"[^>]*><a [^>]*>([^<]+)<span', down.text)

@@ -34,12 +34,16 @@ def figures(request: Request, service: ServiceDep) -> Response:
     slugs = {link.href.rsplit("/", 1)[-1] for link in offers}
     slug = asked if asked in slugs else "unn-asgard"
     return render(
-        request, "figures.html", title=texts(lang)["ch_heading"],
+        request,
+        "figures.html",
+        title=texts(lang)["ch_heading"],
         region_beds=charts.beds_per_region(site, present, service.catalogue),
         offer_beds=charts.beds_per_offer(site, present, service.catalogue),
         timeline=charts.over_time(site, present, f"{ID}offer/{slug}"),
         breakdowns=charts.breakdowns(site, present),
         matrix=charts.guideline_matrix(site, present),
         offers=[{"slug": link.href.rsplit("/", 1)[-1], "label": link.label, "lang": link.lang} for link in offers],
-        chosen=slug, action=root_path(request) + PATHS[lang], short=charts.short,
+        chosen=slug,
+        action=root_path(request) + PATHS[lang],
+        short=charts.short,
     )

@@ -35,8 +35,11 @@ router = APIRouter(tags=["pages"], dependencies=[Depends(page_errors)])
 GET = ["GET", "HEAD"]
 PATHS = {"nb": "/sporringer", "en": "/queries"}
 # Scripts built from the npm registry and served from the site itself (scripts/build-editor.sh), with their licences.
-VENDOR = {p.name: p.read_bytes() for p in (Path(__file__).parent / "static" / "vendor").glob("*")
-          if p.suffix in (".js", ".txt")}
+VENDOR = {
+    p.name: p.read_bytes()
+    for p in (Path(__file__).parent / "static" / "vendor").glob("*")
+    if p.suffix in (".js", ".txt")
+}
 VENDOR_TYPES = {".js": "text/javascript; charset=utf-8", ".txt": "text/plain; charset=utf-8"}
 
 
@@ -54,8 +57,14 @@ async def question_list(request: Request, service: ServiceDep) -> Response:
     lang = language(request)[0]
     base = root_path(request) + PATHS[lang]
     topics = questions.catalogue_list(service.catalogue, lang, base)
-    return render(request, "questions.html", title=texts(lang)["q_heading"], topics=topics,
-                  count=len(service.catalogue), current_nav=PATHS[lang])
+    return render(
+        request,
+        "questions.html",
+        title=texts(lang)["q_heading"],
+        topics=topics,
+        count=len(service.catalogue),
+        current_nav=PATHS[lang],
+    )
 
 
 @router.api_route("/sporringer/{name}", methods=GET, summary="One catalogue question: a form, the answer, downloads")
@@ -66,19 +75,33 @@ async def question(name: str, request: Request, service: ServiceDep) -> Response
     root = root_path(request)
     if query is None:
         raise Failed(404, f"no query named '{name}' (see {PATHS[lang]})")
-    given = {k: v for k, v in request.query_params.items()
-             if k not in questions.SORT_KEYS and k != "lang" and query.parameter(k) is not None and v != ""}
+    given = {
+        k: v
+        for k, v in request.query_params.items()
+        if k not in questions.SORT_KEYS and k != "lang" and query.parameter(k) is not None and v != ""
+    }
     sort = request.query_params.get("sort")
     order = "desc" if request.query_params.get("order") == "desc" else "asc"
     site = service.site()
     present = Presenter(lang, site.labels, root)
     fields = await asyncio.to_thread(questions.form_fields, site, present, query, given)
-    context: dict[str, Any] = {"query": query, "fields": fields, "error": "", "table": None, "capped": False,
-                               "rows": 0, "downloads": [], "missing": questions.missing(query, given),
-                               "title_pair": questions.titles(query, lang), "current_nav": PATHS[lang],
-                               "topics": [questions.topic_name(tag, lang) for tag in query.tags],
-                               "action": root + PATHS[lang] + "/" + query.name, "list_href": root + PATHS[lang],
-                               "sparql_href": "", "max_rows": service.settings.max_rows}
+    context: dict[str, Any] = {
+        "query": query,
+        "fields": fields,
+        "error": "",
+        "table": None,
+        "capped": False,
+        "rows": 0,
+        "downloads": [],
+        "missing": questions.missing(query, given),
+        "title_pair": questions.titles(query, lang),
+        "current_nav": PATHS[lang],
+        "topics": [questions.topic_name(tag, lang) for tag in query.tags],
+        "action": root + PATHS[lang] + "/" + query.name,
+        "list_href": root + PATHS[lang],
+        "sparql_href": "",
+        "max_rows": service.settings.max_rows,
+    }
     status = 200
     if not context["missing"]:
         try:
@@ -92,13 +115,20 @@ async def question(name: str, request: Request, service: ServiceDep) -> Response
             context["error"], status = str(failed), failed.status
         else:
             base_href = root + PATHS[lang] + "/" + query.name
-            context["table"] = await asyncio.to_thread(questions.answer_table, present, query, results, given,
-                                                       sort, order, base_href)
+            context["table"] = await asyncio.to_thread(
+                questions.answer_table, present, query, results, given, sort, order, base_href
+            )
             context["rows"] = len(results["results"]["bindings"])
             context["capped"] = capped
             context["downloads"] = [
-                {"fmt": fmt, "name": shown, "href": questions.download_href(root, query, given, fmt),
-                 "file": f"{query.name}.{fmt}"} for fmt, shown in (("csv", "CSV"), ("json", "JSON"))]
+                {
+                    "fmt": fmt,
+                    "name": shown,
+                    "href": questions.download_href(root, query, given, fmt),
+                    "file": f"{query.name}.{fmt}",
+                }
+                for fmt, shown in (("csv", "CSV"), ("json", "JSON"))
+            ]
             editable = "\n".join(line for line in text.splitlines() if not line.startswith("#+"))
             href = root + "/sparql?" + urlencode({"query": editable})
             context["sparql_href"] = href if len(href) < service.settings.max_url_bytes - 100 else ""
@@ -108,8 +138,9 @@ async def question(name: str, request: Request, service: ServiceDep) -> Response
 
 async def _run(request: Request, service: Service, text: str) -> tuple[dict[str, Any], bool]:
     checked = await service.inspect(text)
-    outcome, _ = await service.run(text, "json", checked=checked,
-                                   client=client_key(request.client.host if request.client else None))
+    outcome, _ = await service.run(
+        text, "json", checked=checked, client=client_key(request.client.host if request.client else None)
+    )
     if not outcome.ok:
         raise Failed(outcome.status, outcome.error)
     return await asyncio.to_thread(json.loads, outcome.body), bool(outcome.capped)

@@ -46,7 +46,7 @@ def short(label: str) -> str:
     """A chart's row label without the words every offer's name starts with (the table keeps the full name)."""
     for prefix in COMMON_PREFIXES:
         if label.startswith(prefix):
-            return label[len(prefix):]
+            return label[len(prefix) :]
     return label
 
 
@@ -68,34 +68,62 @@ def _catalogue_rows(site: Site, query: NamedQuery, values: dict[str, str]) -> li
 
 # --- beds per region: the sum of the offers' figures beside the totals the sources state ---------
 
+
 def beds_per_region(site: Site, present: Presenter, catalogue: dict[str, NamedQuery]) -> dict[str, Any]:
     rows = _catalogue_rows(site, catalogue["earmarked-beds-per-region"], {"date": BEDS_AS_OF})
-    groups = []
+    groups: list[dict[str, Any]] = []
     for scope, scope_rows in _group(rows, "scope").items():
         first = scope_rows[0]
         summed = _number(first["sum_of_offers"]) or Decimal(0)
-        bars = [{"label": "sum", "value": summed, "text": _shown(present, summed, False), "kind": "summed",
-                 "uncertain": False, "basis": None}]
+        bars: list[dict[str, Any]] = [
+            {
+                "label": "sum",
+                "value": summed,
+                "text": _shown(present, summed, False),
+                "kind": "summed",
+                "uncertain": False,
+                "basis": None,
+            }
+        ]
         for total, total_rows in _group(scope_rows, "total").items():
             stated = _number(total_rows[0]["stated"])
             if stated is None:
                 continue
             wording = _value(total_rows[0]["stated_text"]) or ""
             approximate = wording.lower().startswith("ca.")
-            bars.append({"label": "stated", "value": stated, "text": _shown(present, stated, approximate),
-                         "kind": "stated", "uncertain": False, "wording": wording, "href": present.href(total),
-                         "basis": _basis(present, total, _not_stated(total_rows))})
-        groups.append({"link": present.link(scope), "label": present.link(scope).label,
-                       "offers": int(_number(first["offers"]) or 0), "bars": bars})
-    return {"groups": groups, "max": max((b["value"] for g in groups for b in g["bars"]), default=Decimal(1)),
-            "as_of": present.formatted(BEDS_AS_OF, "http://www.w3.org/2001/XMLSchema#date")[0]}
+            bars.append(
+                {
+                    "label": "stated",
+                    "value": stated,
+                    "text": _shown(present, stated, approximate),
+                    "kind": "stated",
+                    "uncertain": False,
+                    "wording": wording,
+                    "href": present.href(total),
+                    "basis": _basis(present, total, _not_stated(total_rows)),
+                }
+            )
+        groups.append(
+            {
+                "link": present.link(scope),
+                "label": present.link(scope).label,
+                "offers": int(_number(first["offers"]) or 0),
+                "bars": bars,
+            }
+        )
+    return {
+        "groups": groups,
+        "max": max((b["value"] for g in groups for b in g["bars"]), default=Decimal(1)),
+        "as_of": present.formatted(BEDS_AS_OF, "http://www.w3.org/2001/XMLSchema#date")[0],
+    }
 
 
 # --- beds per offer, on the day of KBT's capacity table ---------------------------------------
 
+
 def beds_per_offer(site: Site, present: Presenter, catalogue: dict[str, NamedQuery]) -> dict[str, Any]:
     rows = _catalogue_rows(site, catalogue["figures-by-measure"], {"measure": "earmarked-beds"})
-    bars = []
+    bars: list[dict[str, Any]] = []
     for figure, figure_rows in _group(rows, "figure").items():
         row = figure_rows[0]
         about = _iri(row["about"]) or ""
@@ -104,23 +132,37 @@ def beds_per_offer(site: Site, present: Presenter, catalogue: dict[str, NamedQue
             continue
         approximate = _truthy(row["approximate"])
         link = present.link(about)
-        bars.append({"label": short(link.label), "link": link, "value": value,
-                     "text": _shown(present, value, approximate), "wording": _value(row["value_text"]) or "",
-                     "href": present.href(figure), "kind": "stated", "uncertain": False,
-                     "basis": _basis(present, figure, _not_stated(figure_rows))})
+        bars.append(
+            {
+                "label": short(link.label),
+                "link": link,
+                "value": value,
+                "text": _shown(present, value, approximate),
+                "wording": _value(row["value_text"]) or "",
+                "href": present.href(figure),
+                "kind": "stated",
+                "uncertain": False,
+                "basis": _basis(present, figure, _not_stated(figure_rows)),
+            }
+        )
     bars.sort(key=lambda b: (-b["value"], b["label"].lower()))
-    return {"bars": bars, "max": max((b["value"] for b in bars), default=Decimal(1)),
-            "as_of": present.formatted(BEDS_AS_OF, "http://www.w3.org/2001/XMLSchema#date")[0]}
+    return {
+        "bars": bars,
+        "max": max((b["value"] for b in bars), default=Decimal(1)),
+        "as_of": present.formatted(BEDS_AS_OF, "http://www.w3.org/2001/XMLSchema#date")[0],
+    }
 
 
 # --- one offer's figures: breakdowns of a period, and counts over time --------------------------
+
 
 def _offer_figures(site: Site, iri: str) -> dict[str, list[dict[str, Any]]]:
     return _group(site.about("offer-figures", iri), "figure")
 
 
-def breakdowns(site: Site, present: Presenter, iri: str = UNN, period: tuple[str, str] = UNN_PERIOD
-               ) -> list[dict[str, Any]]:
+def breakdowns(
+    site: Site, present: Presenter, iri: str = UNN, period: tuple[str, str] = UNN_PERIOD
+) -> list[dict[str, Any]]:
     """The figures of ``period`` that split a whole into parts (by diagnosis group, by number of admissions,
     by use of neuroleptics ...), one chart per measure; a part whose label the source does not tie to its
     value for certain is drawn dashed and labelled as uncertain."""
@@ -139,14 +181,23 @@ def breakdowns(site: Site, present: Presenter, iri: str = UNN, period: tuple[str
             chart["uom"] = present.link(_iri(row["uom"]) or "")
         part = present.link(_iri(row["breakdown"]) or "") if row["breakdown"] is not None else None
         words = texts(present.lang)
-        label = (f"{words['ch_uncertain_prefix']} {part.label}" if uncertain else part.label) if part else (
-            words["ch_no_category"] if uncertain else "–")
-        chart["bars"].append({
-            "label": label, "link": part, "value": value, "uncertain": uncertain,
-            "text": _value(row["value_text"]) or _shown(present, value, _truthy(row["approximate"])),
-            "href": present.href(figure), "kind": "stated",
-            "basis": _basis(present, figure, rows),
-        })
+        label = (
+            (f"{words['ch_uncertain_prefix']} {part.label}" if uncertain else part.label)
+            if part
+            else (words["ch_no_category"] if uncertain else "–")
+        )
+        chart["bars"].append(
+            {
+                "label": label,
+                "link": part,
+                "value": value,
+                "uncertain": uncertain,
+                "text": _value(row["value_text"]) or _shown(present, value, _truthy(row["approximate"])),
+                "href": present.href(figure),
+                "kind": "stated",
+                "basis": _basis(present, figure, rows),
+            }
+        )
     out = [c for c in charts.values() if len(c["bars"]) >= 2]
     for chart in out:
         chart["bars"].sort(key=lambda b: -b["value"])
@@ -179,10 +230,20 @@ def over_time(site: Site, present: Presenter, iri: str = UNN) -> dict[str, Any]:
         shown_when = present.literal(when_term).text
         if end_term is not None:
             shown_when += " – " + present.literal(end_term).text
-        entry["points"].append({"when": when[:10], "end": (end or "")[:10], "shown_when": shown_when, "kind": kind,
-                                "value": value, "text": _shown(present, value, _truthy(row["approximate"])),
-                                "wording": _value(row["value_text"]) or "", "href": present.href(figure),
-                                "total": _truthy(row["total"]), "basis": _basis(present, figure, rows)})
+        entry["points"].append(
+            {
+                "when": when[:10],
+                "end": (end or "")[:10],
+                "shown_when": shown_when,
+                "kind": kind,
+                "value": value,
+                "text": _shown(present, value, _truthy(row["approximate"])),
+                "wording": _value(row["value_text"]) or "",
+                "href": present.href(figure),
+                "total": _truthy(row["total"]),
+                "basis": _basis(present, figure, rows),
+            }
+        )
     rows_out = [s for s in series.values() if s["points"]]
     for s in rows_out:
         s["points"].sort(key=lambda p: p["when"])
@@ -194,8 +255,13 @@ def over_time(site: Site, present: Presenter, iri: str = UNN) -> dict[str, Any]:
             p["x"] = _year_fraction(p["when"], first, last)
             p["x_end"] = _year_fraction(p["end"], first, last) if p["end"] else None
     rows_out.sort(key=lambda s: s["measure"].label.lower())
-    return {"series": rows_out, "first": first, "last": last, "years": list(range(first, last + 1)),
-            "offer": present.link(iri)}
+    return {
+        "series": rows_out,
+        "first": first,
+        "last": last,
+        "years": list(range(first, last + 1)),
+        "offer": present.link(iri),
+    }
 
 
 def _year_fraction(day: str, first: int, last: int) -> float:
@@ -208,6 +274,7 @@ def _year_fraction(day: str, first: int, last: int) -> float:
 
 # --- KBT's table: method categories against the guidelines -------------------------------------
 
+
 def guideline_matrix(site: Site, present: Presenter) -> dict[str, Any]:
     rows = site.rows("chart-guideline-matrix")
     columns: dict[str, int] = {}
@@ -216,12 +283,20 @@ def guideline_matrix(site: Site, present: Presenter) -> dict[str, Any]:
         guideline = _iri(row["guideline"]) or ""
         columns.setdefault(guideline, int(_number(row["column"]) or len(columns) + 1))
         category = _iri(row["category"]) or ""
-        entry = categories.setdefault(category, {"link": present.link(category), "row": _value(row["row"]) or "",
-                                                 "cells": {}})
+        entry = categories.setdefault(
+            category, {"link": present.link(category), "row": _value(row["row"]) or "", "cells": {}}
+        )
         state = (_iri(row["state"]) or "").rsplit("/", 1)[-1].replace("cell-state-", "").replace("not-named", "not")
         entry["cells"][guideline] = {"state": state, "basis": _basis(present, category, [row])}
     ordered = sorted(columns, key=lambda g: columns[g])
-    return {"columns": [{"link": present.link(g), "number": columns[g]} for g in ordered],
-            "rows": [{"link": c["link"], "row": c["row"],
-                      "cells": [c["cells"].get(g, {"state": "none", "basis": None}) for g in ordered]}
-                     for c in categories.values()]}
+    return {
+        "columns": [{"link": present.link(g), "number": columns[g]} for g in ordered],
+        "rows": [
+            {
+                "link": c["link"],
+                "row": c["row"],
+                "cells": [c["cells"].get(g, {"state": "none", "basis": None}) for g in ordered],
+            }
+            for c in categories.values()
+        ],
+    }

@@ -12,16 +12,16 @@ QUESTION_TEXTS: dict[str, dict[str, str]] = {
         "nav_figures": "Tall",
         "ch_heading": "Tall i diagrammer",
         "ch_intro": "Kapasitet og pasienttall fra kildene, tegnet som diagrammer med tallene i en tabell ved siden av. "
-                    "Hvert tall lenker til opplysningen og kilden. ⚑ markerer et tall som ikke er kildens eget utsagn "
-                    "om akkurat dette (se merket i tabellen); stiplet søyle betyr at kilden ikke knytter verdien "
-                    "sikkert "
-                    "til kategorien.",
+        "Hvert tall lenker til opplysningen og kilden. ⚑ markerer et tall som ikke er kildens eget utsagn "
+        "om akkurat dette (se merket i tabellen); stiplet søyle betyr at kilden ikke knytter verdien "
+        "sikkert "
+        "til kategorien.",
         "ch_contents": "Diagrammer på siden",
         "ch_beds_region": "Øremerkede senger per region",
         "ch_beds_region_intro": "Summen av tilbudenes tall per {date} ved siden av summene kildene selv oppgir. "
-                                "Der de er ulike, er begge med.",
+        "Der de er ulike, er begge med.",
         "ch_beds_region_desc": "Liggende søyler per region: summen av tilbudenes øremerkede senger per {date}, og "
-                               "summen kilden oppgir der den oppgir en.",
+        "summen kilden oppgir der den oppgir en.",
         "ch_summed": "sum av tilbudenes tall",
         "ch_stated": "oppgitt sum",
         "ch_offers_n": "Tilbud",
@@ -30,24 +30,24 @@ QUESTION_TEXTS: dict[str, dict[str, str]] = {
         "ch_beds_offer_desc": "Liggende søyler, én per tilbud: øremerkede senger per {date}, størst først.",
         "ch_over_time": "Kapasitet og pasienter over tid",
         "ch_over_time_desc": "Tidslinje {first}–{last}, én linje per mål: hvert punkt er et tall på en dag eller "
-                             "ved starten av en periode (streken viser perioden).",
+        "ved starten av en periode (streken viser perioden).",
         "ch_measure": "Mål",
         "ch_status_date": "kildens statusdato",
         "ch_show": "Vis",
         "ch_no_series": "Kildene gir ingen tall over tid for dette tilbudet.",
         "ch_unn": "UNN Åsgård, januar 2017 – oktober 2021",
         "ch_unn_intro": "Fordelingene i UNNs presentasjon fra 2021. Der kilden ikke knytter verdien sikkert til en "
-                        "kategori, er søylen stiplet og merket som uklar.",
+        "kategori, er søylen stiplet og merket som uklar.",
         "ch_unn_desc": "Liggende søyler: {measure}, én søyle per del.",
         "ch_uncertain_desc": "Stiplede søyler er verdier kilden ikke knytter sikkert til kategorien.",
         "ch_uncertain_prefix": "uklart:",
         "ch_no_category": "kategori ikke sikkert knyttet til verdien",
         "ch_matrix": "Metodekategorier og retningslinjer (KBTs tabell)",
         "ch_matrix_desc": "Rutenett: én rad per metodekategori, én kolonne per retningslinje (nummerert som i "
-                          "forklaringen under). X: nevnt; tom: ikke nevnt; ?: ukjent, raden er kuttet i kilden.",
+        "forklaringen under). X: nevnt; tom: ikke nevnt; ?: ukjent, raden er kuttet i kilden.",
         "q_heading": "Ferdige spørsmål til grafen",
         "q_intro": "{n} spørsmål analytikere stiller om tilbudene, ordnet etter tema. Velg et spørsmål, fyll inn "
-                   "verdiene i skjemaet og få svaret som tabell, CSV eller JSON – uten å skrive SPARQL.",
+        "verdiene i skjemaet og få svaret som tabell, CSV eller JSON – uten å skrive SPARQL.",
         "q_machines": "Det samme for programmer:",
         "q_topics": "Temaer",
         "q_needs": "trenger",
@@ -62,7 +62,7 @@ QUESTION_TEXTS: dict[str, dict[str, str]] = {
         "q_sort_hint": "Velg en kolonneoverskrift for å sortere etter den.",
         "q_sort_by": "sorter",
         "q_capped": "Avkortet: bare de første {max_rows} radene vises. Last ned CSV eller JSON for hele svaret "
-                    "(også avkortet til {max_rows} rader på denne tjenesten).",
+        "(også avkortet til {max_rows} rader på denne tjenesten).",
         "q_download": "Last ned {fmt}",
         "q_as_sparql": "Åpne som SPARQL",
         "q_no_rows": "Ingen rader: grafen har ikke noe som svarer til disse verdiene.",
@@ -101,17 +101,17 @@ QUESTION_TEXTS: dict[str, dict[str, str]] = {
         "nav_figures": "Figures",
         "ch_heading": "Figures as charts",
         "ch_intro": "Capacity and patient figures from the sources, drawn as charts with the numbers in a table beside "
-                    "each. Every number links to the fact and its source. ⚑ marks a figure that is not the source's "
-                    "own "
-                    "statement about exactly this (see the badge in the table); a dashed bar means the source does not "
-                    "tie the value to its category for certain.",
+        "each. Every number links to the fact and its source. ⚑ marks a figure that is not the source's "
+        "own "
+        "statement about exactly this (see the badge in the table); a dashed bar means the source does not "
+        "tie the value to its category for certain.",
         "ch_contents": "Charts on this page",
         "ch_beds_region": "Earmarked beds per region",
         "ch_beds_region_intro": "The offers' figures summed as of {date}, beside the totals the sources state "
-                                "themselves. Where they differ, both are shown.",
+        "themselves. Where they differ, both are shown.",
         "ch_beds_region_desc": "Horizontal bars per region: the sum of the offers' earmarked beds as of {date}, and "
-                               "the "
-                               "total the source states where it states one.",
+        "the "
+        "total the source states where it states one.",
         "ch_summed": "sum of the offers' figures",
         "ch_stated": "stated total",
         "ch_offers_n": "Offers",
@@ -120,24 +120,24 @@ QUESTION_TEXTS: dict[str, dict[str, str]] = {
         "ch_beds_offer_desc": "Horizontal bars, one per offer: earmarked beds as of {date}, largest first.",
         "ch_over_time": "Capacity and patients over time",
         "ch_over_time_desc": "Timeline {first}–{last}, one line per measure: each dot is a figure on a day or at the "
-                             "start of a period (the stroke shows the period).",
+        "start of a period (the stroke shows the period).",
         "ch_measure": "Measure",
         "ch_status_date": "the source's status date",
         "ch_show": "Show",
         "ch_no_series": "The sources give no figures over time for this offer.",
         "ch_unn": "UNN Åsgård, January 2017 – October 2021",
         "ch_unn_intro": "The breakdowns in UNN's 2021 presentation. Where the source does not tie a value to its "
-                        "category for certain, the bar is dashed and marked as uncertain.",
+        "category for certain, the bar is dashed and marked as uncertain.",
         "ch_unn_desc": "Horizontal bars: {measure}, one bar per part.",
         "ch_uncertain_desc": "Dashed bars are values the source does not tie to their category for certain.",
         "ch_uncertain_prefix": "uncertain:",
         "ch_no_category": "category not tied to the value for certain",
         "ch_matrix": "Method categories and guidelines (KBT's table)",
         "ch_matrix_desc": "Grid: one row per method category, one column per guideline (numbered as in the legend "
-                          "below). X: named; empty: not named; ?: unknown, the row is cut off in the source.",
+        "below). X: named; empty: not named; ?: unknown, the row is cut off in the source.",
         "q_heading": "Ready-made questions to the graph",
         "q_intro": "{n} questions analysts ask about the offers, by topic. Choose a question, fill in the form and "
-                   "get the answer as a table, CSV or JSON – without writing SPARQL.",
+        "get the answer as a table, CSV or JSON – without writing SPARQL.",
         "q_machines": "The same for programs:",
         "q_topics": "Topics",
         "q_needs": "needs",
@@ -152,7 +152,7 @@ QUESTION_TEXTS: dict[str, dict[str, str]] = {
         "q_sort_hint": "Choose a column header to sort by it.",
         "q_sort_by": "sort",
         "q_capped": "Capped: only the first {max_rows} rows are shown. Download CSV or JSON for the whole answer "
-                    "(also capped at {max_rows} rows on this service).",
+        "(also capped at {max_rows} rows on this service).",
         "q_download": "Download {fmt}",
         "q_as_sparql": "Open as SPARQL",
         "q_no_rows": "No rows: the graph holds nothing that answers these values.",

@@ -26,13 +26,16 @@ from mfbt_kg.pages.presentation import Presenter
 from mfbt_kg.pages.texts import texts
 from mfbt_kg.sparql.catalogue import NamedQuery, Parameter
 
-NUMERIC = {str(XSD[t]) for t in ("integer", "decimal", "double", "float", "int", "long", "nonNegativeInteger",
-                                  "positiveInteger")}
+NUMERIC = {
+    str(XSD[t])
+    for t in ("integer", "decimal", "double", "float", "int", "long", "nonNegativeInteger", "positiveInteger")
+}
 SORT_KEYS = ("sort", "order")  # query-string names of the page that are not the question's parameters
 STATED = "basis-stated"  # the local name of the basis concept for the source's own statement (no marker)
 
 
 # --- the list ------------------------------------------------------------------------------
+
 
 def topic_name(tag: str, lang: str) -> str:
     """A tag in the page's language (the words are in texts.py as ``topic_<tag>``; the tag itself otherwise)."""
@@ -50,16 +53,30 @@ def catalogue_list(catalogue: dict[str, NamedQuery], lang: str, base: str) -> li
     topics: dict[str, list[dict[str, Any]]] = {}
     for query in catalogue.values():
         title, other, other_lang = titles(query, lang)
-        entry = {"name": query.name, "href": f"{base}/{query.name}", "title": title, "other": other,
-                 "other_lang": other_lang, "needs": [p.name for p in query.parameters if p.required]}
+        entry: dict[str, Any] = {
+            "name": query.name,
+            "href": f"{base}/{query.name}",
+            "title": title,
+            "other": other,
+            "other_lang": other_lang,
+            "needs": [p.name for p in query.parameters if p.required],
+        }
         for tag in query.tags or ("other",):
             topics.setdefault(tag, []).append(entry)
-    out = [{"tag": tag, "id": "topic-" + tag.replace(" ", "-"), "name": topic_name(tag, lang),
-            "questions": sorted(entries, key=lambda e: e["title"].lower())} for tag, entries in topics.items()]
+    out: list[dict[str, Any]] = [
+        {
+            "tag": tag,
+            "id": "topic-" + tag.replace(" ", "-"),
+            "name": topic_name(tag, lang),
+            "questions": sorted(entries, key=lambda e: e["title"].lower()),
+        }
+        for tag, entries in topics.items()
+    ]
     return sorted(out, key=lambda t: t["name"].lower())
 
 
 # --- the form ------------------------------------------------------------------------------
+
 
 @dataclass
 class Field:
@@ -109,7 +126,7 @@ def _options(site: Site, present: Presenter, param: Parameter) -> list[dict[str,
             prefix = kind_prefix(kind)
             for row in site.rows("kind-members", prefix=ox.Literal(prefix)):
                 iri = row["s"].value
-                if "/" not in iri[len(prefix):]:
+                if "/" not in iri[len(prefix) :]:
                     found.append((_slug(iri, len(param.kinds) > 1), iri))
     options = []
     for value, iri in dict(found).items():
@@ -119,7 +136,7 @@ def _options(site: Site, present: Presenter, param: Parameter) -> list[dict[str,
 
 
 def _slug(iri: str, with_kind: bool) -> str:
-    path = iri[len(str(ID)):] if iri.startswith(str(ID)) else iri
+    path = iri[len(str(ID)) :] if iri.startswith(str(ID)) else iri
     return path if with_kind or "/" not in path else path.split("/", 1)[1]
 
 
@@ -136,8 +153,16 @@ def download_href(root: str, query: NamedQuery, given: dict[str, str], fmt: str)
 
 # --- the answer ----------------------------------------------------------------------------
 
-def answer_table(present: Presenter, query: NamedQuery, results: dict[str, Any], given: dict[str, str],
-                 sort: str | None, order: str, base_href: str) -> dict[str, Any]:
+
+def answer_table(
+    present: Presenter,
+    query: NamedQuery,
+    results: dict[str, Any],
+    given: dict[str, str],
+    sort: str | None,
+    order: str,
+    base_href: str,
+) -> dict[str, Any]:
     """Headers (in the page's language, each a link that sorts by it) and rows of cells; a ``X_label`` column is
     left out where ``X`` holds the IRI it labels (the link shows the label)."""
     variables: list[str] = results["head"]["vars"]
@@ -155,20 +180,29 @@ def answer_table(present: Presenter, query: NamedQuery, results: dict[str, Any],
         column = query.column(v)
         active = v == sort
         next_order = "desc" if active and order != "desc" else "asc"
-        headers.append({
-            "name": v,
-            "text": column.header(present.lang) if column else v,
-            "meaning": column.meaning if column else "",
-            "href": base_href + "?" + urlencode([*params, ("sort", v), ("order", next_order)]) + "#answer",
-            "aria_sort": ("descending" if order == "desc" else "ascending") if active else None,
-        })
+        headers.append(
+            {
+                "name": v,
+                "text": column.header(present.lang) if column else v,
+                "meaning": column.meaning if column else "",
+                "href": base_href + "?" + urlencode([*params, ("sort", v), ("order", next_order)]) + "#answer",
+                "aria_sort": ("descending" if order == "desc" else "ascending") if active else None,
+            }
+        )
     return {"headers": headers, "rows": [[r[v] for v in shown] for r in rows]}
 
 
 def _cell(present: Presenter, variable: str, term: dict[str, str] | None) -> dict[str, Any]:
     """One value: a link with its label (IRIs), a literal at its precision, or empty; ``sort`` is its sort key."""
-    cell: dict[str, Any] = {"text": "", "href": "", "lang": None, "basis": None, "sort": None, "datetime": None,
-                            "links": []}
+    cell: dict[str, Any] = {
+        "text": "",
+        "href": "",
+        "lang": None,
+        "basis": None,
+        "sort": None,
+        "datetime": None,
+        "links": [],
+    }
     if term is None:
         return cell
     value = term["value"]
