@@ -11,6 +11,7 @@ QUESTION_TEXTS: dict[str, dict[str, str]] = {
         "sparql_prefixes": "Forhåndsdeklarerte prefikser (trenger ingen PREFIX-linje)",
         "nav_figures": "Tall",
         "ch_heading": "Tall i diagrammer",
+        "ch_as_chart": "Se tallene over tid som diagram",
         "ch_intro": "Kapasitet og pasienttall fra kildene, tegnet som diagrammer med tallene i en tabell ved siden av. "
         "Hvert tall lenker til opplysningen og kilden. ⚑ markerer et tall som ikke er kildens eget utsagn "
         "om akkurat dette (se merket i tabellen); stiplet søyle betyr at kilden ikke knytter verdien "
@@ -100,6 +101,7 @@ QUESTION_TEXTS: dict[str, dict[str, str]] = {
         "sparql_prefixes": "Predeclared prefixes (no PREFIX line needed)",
         "nav_figures": "Figures",
         "ch_heading": "Figures as charts",
+        "ch_as_chart": "See the figures over time as a chart",
         "ch_intro": "Capacity and patient figures from the sources, drawn as charts with the numbers in a table beside "
         "each. Every number links to the fact and its source. ⚑ marks a figure that is not the source's "
         "own "
