@@ -197,13 +197,15 @@ async def _results_page(request: Request, service: Service, query: str, outcome:
               outcome.rows, base_iri=root_path(request))
     kept = service.pages.get(version, key)
     if kept is None:
-        async with _render_slots():  # parsing and rendering hold the GIL: a few at a time, off the event loop
-            results = await asyncio.to_thread(_html_results, outcome.body, engine_format)
-            page = await render_page(request, service, query, results, outcome.capped)
-            body = await _encoded(request, page.encode("utf-8"), {}) if gzipped else page.encode("utf-8")
-        encoded = gzipped and body[:2] == b"\x1f\x8b"
-        kept = Outcome(ok=True, body=body, capped=encoded)  # capped: here, "gzip-encoded"
-        service.pages.put(version, key, kept)
+        async with _render_slots():  # parsing and rendering hold the GIL: one at a time, off the event loop
+            kept = service.pages.get(version, key)  # rendered while this request waited for the slot?
+            if kept is None:
+                results = await asyncio.to_thread(_html_results, outcome.body, engine_format)
+                page = await render_page(request, service, query, results, outcome.capped)
+                body = await _encoded(request, page.encode("utf-8"), {}) if gzipped else page.encode("utf-8")
+                encoded = gzipped and body[:2] == b"\x1f\x8b"
+                kept = Outcome(ok=True, body=body, capped=encoded)  # capped: here, "gzip-encoded"
+                service.pages.put(version, key, kept)
     if kept.capped:
         _say_gzip(headers)
     return kept.body
