@@ -9,7 +9,7 @@ import re
 import unicodedata
 
 from rdflib import Graph, Namespace
-from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, RDFS, SH, SKOS, XSD, VOID
+from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, RDFS, SH, SKOS, VOID, XSD, DefinedNamespace
 
 BASE = "https://w3id.org/mfbt-kg/"
 ONTOLOGY_IRI = BASE + "ontology"
@@ -54,6 +54,10 @@ IANA_MEDIA_TYPE = Namespace("https://www.iana.org/assignments/media-types/")
 ORGANIZATION_CATALOG = Namespace("https://organization-catalog.fellesdatakatalog.digdir.no/organizations/")
 SPARQL_PROTOCOL = "https://www.w3.org/TR/sparql11-protocol/"
 
+# A namespace as the prefix tables hold it: one made here, or one of rdflib's closed vocabularies
+# (DCAT, DCTERMS, RDF, ...), which are DefinedNamespace classes, not Namespace instances.
+NamespaceLike = Namespace | type[DefinedNamespace]
+
 NLOD_2_0 = "https://data.norge.no/nlod/no/2.0"
 # Licence documents and their entry in the EU licence table (the table DCAT-AP-NO checks).
 EU_LICENCE_OF = {
@@ -66,12 +70,30 @@ EU_LICENCE_OF = {
 }
 
 # Prefixes for the description's serialisations (dcat.ttl, void.ttl, /dataset).
-DESCRIPTION_PREFIXES: dict[str, Namespace] = {
-    "dcat": DCAT, "dcterms": DCTERMS, "foaf": FOAF, "owl": OWL, "rdf": RDF, "rdfs": RDFS, "schema": SCHEMA,
-    "skos": SKOS, "spdx": SPDX, "vcard": VCARD, "void": VOID, "xsd": XSD, "mfbt": MFBT,
-    "datatheme": EU_DATA_THEME, "filetype": EU_FILE_TYPE, "country": EU_COUNTRY, "language": EU_LANGUAGE,
-    "licence": EU_LICENCE, "accessright": EU_ACCESS_RIGHT, "formats": W3C_FORMATS, "frequency": EU_FREQUENCY,
-    "prov": PROV, "adms": ADMS,
+DESCRIPTION_PREFIXES: dict[str, NamespaceLike] = {
+    "dcat": DCAT,
+    "dcterms": DCTERMS,
+    "foaf": FOAF,
+    "owl": OWL,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "schema": SCHEMA,
+    "skos": SKOS,
+    "spdx": SPDX,
+    "vcard": VCARD,
+    "void": VOID,
+    "xsd": XSD,
+    "mfbt": MFBT,
+    "datatheme": EU_DATA_THEME,
+    "filetype": EU_FILE_TYPE,
+    "country": EU_COUNTRY,
+    "language": EU_LANGUAGE,
+    "licence": EU_LICENCE,
+    "accessright": EU_ACCESS_RIGHT,
+    "formats": W3C_FORMATS,
+    "frequency": EU_FREQUENCY,
+    "prov": PROV,
+    "adms": ADMS,
 }
 
 
@@ -82,14 +104,34 @@ def authority_scheme(namespace: Namespace) -> str:
 
 # Resource kinds: the first path segment after /id/. The shapes check the same list.
 KINDS = (
-    "region", "trust", "unit", "offer", "organisation", "area",
-    "method", "method-category", "guideline", "table-cell", "graded-recommendation",
-    "diagnosis-group", "exclusion-criterion", "referrer", "measure", "concept",
-    "protocol", "definition", "statement", "figure", "total",
-    "document", "source", "requirement", "assessment",
+    "region",
+    "trust",
+    "unit",
+    "offer",
+    "organisation",
+    "area",
+    "method",
+    "method-category",
+    "guideline",
+    "table-cell",
+    "graded-recommendation",
+    "diagnosis-group",
+    "exclusion-criterion",
+    "referrer",
+    "measure",
+    "concept",
+    "protocol",
+    "definition",
+    "statement",
+    "figure",
+    "total",
+    "document",
+    "source",
+    "requirement",
+    "assessment",
 )
 
-PREFIXES: dict[str, Namespace] = {
+PREFIXES: dict[str, NamespaceLike] = {
     "mfbt": MFBT,
     "id": ID,
     "org": ORG,
@@ -126,8 +168,10 @@ def slug(text: str) -> str:
 # Prefixes written into Turtle answers of queries (the vocabularies; not one per resource kind), by the
 # service and the CLI alike, so both give the same bytes.
 ANSWER_PREFIXES: tuple[tuple[str, str], ...] = tuple(
-    (p, str(ns)) for p, ns in PREFIXES.items()
-    if p in ("mfbt", "id", "skos", "dcterms", "prov", "org", "schema", "rdf", "rdfs", "xsd", "owl"))
+    (p, str(ns))
+    for p, ns in PREFIXES.items()
+    if p in ("mfbt", "id", "skos", "dcterms", "prov", "org", "schema", "rdf", "rdfs", "xsd", "owl")
+)
 
 
 def bind_prefixes(graph: Graph) -> Graph:
