@@ -12,8 +12,9 @@ import os
 import re
 import shutil
 import sys
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence, TextIO
+from typing import Any, TextIO
 
 from mfbt_kg import __version__, progress
 from mfbt_kg.graph.files import DataFileError, project_root
@@ -30,11 +31,11 @@ from mfbt_kg.pages.linked_data import LabelIndex, PageQueries
 from mfbt_kg.publish.bundle import ExportError, export_bundle
 from mfbt_kg.publish.settings import PublishSettings, SettingsError
 from mfbt_kg.service.settings import Settings
-from mfbt_kg.terminal import fitted_table
 from mfbt_kg.sparql.answers import Answer, fetch, write
 from mfbt_kg.sparql.catalogue import CatalogueError, NamedQuery, ParameterError, load_catalogue, run
 from mfbt_kg.sparql.media import GRAPH_FORMATS, ROW_FORMATS, table_for
 from mfbt_kg.sparql.store import Store, StoreError, open_store
+from mfbt_kg.terminal import fitted_table
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 ANSWER_PREFIXES_ALL = tuple((p, str(ns)) for p, ns in PREFIXES.items())  # a table's compact names
@@ -50,8 +51,9 @@ class UsageError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    if getattr(args, "progress", None) or (getattr(args, "progress", None) is None and args.command in LONG_COMMANDS
-                                           and sys.stderr.isatty()):
+    if getattr(args, "progress", None) or (
+        getattr(args, "progress", None) is None and args.command in LONG_COMMANDS and sys.stderr.isatty()
+    ):
         progress.enable(sys.stderr)
     else:
         progress.disable()
@@ -83,6 +85,7 @@ def _store(args: argparse.Namespace, root: Path) -> Store:
 
 # --- validate -------------------------------------------------------------
 
+
 def cmd_validate(args: argparse.Namespace) -> int:
     report = validate_project(_root(args))
     if args.format == "json":
@@ -108,6 +111,7 @@ def _refused(exc: InvalidGraphError, what: str) -> int:
 
 
 # --- query ----------------------------------------------------------------
+
 
 def cmd_query_list(args: argparse.Namespace) -> int:
     catalogue = load_catalogue(_root(args))
@@ -175,11 +179,22 @@ def _emit(answer: Answer, fmt: str, store: Store, root: Path, width: int | None 
         labels = LabelIndex(store, PageQueries(root))
         if width is None and sys.stdout.isatty():
             width = shutil.get_terminal_size().columns
-        sys.stdout.write(fitted_table(answer, lambda iri: label.text if (label := labels.get(iri, "nb")) else None,
-                                      ANSWER_PREFIXES_ALL, width or None))
+        sys.stdout.write(
+            fitted_table(
+                answer,
+                lambda iri: label.text if (label := labels.get(iri, "nb")) else None,
+                ANSWER_PREFIXES_ALL,
+                width or None,
+            )
+        )
         return
-    form, what = ("ASK", "a boolean") if isinstance(answer, bool) else ("CONSTRUCT", "a graph") \
-        if isinstance(answer, list) else ("SELECT", "rows")
+    form, what = (
+        ("ASK", "a boolean")
+        if isinstance(answer, bool)
+        else ("CONSTRUCT", "a graph")
+        if isinstance(answer, list)
+        else ("SELECT", "rows")
+    )
     offered = list(dict.fromkeys(table_for(form).values()))  # what the service offers for this answer
     if fmt not in offered:
         raise UsageError(f"format '{fmt}' cannot carry {what}; use {', '.join(offered)} or table")
@@ -200,7 +215,12 @@ SERVE_LIMITS = (
     ("--max-body-bytes", "max_body_bytes", int, "largest request body (413 beyond)"),
     ("--max-url-bytes", "max_url_bytes", int, "longest request URL (414 beyond)"),
     ("--remote-refresh", "remote_refresh", float, "seconds between reads of a remote store's version marker"),
-    ("--max-answer-mb", "max_answer_mb", float, "MiB an answer may be (fewer rows beyond, said as for --max-rows; 0: none)"),
+    (
+        "--max-answer-mb",
+        "max_answer_mb",
+        float,
+        "MiB an answer may be (fewer rows beyond, said as for --max-rows; 0: none)",
+    ),
     ("--fast-workers", "fast_workers", int, "workers reserved for short queries while the others are busy"),
     ("--fast-limit", "fast_limit", float, "seconds a query may run on a reserved worker"),
     ("--client-budget", "client_budget", float, "worker seconds one client may use a minute (429 beyond; 0: none)"),
@@ -221,15 +241,25 @@ def _settings(args: argparse.Namespace) -> Settings:
     # the one it listens on (never a port it does not listen on), unless the environment says otherwise.
     origin = base.rstrip("/") if base else f"http://{_url_host(args.host)}:{args.port}"
     try:
-        publish = PublishSettings.from_env({"MFBT_KG_BASE_URL": f"{origin}/dump/",
-                                            "MFBT_KG_ENDPOINT_URL": f"{origin}/sparql",
-                                            **{k: v for k, v in os.environ.items() if v}})
+        publish = PublishSettings.from_env(
+            {
+                "MFBT_KG_BASE_URL": f"{origin}/dump/",
+                "MFBT_KG_ENDPOINT_URL": f"{origin}/sparql",
+                **{k: v for k, v in os.environ.items() if v},
+            }
+        )
     except SettingsError as exc:
         raise UsageError(str(exc)) from None
-    return Settings(root=Path(args.root) if args.root else None, store_url=args.store,
-                    data_file=Path(args.data) if args.data else None, publish=publish,
-                    trusted_proxies=tuple(args.trusted_proxy or ()), allow_worker_network=args.allow_worker_network,
-                    public_base_url=base.rstrip("/") if base else None, **limits)
+    return Settings(
+        root=Path(args.root) if args.root else None,
+        store_url=args.store,
+        data_file=Path(args.data) if args.data else None,
+        publish=publish,
+        trusted_proxies=tuple(args.trusted_proxy or ()),
+        allow_worker_network=args.allow_worker_network,
+        public_base_url=base.rstrip("/") if base else None,
+        **limits,
+    )
 
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -282,35 +312,56 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 # --- export -----------------------------------------------------------------
 
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Exit 1 when the graph does not conform (as ``validate``), 2 for a setting or folder that cannot be used."""
     try:
         settings = PublishSettings.from_env(
-            os.environ, publisher_orgnr=args.publisher_orgnr, licence=args.licence, base_url=args.base_url,
-            endpoint_url=args.endpoint_url, issued=args.issued, contact_email=args.contact_email,
-            language=args.language, landing_page=args.landing_page, version=args.dataset_version)
-        unset = tuple(name for name in ("base_url", "endpoint_url")
-                      if getattr(args, name) is None and not os.environ.get(PublishSettings.ENV[name]))
+            os.environ,
+            publisher_orgnr=args.publisher_orgnr,
+            licence=args.licence,
+            base_url=args.base_url,
+            endpoint_url=args.endpoint_url,
+            issued=args.issued,
+            contact_email=args.contact_email,
+            language=args.language,
+            landing_page=args.landing_page,
+            version=args.dataset_version,
+        )
+        unset = tuple(
+            name
+            for name in ("base_url", "endpoint_url")
+            if getattr(args, name) is None and not os.environ.get(PublishSettings.ENV[name])
+        )
         if not args.local and (reasons := settings.not_public(unset)):
-            raise UsageError(f"{'; '.join(reasons)}: a harvested description would point there. Give --base-url "
-                             "and --endpoint-url where the files and the endpoint will be published, or --local for "
-                             "a copy to use on this machine only; nothing exported")
+            raise UsageError(
+                f"{'; '.join(reasons)}: a harvested description would point there. Give --base-url "
+                "and --endpoint-url where the files and the endpoint will be published, or --local for "
+                "a copy to use on this machine only; nothing exported"
+            )
         result = export_bundle(_root(args), Path(args.out), settings, Path(args.previous) if args.previous else None)
     except InvalidGraphError as exc:
         return _refused(exc, "exported")
     except (SettingsError, ExportError) as exc:
         raise UsageError(str(exc)) from None
     if not result.publisher_configured:
-        print("mfbt-kg: note: no publisher organisation number configured (--publisher-orgnr); "
-              "the DCAT description names the project as publisher (see README.md)", file=sys.stderr)
+        print(
+            "mfbt-kg: note: no publisher organisation number configured (--publisher-orgnr); "
+            "the DCAT description names the project as publisher (see README.md)",
+            file=sys.stderr,
+        )
     if settings.issued is None:
-        print("mfbt-kg: note: no issued date (--issued YYYY-MM-DD, the day the dataset is first published): "
-              "the description states none rather than invent one", file=sys.stderr)
+        print(
+            "mfbt-kg: note: no issued date (--issued YYYY-MM-DD, the day the dataset is first published): "
+            "the description states none rather than invent one",
+            file=sys.stderr,
+        )
     print(result.summary_line())
     return EXIT_OK
 
 
 # --- diff -------------------------------------------------------------------
+
 
 def cmd_diff(args: argparse.Namespace) -> int:
     """Facts added, removed and changed between two releases; exit 0 (a difference is an answer, not an error)."""
@@ -332,6 +383,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 # --- parser -----------------------------------------------------------------
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mfbt-kg", description="Medication-free treatment offers knowledge graph")
@@ -364,44 +416,81 @@ def _parser() -> argparse.ArgumentParser:
     _add(query, "sparql", cmd_query_sparql, "run an ad-hoc SPARQL query", sparql_args)
 
     def serve_args(p: argparse.ArgumentParser) -> None:
-        p.description = ("Serve the SPARQL endpoint, the API and the pages. Every flag can also be set in the "
-                         "environment as MFBT_KG_<FLAG> (e.g. MFBT_KG_PORT=8001, MFBT_KG_PUBLIC_BASE_URL=https://kg."
-                         "example.org, MFBT_KG_TRUSTED_PROXY=10.0.0.1,10.0.0.2, MFBT_KG_ALLOW_WORKER_NETWORK=1); "
-                         "a flag given wins. The publication facts /dataset states come from MFBT_KG_BASE_URL, "
-                         "MFBT_KG_ENDPOINT_URL, MFBT_KG_PUBLISHER_ORGNR ... (see README).")
+        p.description = (
+            "Serve the SPARQL endpoint, the API and the pages. Every flag can also be set in the "
+            "environment as MFBT_KG_<FLAG> (e.g. MFBT_KG_PORT=8001, MFBT_KG_PUBLIC_BASE_URL=https://kg."
+            "example.org, MFBT_KG_TRUSTED_PROXY=10.0.0.1,10.0.0.2, MFBT_KG_ALLOW_WORKER_NETWORK=1); "
+            "a flag given wins. The publication facts /dataset states come from MFBT_KG_BASE_URL, "
+            "MFBT_KG_ENDPOINT_URL, MFBT_KG_PUBLISHER_ORGNR ... (see README)."
+        )
         env = os.environ
-        p.add_argument("--host", default=_env_flag(env, "--host", "127.0.0.1"), help="address to listen on "
-                       "(default: %(default)s)")
+        p.add_argument(
+            "--host", default=_env_flag(env, "--host", "127.0.0.1"), help="address to listen on (default: %(default)s)"
+        )
         p.add_argument("--port", type=int, default=_env_flag(env, "--port", 8000), help="port (default: %(default)s)")
-        p.add_argument("--store", default=_env_flag(env, "--store", None),
-                       help="a remote SPARQL 1.1 endpoint instead of the embedded store")
-        p.add_argument("--data", default=_env_flag(env, "--data", None),
-                       help="serve this RDF dataset file (.nq, .trig, .nt) instead of the project graph")
+        p.add_argument(
+            "--store",
+            default=_env_flag(env, "--store", None),
+            help="a remote SPARQL 1.1 endpoint instead of the embedded store",
+        )
+        p.add_argument(
+            "--data",
+            default=_env_flag(env, "--data", None),
+            help="serve this RDF dataset file (.nq, .trig, .nt) instead of the project graph",
+        )
         for flag, field, kind, meaning in SERVE_LIMITS:
-            p.add_argument(flag, dest=field, type=kind, default=_env_flag(env, flag, getattr(DEFAULT_SETTINGS, field)),
-                           help=meaning + " (default: %(default)s)")
-        p.add_argument("--public-base-url", metavar="URL", default=_env_flag(env, "--public-base-url", None),
-                       help="the service's public address (scheme and host): its own URLs (service description, "
-                            "redirects, and /dataset's download and endpoint URLs unless MFBT_KG_BASE_URL and "
-                            "MFBT_KG_ENDPOINT_URL say otherwise) use it, never the request's Host header "
-                            "(default: the address it listens on)")
-        p.add_argument("--trusted-proxy", action="append", metavar="ADDRESS",
-                       default=[a.strip() for a in (_env_flag(env, "--trusted-proxy", "") or "").split(",")
-                                if a.strip()] or None,
-                       help="a reverse proxy whose X-Forwarded-For names the client (repeatable; default: none)")
-        p.add_argument("--allow-worker-network", action="store_true",
-                       default=(_env_flag(env, "--allow-worker-network", "") or "").lower() in ("1", "true", "yes"),
-                       help="run SPARQL sent to the service even where its workers could not be cut off the network")
-        p.add_argument("--log-level", choices=LOG_LEVELS, default=_env_flag(env, "--log-level", "info"),
-                       help="what the server logs: debug, info (start-up line and one access-log line per request), "
-                            "warning (problems only), error (default: %(default)s)")
-        p.add_argument("--no-access-log", dest="access_log", action="store_false",
-                       default=(_env_flag(env, "--no-access-log", "") or "").lower() not in ("1", "true", "yes"),
-                       help="no line per request (the access log is written at --log-level info or debug)")
+            p.add_argument(
+                flag,
+                dest=field,
+                type=kind,
+                default=_env_flag(env, flag, getattr(DEFAULT_SETTINGS, field)),
+                help=meaning + " (default: %(default)s)",
+            )
+        p.add_argument(
+            "--public-base-url",
+            metavar="URL",
+            default=_env_flag(env, "--public-base-url", None),
+            help="the service's public address (scheme and host): its own URLs (service description, "
+            "redirects, and /dataset's download and endpoint URLs unless MFBT_KG_BASE_URL and "
+            "MFBT_KG_ENDPOINT_URL say otherwise) use it, never the request's Host header "
+            "(default: the address it listens on)",
+        )
+        p.add_argument(
+            "--trusted-proxy",
+            action="append",
+            metavar="ADDRESS",
+            default=[a.strip() for a in (_env_flag(env, "--trusted-proxy", "") or "").split(",") if a.strip()] or None,
+            help="a reverse proxy whose X-Forwarded-For names the client (repeatable; default: none)",
+        )
+        p.add_argument(
+            "--allow-worker-network",
+            action="store_true",
+            default=(_env_flag(env, "--allow-worker-network", "") or "").lower() in ("1", "true", "yes"),
+            help="run SPARQL sent to the service even where its workers could not be cut off the network",
+        )
+        p.add_argument(
+            "--log-level",
+            choices=LOG_LEVELS,
+            default=_env_flag(env, "--log-level", "info"),
+            help="what the server logs: debug, info (start-up line and one access-log line per request), "
+            "warning (problems only), error (default: %(default)s)",
+        )
+        p.add_argument(
+            "--no-access-log",
+            dest="access_log",
+            action="store_false",
+            default=(_env_flag(env, "--no-access-log", "") or "").lower() not in ("1", "true", "yes"),
+            help="no line per request (the access log is written at --log-level info or debug)",
+        )
 
     _add(sub, "serve", cmd_serve, "serve the SPARQL endpoint and API", serve_args)
-    _add(sub, "load", cmd_load, "upload the validated graph to a remote store",
-         lambda p: p.add_argument("--store", required=True, help="SPARQL endpoint URL of the remote store"))
+    _add(
+        sub,
+        "load",
+        cmd_load,
+        "upload the validated graph to a remote store",
+        lambda p: p.add_argument("--store", required=True, help="SPARQL endpoint URL of the remote store"),
+    )
 
     def export_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--out", required=True, metavar="DIR", help="folder to write (new, empty, or an earlier export)")
@@ -411,20 +500,35 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--endpoint-url", help="the SPARQL endpoint (default: http://127.0.0.1:8000/sparql)")
         p.add_argument("--issued", metavar="YYYY-MM-DD", help="date the dataset is first published")
         p.add_argument("--contact-email", help="e-mail address of the contact point")
-        p.add_argument("--previous", metavar="DIR",
-                       help="the previous release's export: the version follows the changes since it (docs/"
-                            "curation.md, Releases), and the bundle carries the diff and a data changelog")
-        p.add_argument("--dataset-version", metavar="X.Y.Z",
-                       help="the release's version (with --previous: refused unless it is the one the changes call "
-                            "for; default: the ontology's owl:versionInfo, or the next one after --previous)")
-        p.add_argument("--landing-page", metavar="URL",
-                       help="the dataset's web page (default: the bundle's README.md at --base-url)")
-        p.add_argument("--language", choices=("nb", "en"), help="language of the spreadsheet tables' headers and "
-                       "labels (default: nb, or MFBT_KG_LANGUAGE)")
+        p.add_argument(
+            "--previous",
+            metavar="DIR",
+            help="the previous release's export: the version follows the changes since it (docs/"
+            "curation.md, Releases), and the bundle carries the diff and a data changelog",
+        )
+        p.add_argument(
+            "--dataset-version",
+            metavar="X.Y.Z",
+            help="the release's version (with --previous: refused unless it is the one the changes call "
+            "for; default: the ontology's owl:versionInfo, or the next one after --previous)",
+        )
+        p.add_argument(
+            "--landing-page",
+            metavar="URL",
+            help="the dataset's web page (default: the bundle's README.md at --base-url)",
+        )
+        p.add_argument(
+            "--language",
+            choices=("nb", "en"),
+            help="language of the spreadsheet tables' headers and labels (default: nb, or MFBT_KG_LANGUAGE)",
+        )
         _progress_args(p)
-        p.add_argument("--local", action="store_true",
-                       help="allow download and endpoint URLs on this machine (the defaults, or a loopback host): "
-                            "a copy for local use, not for a catalogue")
+        p.add_argument(
+            "--local",
+            action="store_true",
+            help="allow download and endpoint URLs on this machine (the defaults, or a loopback host): "
+            "a copy for local use, not for a catalogue",
+        )
 
     _add(sub, "export", cmd_export, "validate, then write dumps, CSVs, DCAT-AP-NO and VoID to a folder", export_args)
 
@@ -439,21 +543,39 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _progress_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="a line on standard error as each step starts (default: when standard error is a terminal)")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a line on standard error as each step starts (default: when standard error is a terminal)",
+    )
 
 
 def _output_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=("table", *ROW_FORMATS, *GRAPH_FORMATS), default="table",
-                   help="table (default); rows and booleans: json, xml (SPARQL XML), csv, tsv; "
-                        "graphs (CONSTRUCT, DESCRIBE): turtle, nt, json-ld, rdfxml")
+    p.add_argument(
+        "--format",
+        choices=("table", *ROW_FORMATS, *GRAPH_FORMATS),
+        default="table",
+        help="table (default); rows and booleans: json, xml (SPARQL XML), csv, tsv; "
+        "graphs (CONSTRUCT, DESCRIBE): turtle, nt, json-ld, rdfxml",
+    )
     p.add_argument("--store", help="a remote SPARQL 1.1 endpoint instead of the embedded store")
-    p.add_argument("--width", type=int, metavar="N", help="wrap the table's columns to fit N characters (default: "
-                   "the terminal's width; piped output is not wrapped unless given; 0: no wrapping)")
+    p.add_argument(
+        "--width",
+        type=int,
+        metavar="N",
+        help="wrap the table's columns to fit N characters (default: "
+        "the terminal's width; piped output is not wrapped unless given; 0: no wrapping)",
+    )
 
 
-def _add(sub, name: str, handler: Callable[[argparse.Namespace], int], help_text: str,
-         configure: Callable[[argparse.ArgumentParser], None] | None = None) -> argparse.ArgumentParser:
+def _add(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    handler: Callable[[argparse.Namespace], int],
+    help_text: str,
+    configure: Callable[[argparse.ArgumentParser], object] | None = None,
+) -> argparse.ArgumentParser:
     parser = sub.add_parser(name, help=help_text)
     if configure:
         configure(parser)
