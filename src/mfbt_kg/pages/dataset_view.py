@@ -35,18 +35,27 @@ def dataset_view(description_nt: bytes, queries: PageQueries, present: Presenter
         for key in ("url", "media", "bytes"):
             if row[key] is not None:
                 entry[key] = row[key].value
-    shown = {key: _in_language(values, present) for key, values in facts.items()
-             if key in ("title", "description", "publisher")}
-    plain = {key: [v.value for v in values] for key, values in facts.items()
-             if key not in ("title", "description", "publisher")}
+    shown = {
+        key: _in_language(values, present)
+        for key, values in facts.items()
+        if key in ("title", "description", "publisher")
+    }
+    plain = {
+        key: [v.value for v in values]
+        for key, values in facts.items()
+        if key not in ("title", "description", "publisher")
+    }
     keywords = sorted({v.value for v in facts.get("keyword", []) if (v.language or "") == present.lang})
     out_files = []
     for node, entry in sorted(files.items()):
-        out_files.append({
-            "title": _in_language(entry["texts"].get("title", []), present),
-            "description": _in_language(entry["texts"].get("description", []), present),
-            "url": entry["url"], "name": (entry["url"] or node).rsplit("/", 1)[-1],
-            "media": (entry["media"] or "").rsplit("/media-types/", 1)[-1],
-            "bytes": f"{int(float(entry['bytes'])):,}".replace(",", " ") if entry["bytes"] else None,
-        })
+        out_files.append(
+            {
+                "title": _in_language(entry["texts"].get("title", []), present),
+                "description": _in_language(entry["texts"].get("description", []), present),
+                "url": entry["url"],
+                "name": (entry["url"] or node).rsplit("/", 1)[-1],
+                "media": (entry["media"] or "").rsplit("/media-types/", 1)[-1],
+                "bytes": f"{int(float(entry['bytes'])):,}".replace(",", " ") if entry["bytes"] else None,
+            }
+        )
     return {"f": finder_texts(present.lang), "facts": shown, "plain": plain, "keywords": keywords, "files": out_files}

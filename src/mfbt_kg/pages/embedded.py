@@ -30,9 +30,9 @@ def schema_org(site: Site, iri: str, page_url: str) -> str:
     linked: dict[str, dict[str, Any]] = {}
     for row in site.about("schema-org", iri):
         if row["type"] is not None:
-            types.append(row["type"].value[len(str(SCHEMA)):])
+            types.append(row["type"].value[len(str(SCHEMA)) :])
             continue
-        key = row["property"].value[len(str(SCHEMA)):]
+        key = row["property"].value[len(str(SCHEMA)) :]
         value = row["value"]
         if isinstance(value, ox.NamedNode):
             target = linked.setdefault(value.value, {"@id": value.value})
@@ -53,9 +53,13 @@ def schema_org(site: Site, iri: str, page_url: str) -> str:
 
 def meta_description(site: Site, iri: str, lang: str, title: str, kind: str, notice: str) -> str:
     """The resource's definition in the page's language where it has one; else what it is and the data's date."""
-    found = [row["value"] for row in site.about("schema-org", iri)
-             if row["property"] is not None and row["property"].value == f"{SCHEMA}description"
-             and isinstance(row["value"], ox.Literal)]
+    found = [
+        row["value"]
+        for row in site.about("schema-org", iri)
+        if row["property"] is not None
+        and row["property"].value == f"{SCHEMA}description"
+        and isinstance(row["value"], ox.Literal)
+    ]
     own = next((t.value for t in found if (t.language or "").split("-")[0] == lang), None)
     text = own or f"{title} ({kind}). {notice}"
     return text if len(text) <= META_LENGTH else text[: META_LENGTH - 1].rsplit(" ", 1)[0] + "…"

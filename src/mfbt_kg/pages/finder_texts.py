@@ -8,8 +8,8 @@ FINDER_TEXTS: dict[str, dict[str, str]] = {
         "nav_find": "Finn tilbud",
         "find_title": "Finn et medikamentfritt behandlingstilbud",
         "find_intro": "Søk i navn, enheter, steder og opptaksområder (store og små bokstaver og å/ø/æ spiller ingen "
-                      "rolle), og avgrens med filtrene. Opplysningene er fra kildene (KBT-rapporten 2018, status "
-                      "14.5.2018, og UNN-lysbildene, oktober 2021); hver rad sier hvilken dato den gjelder for.",
+        "rolle), og avgrens med filtrene. Opplysningene er fra kildene (KBT-rapporten 2018, status "
+        "14.5.2018, og UNN-lysbildene, oktober 2021); hver rad sier hvilken dato den gjelder for.",
         "search": "Søk",
         "search_hint": "f.eks. asgard, tromso, lovisenberg",
         "filters": "Filtre",
@@ -35,9 +35,9 @@ FINDER_TEXTS: dict[str, dict[str, str]] = {
         "compare_selected": "Sammenlign valgte",
         "compare_this": "Ta med i sammenligning",
         "exclude_note": "«Ikke oppgitt å ekskludere» betyr at kildene ikke nevner et slikt eksklusjonskriterium for "
-                        "tilbudet, ikke at kildene sier at tilbudet tar imot slike pasienter.",
+        "tilbudet, ikke at kildene sier at tilbudet tar imot slike pasienter.",
         "region_note": "Der kildene ikke oppgir en henvisningsvei for selve tilbudet, brukes det kilden oppgir for "
-                       "regionen, vist som «oppgitt for» regionen.",
+        "regionen, vist som «oppgitt for» regionen.",
         "summary": "Sammendrag",
         "target": "For hvem",
         "exclusion": "Ekskluderer",
@@ -66,7 +66,7 @@ FINDER_TEXTS: dict[str, dict[str, str]] = {
         "not_in_table": "ikke i KBTs tabell",
         "contact_note": "Kildene oppgir ingen adresse, telefon eller nettside for tilbudene; se kildedokumentet.",
         "data_notice": "Dataene beskriver tilbudene slik kildene oppgir dem: KBT-rapporten (status 14.5.2018) og "
-                       "UNN-lysbildene (oktober 2021). Nyere endringer er ikke med.",
+        "UNN-lysbildene (oktober 2021). Nyere endringer er ikke med.",
         "aspect": "Hva",
         "ds_about": "Om datasettet",
         "ds_version": "Versjon",
@@ -98,8 +98,8 @@ FINDER_TEXTS: dict[str, dict[str, str]] = {
         "nav_find": "Find an offer",
         "find_title": "Find a medication-free treatment offer",
         "find_intro": "Search names, units, places and catchment areas (case and å/ø/æ do not matter), and narrow "
-                      "with the filters. The facts are the sources' (the KBT report 2018, status 14 May 2018, and "
-                      "the UNN slides, October 2021); each row says the date it holds for.",
+        "with the filters. The facts are the sources' (the KBT report 2018, status 14 May 2018, and "
+        "the UNN slides, October 2021); each row says the date it holds for.",
         "search": "Search",
         "search_hint": "e.g. asgard, tromso, lovisenberg",
         "filters": "Filters",
@@ -125,9 +125,9 @@ FINDER_TEXTS: dict[str, dict[str, str]] = {
         "compare_selected": "Compare selected",
         "compare_this": "Add to comparison",
         "exclude_note": "«Not stated to exclude» means the sources name no such exclusion criterion for the offer, "
-                        "not that they say it accepts such patients.",
+        "not that they say it accepts such patients.",
         "region_note": "Where the sources state no referral route for the offer itself, what they state for its "
-                       "region is used, shown as «stated for» the region.",
+        "region is used, shown as «stated for» the region.",
         "summary": "Summary",
         "target": "For whom",
         "exclusion": "Excludes",
@@ -156,7 +156,7 @@ FINDER_TEXTS: dict[str, dict[str, str]] = {
         "not_in_table": "not in KBT's table",
         "contact_note": "The sources give no address, phone or web page for the offers; see the source document.",
         "data_notice": "The data describe the offers as the sources give them: the KBT report (status 14 May 2018) "
-                       "and the UNN slides (October 2021). Later changes are not included.",
+        "and the UNN slides (October 2021). Later changes are not included.",
         "aspect": "What",
         "ds_about": "About the dataset",
         "ds_version": "Version",

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -26,6 +27,7 @@ from mfbt_kg.sparql.store import Store
 SLUG = re.compile(r"^[a-z0-9]+(-{1,2}[a-z0-9]+)*$")
 MAX_SLUG = 200
 PAGE_QUERIES = "queries/pages"
+
 
 def resource_iri(kind: str, slug: str) -> str | None:
     """The canonical IRI for ``/id/{kind}/{slug}``, or None when the path breaks the identifier rule.
@@ -49,13 +51,14 @@ def split_name(name: str) -> tuple[str, str | None]:
 
 def local_path(iri: str) -> str | None:
     """The path this service answers an IRI of the project's namespace at, or None for other IRIs."""
-    return "/" + iri[len(BASE):] if iri.startswith(BASE) else None
+    return "/" + iri[len(BASE) :] if iri.startswith(BASE) else None
 
 
 def curie(iri: str) -> str:
     """``offer:unn-asgard`` for a known namespace (longest match), else the IRI itself."""
-    matches = [(len(str(ns)), prefix) for prefix, ns in PREFIXES.items()
-               if iri.startswith(str(ns)) and len(iri) > len(str(ns))]
+    matches = [
+        (len(str(ns)), prefix) for prefix, ns in PREFIXES.items() if iri.startswith(str(ns)) and len(iri) > len(str(ns))
+    ]
     if not matches:
         return iri
     length, prefix = max(matches)
@@ -90,8 +93,9 @@ def describe(store: Store, queries: PageQueries, iri: str) -> list[ox.Triple]:
 
 def ontology_graph(store: Store, queries: PageQueries) -> list[ox.Triple]:
     """The vocabulary as the store holds it: the ontology resource and every ``mfbt:`` term."""
-    return construct(store, queries["ontology-graph"],
-                     {"resource": ox.NamedNode(ONTOLOGY_IRI), "ns": ox.Literal(str(MFBT))})
+    return construct(
+        store, queries["ontology-graph"], {"resource": ox.NamedNode(ONTOLOGY_IRI), "ns": ox.Literal(str(MFBT))}
+    )
 
 
 def serialize(triples: Iterable[ox.Triple], fmt: str) -> bytes:
@@ -103,7 +107,9 @@ def serialize(triples: Iterable[ox.Triple], fmt: str) -> bytes:
     ordered = sorted(set(triples), key=str)
     if fmt not in ("turtle", "rdfxml"):
         return ox.serialize(ordered, format=rdf_format) or b""
-    iris = {term.value for t in ordered for term in (t.subject, t.predicate, t.object) if isinstance(term, ox.NamedNode)}
+    iris = {
+        term.value for t in ordered for term in (t.subject, t.predicate, t.object) if isinstance(term, ox.NamedNode)
+    }
     iris |= {t.object.datatype.value for t in ordered if isinstance(t.object, ox.Literal)}
     prefixes = {p: str(ns) for p, ns in PREFIXES.items() if any(iri.startswith(str(ns)) for iri in iris)}
     return ox.serialize(ordered, format=rdf_format, prefixes=prefixes) or b""
@@ -145,9 +151,11 @@ class LabelIndex:
                 node, label = row["node"], row["label"]
                 if isinstance(node, ox.NamedNode) and isinstance(label, ox.Literal):
                     candidates.setdefault(node.value, []).append(
-                        (int(row["rank"].value), Label(label.value, label.language or None)))
-            self._best = {lang: {iri: _choose(found, lang) for iri, found in candidates.items()}
-                          for lang in LANGUAGE_ORDER}
+                        (int(row["rank"].value), Label(label.value, label.language or None))
+                    )
+            self._best = {
+                lang: {iri: _choose(found, lang) for iri, found in candidates.items()} for lang in LANGUAGE_ORDER
+            }
             self._all = {iri: _distinct(found) for iri, found in candidates.items()}
             self._version = version
 

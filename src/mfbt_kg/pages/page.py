@@ -69,6 +69,7 @@ def build_page(site: Site, present: Presenter, kind: str, iri: str) -> Page | No
         view.backlinks = [b for b in view.backlinks if b.iri != str(DCTERMS.source)]
     # for search engines: schema.org JSON-LD from the graph (inline context) and a meta description
     extra["jsonld"] = schema_org(site, iri, present.href(iri))
-    extra["meta_description"] = meta_description(site, iri, present.lang, view.title.text,
-                                                 site.kind_name(kind, present.lang), texts(present.lang)["data_notice"])
+    extra["meta_description"] = meta_description(
+        site, iri, present.lang, view.title.text, site.kind_name(kind, present.lang), texts(present.lang)["data_notice"]
+    )
     return Page(f"{page}.html", view.title.text, {"view": view, "kind": kind, **extra})

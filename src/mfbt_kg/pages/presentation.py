@@ -10,23 +10,48 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Union
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
-from mfbt_kg.pages.linked_data import LANGUAGE_ORDER, Label, LabelIndex, Row, curie, local_path
 from mfbt_kg.namespaces import MFBT
+from mfbt_kg.pages.linked_data import LANGUAGE_ORDER, Label, LabelIndex, Row, curie, local_path
 
 MONTHS = {
-    "nb": ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
-           "november", "desember"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"),
+    "nb": (
+        "januar",
+        "februar",
+        "mars",
+        "april",
+        "mai",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "desember",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
 }
 YES_NO = {"nb": ("ja", "nei"), "en": ("yes", "no")}
 APPROXIMATELY = {"nb": "ca.", "en": "approx."}
 IN_ENGLISH = "på engelsk"
+
 
 @dataclass(frozen=True)
 class Link:
@@ -49,7 +74,7 @@ class Text:
     note: str | None = None
 
 
-Value = Union[Link, Text]
+Value = Link | Text
 
 
 @dataclass(frozen=True)
@@ -165,12 +190,21 @@ class Presenter:
     def load_dates(self, rows: list[Row]) -> None:
         """Remember the DateSpecs a page links to (rows of datespecs.rq), so their links show the precision."""
         for row in rows:
-            self.dates[row["date"].value] = DateInfo(row["text"], row["value"],
-                                                     row["qualifier"].value if row["qualifier"] else None)
+            self.dates[row["date"].value] = DateInfo(
+                row["text"], row["value"], row["qualifier"].value if row["qualifier"] else None
+            )
 
 
-NUMERIC = {str(XSD.integer), str(XSD.decimal), str(XSD.double), str(XSD.float), str(XSD.nonNegativeInteger),
-           str(XSD.positiveInteger), str(XSD.int), str(XSD.long)}
+NUMERIC = {
+    str(XSD.integer),
+    str(XSD.decimal),
+    str(XSD.double),
+    str(XSD.float),
+    str(XSD.nonNegativeInteger),
+    str(XSD.positiveInteger),
+    str(XSD.int),
+    str(XSD.long),
+}
 
 
 # --- the generic description of a resource ----------------------------------------------------
@@ -221,16 +255,24 @@ def resource_view(iri: str, triples: list[ox.Triple], sources: list[Row], presen
     title = present.label(iri)
     view = ResourceView(iri, curie(iri), Label(title.text, present.foreign(title.lang)))
     order = LANGUAGE_ORDER[present.lang]
-    names = sorted(present.labels.every(iri),
-                   key=lambda label: order.index(label.lang or "") if (label.lang or "") in order else len(order))
+    names = sorted(
+        present.labels.every(iri),
+        key=lambda label: order.index(label.lang or "") if (label.lang or "") in order else len(order),
+    )
     view.names = [present.text(label.text, label.lang) for label in names]
     own = [t for t in triples if isinstance(t.subject, ox.NamedNode) and t.subject.value == iri]
-    approximate = any(t.predicate.value == str(MFBT["approximate"]) and t.object.value == "true" for t in own)
+    approximate = any(
+        t.predicate.value == str(MFBT["approximate"])
+        and not isinstance(t.object, ox.Triple)
+        and t.object.value == "true"
+        for t in own
+    )
     by_predicate: dict[str, list[Any]] = {}
     for triple in own:
         predicate = triple.predicate.value
         if predicate == str(RDF.type):
-            view.types.append(present.link(triple.object.value))
+            if not isinstance(triple.object, ox.Triple):  # an RDF-star triple as a type would be no class
+                view.types.append(present.link(triple.object.value))
         elif predicate not in NAMES and predicate != str(DCTERMS.source):
             by_predicate.setdefault(predicate, []).append(triple.object)
     view.types.sort(key=lambda link: link.label.lower())
@@ -239,7 +281,12 @@ def resource_view(iri: str, triples: list[ox.Triple], sources: list[Row], presen
         view.properties.append(Property(predicate, present.link(predicate), sort_values(values, present.lang)))
     incoming: dict[str, list[Link]] = {}
     for triple in triples:
-        if isinstance(triple.object, ox.NamedNode) and triple.object.value == iri and triple.subject.value != iri:
+        if (
+            isinstance(triple.object, ox.NamedNode)
+            and triple.object.value == iri
+            and not isinstance(triple.subject, ox.Triple)
+            and triple.subject.value != iri
+        ):
             incoming.setdefault(triple.predicate.value, []).append(present.link(triple.subject.value))
     for predicate in sorted(incoming, key=lambda p: present.label(p).text.lower()):
         subjects = sorted(set(incoming[predicate]), key=lambda link: link.label.lower())

@@ -24,9 +24,18 @@ from mfbt_kg.pages.presentation import Link, Presenter
 PARTS = ("target", "exclusion", "policy", "referral", "programme", "tapering", "feature", "capacity", "start")
 XSD_DATE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")
 # The finder's filters: the form field, the kind of resource it takes (its IRI is ID + kind + "/" + slug).
-RESOURCE_FILTERS = {"region": "region", "area": "area", "group": "diagnosis-group", "priority": "concept",
-                    "exclude": "exclusion-criterion", "policy": "concept", "policy_not": "concept",
-                    "referrer": "referrer", "care_level": "concept", "feature": "concept"}
+RESOURCE_FILTERS = {
+    "region": "region",
+    "area": "area",
+    "group": "diagnosis-group",
+    "priority": "concept",
+    "exclude": "exclusion-criterion",
+    "policy": "concept",
+    "policy_not": "concept",
+    "referrer": "referrer",
+    "care_level": "concept",
+    "feature": "concept",
+}
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
 # The words every offer's name starts with: short link texts leave them out where the list is of offers only.
 COMMON_START = re.compile(r"^(Medikamentfritt behandlingstilbud|Medication-free treatment offer), ")
@@ -44,22 +53,24 @@ def offer_summary(site: Site, present: Presenter, iri: str) -> dict[str, Any]:
         if status is not None and (newest is None or status.value > newest.value):
             newest = status
         value, qualifier, via, where = (_iri(row[k]) for k in ("value", "qualifier", "via", "from"))
-        parts[part].append({
-            "statement": present.link(statement),
-            "value": present.link(value) if value else None,
-            "qualifier": present.link(qualifier) if qualifier else None,
-            "allowed": _truthy(row["qualifier"]) if isinstance(row["qualifier"], ox.Literal) else None,
-            "via": present.link(via) if via else None,
-            "condition": present.literal(row["condition"]) if row["condition"] else None,
-            "text": present.literal(row["text"]) if row["text"] else None,
-            "number": present.literal(row["number"], _truthy(row["approximate"])) if row["number"] else None,
-            "wording": present.literal(row["value_text"]) if row["value_text"] else None,
-            "when_text": present.literal(row["when_text"]) if row["when_text"] else None,
-            "as_of": present.literal(status) if status is not None else None,
-            "from": present.link(where) if where else None,
-            "basis": _basis(present, statement, rows),
-            "sources": _links(present, rows, "source"),
-        })
+        parts[part].append(
+            {
+                "statement": present.link(statement),
+                "value": present.link(value) if value else None,
+                "qualifier": present.link(qualifier) if qualifier else None,
+                "allowed": _truthy(row["qualifier"]) if isinstance(row["qualifier"], ox.Literal) else None,
+                "via": present.link(via) if via else None,
+                "condition": present.literal(row["condition"]) if row["condition"] else None,
+                "text": present.literal(row["text"]) if row["text"] else None,
+                "number": present.literal(row["number"], _truthy(row["approximate"])) if row["number"] else None,
+                "wording": present.literal(row["value_text"]) if row["value_text"] else None,
+                "when_text": present.literal(row["when_text"]) if row["when_text"] else None,
+                "as_of": present.literal(status) if status is not None else None,
+                "from": present.link(where) if where else None,
+                "basis": _basis(present, statement, rows),
+                "sources": _links(present, rows, "source"),
+            }
+        )
     link = present.link(iri)
     short = Link(link.href, COMMON_START.sub("", link.label), link.lang, link.external)
     parts = {part: _merged(items) for part, items in parts.items()}
@@ -71,10 +82,18 @@ def _merged(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     every date it is stated for, each with its own basis marker: a summary read in seconds, nothing dropped."""
     out: dict[tuple[Any, ...], dict[str, Any]] = {}
     for item in items:
-        key = tuple((v.href if hasattr(v, "href") else getattr(v, "text", v))
-                    for v in (item["value"], item["qualifier"], item["allowed"], item["via"], item["condition"],
-                              item["from"], item["number"], item["when_text"],
-                              None if item["value"] or item["number"] else item["text"]))
+        said: tuple[Any, ...] = (
+            item["value"],
+            item["qualifier"],
+            item["allowed"],
+            item["via"],
+            item["condition"],
+            item["from"],
+            item["number"],
+            item["when_text"],
+            None if item["value"] or item["number"] else item["text"],
+        )
+        key = tuple((v.href if hasattr(v, "href") else getattr(v, "text", v)) for v in said)
         merged = out.setdefault(key, {**item, "stated": []})
         # each statement keeps its own date and its own basis marker: a reading is marked where it was made
         if item["basis"] is None and any(d["as_of"] == item["as_of"] and d["basis"] is None for d in merged["stated"]):
@@ -128,16 +147,25 @@ def options(site: Site, present: Presenter) -> dict[str, list[dict[str, Any]]]:
 
 def compare(site: Site, present: Presenter, slugs: list[str]) -> list[dict[str, Any]]:
     """2–4 offers side by side: each summary with its methods by category (and the guidelines naming each)."""
-    known = {row["s"].value.rsplit("/", 1)[-1]: row["s"].value
-             for row in site.rows("kind-members", prefix=ox.Literal(f"{ID}offer/"))}
+    known = {
+        row["s"].value.rsplit("/", 1)[-1]: row["s"].value
+        for row in site.rows("kind-members", prefix=ox.Literal(f"{ID}offer/"))
+    }
     chosen = [known[s] for s in dict.fromkeys(slugs) if s in known][:MAX_COMPARED]
     out = []
     for iri in chosen:
         methods = _offer_methods(site, present, iri)
         columns = methods["columns"]
-        categories = [{"category": m["category"], "methods": m["methods"], "bases": m["bases"],
-                       "named_by": [columns[i]["link"] for i, state in enumerate(m["cells"]) if state == "named"],
-                       "in_table": m["in_table"]} for m in methods["rows"]]
+        categories = [
+            {
+                "category": m["category"],
+                "methods": m["methods"],
+                "bases": m["bases"],
+                "named_by": [columns[i]["link"] for i, state in enumerate(m["cells"]) if state == "named"],
+                "in_table": m["in_table"],
+            }
+            for m in methods["rows"]
+        ]
         out.append({**offer_summary(site, present, iri), "slug": iri.rsplit("/", 1)[-1], "categories": categories})
     return out
 
@@ -154,8 +182,13 @@ def regions(site: Site, present: Presenter, offers: list[dict[str, Any]]) -> lis
     required, stated bed totals beside the sum of their parts, the protocol's dates, KBT's assessments (who
     gives each verdict: KBT, KBT about a group applied by the curator, or the curator's reading)."""
     wanted = {_offer_iri(o) for o in offers}
-    chosen = list(dict.fromkeys(row["region"].value for row in site.rows("home-regions")
-                                if row["offer"] is not None and row["offer"].value in wanted))
+    chosen = list(
+        dict.fromkeys(
+            row["region"].value
+            for row in site.rows("home-regions")
+            if row["offer"] is not None and row["offer"].value in wanted
+        )
+    )
     out = []
     for region in chosen:
         parts: dict[str, list[dict[str, Any]]] = {"required": [], "beds": [], "protocol": [], "assessment": []}
@@ -171,20 +204,33 @@ def _region_items(present: Presenter, node: str, rows: list[dict[str, Any]]) -> 
     items = []
     for value_rows in _group(rows, "value").values() if rows[0]["value"] is not None else [rows]:
         row = value_rows[0]
-        basis = _basis(present, _iri(row["value"]) if row["part"].value == "protocol" and row["value"] else node,
-                       value_rows)
+        basis = _basis(
+            present, _iri(row["value"]) if row["part"].value == "protocol" and row["value"] else node, value_rows
+        )
         verdict = _iri(row["verdict"])
-        by = "" if verdict is None else "kbt" if basis is None else (
-            "group" if basis["key"] == "basis-group-applied" else "curator")
-        items.append({
-            "node": present.link(node),
-            "value": (present.link(_iri(row["value"]) or "")
-                      if _iri(row["value"]) and row["part"].value != "protocol" else None),
-            "number": present.literal(row["number"], _truthy(row["approximate"])) if row["number"] else None,
-            "sum": present.literal(row["sum"]) if row["sum"] else None,
-            "wording": present.literal(row["value_text"]) if row["value_text"] else None,
-            "verdict": present.link(verdict) if verdict else None, "by": by, "basis": basis,
-        })
+        by = (
+            ""
+            if verdict is None
+            else "kbt"
+            if basis is None
+            else ("group" if basis["key"] == "basis-group-applied" else "curator")
+        )
+        items.append(
+            {
+                "node": present.link(node),
+                "value": (
+                    present.link(_iri(row["value"]) or "")
+                    if _iri(row["value"]) and row["part"].value != "protocol"
+                    else None
+                ),
+                "number": present.literal(row["number"], _truthy(row["approximate"])) if row["number"] else None,
+                "sum": present.literal(row["sum"]) if row["sum"] else None,
+                "wording": present.literal(row["value_text"]) if row["value_text"] else None,
+                "verdict": present.link(verdict) if verdict else None,
+                "by": by,
+                "basis": basis,
+            }
+        )
     return items
 
 

@@ -23,13 +23,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "nav_sparql": "SPARQL",
         "nav_queries": "Spørringer",
         "nav_find": "Finn tilbud",
-        "data_notice": "Dataene beskriver tilbudene slik kildene oppgir dem: KBT-rapporten (status 14.5.2018) og UNN-lysbildene (oktober 2021). Nyere endringer er ikke med.",
+        "data_notice": (
+            "Dataene beskriver tilbudene slik kildene oppgir dem: KBT-rapporten (status 14.5.2018) og "
+            "UNN-lysbildene (oktober 2021). Nyere endringer er ikke med."
+        ),
         "language_nav": "Språk",
         "switch": "English",
         "footer": "Data: NLOD 2.0. Hver opplysning har kilde (dokument og avsnitt), med kildens presisjon.",
         "intro": "En kunnskapsgraf over medikamentfrie behandlingstilbud i norsk psykisk helsevern: hvem som driver "
-                 "dem, for hvem, med hvilke behandlingsmetoder, og hvilke nasjonale retningslinjer som nevner "
-                 "metodene. Hvert faktum har kilde, og tall og datoer har kildens presisjon («ca. 24», «slutten av 2016»).",
+        "dem, for hvem, med hvilke behandlingsmetoder, og hvilke nasjonale retningslinjer som nevner "
+        "metodene. Hvert faktum har kilde, og tall og datoer har kildens presisjon («ca. 24», «slutten av 2016»).",
         "intro_query": "Analytikere kan spørre grafen med SPARQL eller bruke de ferdige spørringene.",
         "regions_heading": "Regioner og tilbud",
         "region_offers": "Tilbud i regionen",
@@ -59,7 +62,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_guideline": "ingen retningslinje i tabellen nevner kategorien",
         "not_in_table": "kategorien er ikke med i tabellen",
         "unknown_cell": "uklart: raden er kuttet i kilden",
-        "kbt_reading": "Retningslinjekolonnen er KBTs lesing av retningslinjene (2018), ikke retningslinjenes egen tekst.",
+        "kbt_reading": (
+            "Retningslinjekolonnen er KBTs lesing av retningslinjene (2018), ikke retningslinjenes egen tekst."
+        ),
         "method_offers": "Tilbud som bruker metoden",
         "category_offers": "Tilbud som bruker metoder i kategorien",
         "via_method": "via metode",
@@ -113,17 +118,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "not_found_title": "Fant ingen ressurs",
         "not_found": "Ingen ressurs i grafen har adressen",
         "bad_slug": "Adressene har formen /id/{type}/{navn}, der navnet består av små bokstaver a–z, sifre og "
-                    "bindestreker (æ→ae, ø→o, å→a), og typen er en av typene under.",
+        "bindestreker (æ→ae, ø→o, å→a), og typen er en av typene under.",
         "did_you_mean": "Mente du",
         "known_kinds": "Typer i grafen",
         "try_sparql": "Søk i grafen med SPARQL",
         "dataset_heading": "Beskrivelse av datasettet",
         "dataset_intro": "Datasettet beskrevet med DCAT-AP-NO og VoID: distribusjoner, lisens, SPARQL-endepunkt og "
-                         "statistikk. Beskrivelsen finnes som",
+        "statistikk. Beskrivelsen finnes som",
         "not_acceptable": "Ingen av formatene du godtar passer. Tilgjengelige formater",
         "sparql_heading": "SPARQL-endepunkt",
         "sparql_intro": "Les-bare SPARQL 1.1-spørringer over medikamentfrie behandlingstilbud i Norge. Hver spørring "
-                        "har {timeout} s og høyst {max_rows} rader.",
+        "har {timeout} s og høyst {max_rows} rader.",
         "sparql_machines": "Maskiner: send Accept for JSON, XML, CSV, TSV, Turtle, N-Triples, JSON-LD eller RDF/XML;",
         "sparql_catalogue": "spørringskatalogen",
         "sparql_query": "Spørring",
@@ -133,9 +138,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "sparql_results": "Resultat",
         "sparql_row": "{n} rad",
         "sparql_rows": "{n} rader",
-        "sparql_capped": "Avkortet: bare de første {max_rows} radene vises. Snevre inn spørringen eller bruk LIMIT / OFFSET.",
+        "sparql_capped": (
+            "Avkortet: bare de første {max_rows} radene vises. Snevre inn spørringen eller bruk LIMIT / OFFSET."
+        ),
         "sparql_examples": "Eksempler fra spørringskatalogen",
-        "sparql_examples_intro": "Hver kjøres med eksempelparameterne sine; «Rediger» kopierer spørringen inn i feltet over.",
+        "sparql_examples_intro": (
+            "Hver kjøres med eksempelparameterne sine; «Rediger» kopierer spørringen inn i feltet over."
+        ),
         "sparql_edit": "Rediger",
         "sparql_offline": "Ingen skript eller stiler fra andre verter: siden virker uten nett.",
     },
@@ -149,13 +158,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "nav_sparql": "SPARQL",
         "nav_queries": "Queries",
         "nav_find": "Find an offer",
-        "data_notice": "The data describe the offers as the sources give them: the KBT report (status 14 May 2018) and the UNN slides (October 2021). Later changes are not included.",
+        "data_notice": (
+            "The data describe the offers as the sources give them: the KBT report (status 14 May 2018) and "
+            "the UNN slides (October 2021). Later changes are not included."
+        ),
         "language_nav": "Language",
         "switch": "Norsk",
         "footer": "Data: NLOD 2.0. Every fact carries its source (document and section), at the source's precision.",
         "intro": "A knowledge graph of medication-free treatment offers in Norwegian mental health care: who runs "
-                 "them, for whom, with which treatment methods, and which national guidelines name those methods. "
-                 "Every fact carries its source; figures and dates keep the source's precision («ca. 24», «late 2016»).",
+        "them, for whom, with which treatment methods, and which national guidelines name those methods. "
+        "Every fact carries its source; figures and dates keep the source's precision («ca. 24», «late 2016»).",
         "intro_query": "Analysts can query the graph with SPARQL or run the ready-made queries.",
         "regions_heading": "Regions and offers",
         "region_offers": "Offers in the region",
@@ -239,17 +251,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "not_found_title": "No such resource",
         "not_found": "No resource in the graph has the address",
         "bad_slug": "Addresses have the form /id/{kind}/{name}, where the name is lowercase letters a–z, digits and "
-                    "hyphens (æ→ae, ø→o, å→a), and the kind is one of the kinds below.",
+        "hyphens (æ→ae, ø→o, å→a), and the kind is one of the kinds below.",
         "did_you_mean": "Did you mean",
         "known_kinds": "Kinds in the graph",
         "try_sparql": "Query the graph with SPARQL",
         "dataset_heading": "About the dataset",
         "dataset_intro": "The dataset described with DCAT-AP-NO and VoID: distributions, licence, SPARQL endpoint and "
-                         "statistics. The description is available as",
+        "statistics. The description is available as",
         "not_acceptable": "None of the formats you accept fits. Available formats",
         "sparql_heading": "SPARQL endpoint",
         "sparql_intro": "Read-only SPARQL 1.1 Query over Norway's medication-free treatment offers. Each query has "
-                        "{timeout} s and at most {max_rows} rows.",
+        "{timeout} s and at most {max_rows} rows.",
         "sparql_machines": "Machines: send Accept for JSON, XML, CSV, TSV, Turtle, N-Triples, JSON-LD or RDF/XML;",
         "sparql_catalogue": "the query catalogue",
         "sparql_query": "Query",
