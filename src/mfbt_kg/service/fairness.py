@@ -101,6 +101,7 @@ class Budgets:
             return Ticket()
         now = time.monotonic()
         with self._lock:
+            new = key not in self._buckets
             bucket = self._bucket(key, now)
             if bucket.tokens <= 0:
                 self.refused += 1
@@ -118,7 +119,7 @@ class Budgets:
             order = used - (QUICK_BONUS if bucket.quick else 0.0)
         # The fast lane is for clients that have spent less than half its limit lately: one query that
         # overran it (and was moved off it) is enough to keep a client on the general workers.
-        return Ticket(priority=order, fast_ok=used < self.fast_threshold / 2, quick=bucket.quick)
+        return Ticket(priority=order, fast_ok=used < self.fast_threshold / 2, quick=bucket.quick, new=new)
 
     def done(self, key: str, ticket: Ticket) -> None:
         """Charge the worker time the query used."""

@@ -278,6 +278,7 @@ class Ticket:
     fast_ok: bool = True
     used: float = 0.0
     quick: bool = False  # the client's last query was quick: it may borrow the standby while the lane is busy
+    new: bool = False  # the client's first query: half the fast lane's time limit (it may be a heavy one)
 
 
 @dataclass(order=True)
@@ -371,7 +372,7 @@ class WorkerPool:
             worker = await self._acquire(generation, ticket.priority, fast_ok, deadline, fast_ok and ticket.quick)
             limit = deadline - loop.time()
             if worker.lane == FAST:
-                limit = min(limit, self.fast_limit)
+                limit = min(limit, self.fast_limit / 2 if ticket.new else self.fast_limit)
             # The thread owns the worker until the call ends, so a cancelled request never loses it.
             try:
                 return await loop.run_in_executor(self._calls, self._call, generation, worker, job,
