@@ -308,12 +308,16 @@ def test_a_client_past_its_budget_gets_429_with_retry_after(roomy: Service) -> N
 def test_budgets_and_client_keys() -> None:
     budgets = Budgets(per_minute=2, concurrency=2, fast_threshold=1)
     first = budgets.admit("a")
-    assert first.fast_ok and first.priority == 0
-    first.used = 3
+    assert first.fast_ok and first.priority == 0 and first.new and not first.quick
+    first.used = 0.1
     budgets.done("a", first)
+    second = budgets.admit("a")  # known now, and its last query was quick: ahead of new clients
+    assert not second.new and second.quick and second.fast_ok and second.priority < 0
+    second.used = 3
+    budgets.done("a", second)
     with pytest.raises(OverBudget) as refused:
         budgets.admit("a")
-    assert int(refused.value.retry_after) >= 30  # 1 s of debt at 2 s a minute
+    assert int(refused.value.retry_after) >= 30  # 1.1 s of debt at 2 s a minute
     assert budgets.admit("b").fast_ok  # another client is untouched
     assert client_key("2001:db8::1") == client_key("2001:db8::ffff") == "2001:db8::/64"
     assert client_key("::ffff:127.0.0.9") == "127.0.0.9" and client_key("127.0.0.9") == "127.0.0.9"
