@@ -65,32 +65,36 @@ from mfbt_kg.sparql.store import Store
 # Two-letter tags the data uses -> EU language table entries.
 EU_LANGUAGE_CODES = {"nb": "NOB", "nn": "NNO", "no": "NOR", "en": "ENG", "se": "SME"}
 
-TITLE = {"nb": "Medikamentfrie behandlingstilbud i psykisk helsevern (kunnskapsgraf)",
-         "en": "Medication-free treatment offers in Norwegian mental health care (knowledge graph)"}
+TITLE = {
+    "nb": "Medikamentfrie behandlingstilbud i psykisk helsevern (kunnskapsgraf)",
+    "en": "Medication-free treatment offers in Norwegian mental health care (knowledge graph)",
+}
 DESCRIPTION_TEXT = {
     "nb": "De medikamentfrie behandlingstilbudene i psykisk helsevern i Norge som lenkede data: hvem som "
-          "driver dem, under hvilken regional protokoll, for hvem, med hvilke behandlingsmetoder, og hvilke "
-          "nasjonale retningslinjer som støtter metodene. Hvert faktum har sin kilde (dokument og avsnitt) "
-          "og kildens presisjon.",
+    "driver dem, under hvilken regional protokoll, for hvem, med hvilke behandlingsmetoder, og hvilke "
+    "nasjonale retningslinjer som støtter metodene. Hvert faktum har sin kilde (dokument og avsnitt) "
+    "og kildens presisjon.",
     "en": "Norway's medication-free mental-health treatment offers as linked data: who runs them, under "
-          "which regional protocol, for whom, with which treatment methods, and which national guidelines "
-          "back those methods. Every fact carries its source (document and section) at the source's precision.",
+    "which regional protocol, for whom, with which treatment methods, and which national guidelines "
+    "back those methods. Every fact carries its source (document and section) at the source's precision.",
 }
 EXTRA_KEYWORDS = (("psykisk helsevern", "nb"), ("mental health care", "en"))
 # The data changes when a curator adds or corrects facts, on no schedule: the EU frequency table's "irregular".
 ACCRUAL = EU_FREQUENCY["IRREG"]
 PROVENANCE = {
     "nb": "Sammenstilt for hånd fra offentlige dokumenter (rapporter, brev, nettsider og presentasjoner fra blant "
-          "andre KBT, Universitetssykehuset Nord-Norge og Helse- og omsorgsdepartementet). Hvert faktum har "
-          "dcterms:source til avsnittet i dokumentet det er hentet fra, med kildens presisjon, og grafen er "
-          "kontrollert mot prosjektets SHACL-regler før eksport.",
+    "andre KBT, Universitetssykehuset Nord-Norge og Helse- og omsorgsdepartementet). Hvert faktum har "
+    "dcterms:source til avsnittet i dokumentet det er hentet fra, med kildens presisjon, og grafen er "
+    "kontrollert mot prosjektets SHACL-regler før eksport.",
     "en": "Curated by hand from public documents (reports, letters, web pages and slide decks of KBT, the "
-          "University Hospital of North Norway, the Ministry of Health and Care Services and others). Every fact "
-          "carries dcterms:source to the passage of the document it comes from, at the source's precision, and "
-          "the graph is checked against the project's SHACL shapes before export.",
+    "University Hospital of North Norway, the Ministry of Health and Care Services and others). Every fact "
+    "carries dcterms:source to the passage of the document it comes from, at the source's precision, and "
+    "the graph is checked against the project's SHACL shapes before export.",
 }
-ATTRIBUTION_NOTE = {"nb": "Utgiver av dokumenter dataene er hentet fra.",
-                    "en": "Publisher of documents the data is taken from."}
+ATTRIBUTION_NOTE = {
+    "nb": "Utgiver av dokumenter dataene er hentet fra.",
+    "en": "Publisher of documents the data is taken from.",
+}
 
 
 @dataclass(frozen=True)
@@ -113,21 +117,29 @@ def gather_facts(store: Store) -> Facts:
     """Ask the store every question the description needs answered about the graph."""
     header = _one(store, "ontology-header", {"ontology": ox.NamedNode(ONTOLOGY_IRI)})
     years = _one(store, "source-years")
-    counts = {**_one(store, "void-counts"), **_one(store, "void-classes"),
-              **_one(store, "void-entities", {"space": ox.Literal(str(ID))})}
+    counts = {
+        **_one(store, "void-counts"),
+        **_one(store, "void-classes"),
+        **_one(store, "void-entities", {"space": ox.Literal(str(ID))}),
+    }
     languages = sorted({row["lang"].value.split("-")[0] for row in _rows(store, "languages")})
-    keywords = sorted({(row["label"].value, row["label"].language) for row in _rows(store, "keywords")}
-                      | set(EXTRA_KEYWORDS))
+    keywords = sorted(
+        {(row["label"].value, row["label"].language) for row in _rows(store, "keywords")} | set(EXTRA_KEYWORDS)
+    )
     examples = sorted(row["example"].value for row in _rows(store, "examples"))
     organisations: dict[str, list[tuple[str, str]]] = {}
     for row in _rows(store, "source-organisations"):
         organisations.setdefault(row["organisation"].value, []).append((row["name"].value, row["name"].language))
     return Facts(
-        modified=header.get("modified"), issued=header.get("issued"), version=header.get("version"),
+        modified=header.get("modified"),
+        issued=header.get("issued"),
+        version=header.get("version"),
         first_year=int(years["first"]) if "first" in years else None,
         last_year=int(years["last"]) if "last" in years else None,
-        languages=tuple(languages), keywords=tuple(keywords),
-        counts={k: int(v) for k, v in counts.items()}, examples=tuple(examples),
+        languages=tuple(languages),
+        keywords=tuple(keywords),
+        counts={k: int(v) for k, v in counts.items()},
+        examples=tuple(examples),
         source_organisations=tuple((iri, tuple(sorted(names))) for iri, names in sorted(organisations.items())),
     )
 
@@ -145,6 +157,7 @@ def _one(store: Store, name: str, bindings: dict[str, Term] | None = None) -> di
 
 # --- the files being described ------------------------------------------------------
 
+
 def download_url(settings: PublishSettings, path: str) -> URIRef:
     return URIRef(settings.base_url + quote(path))
 
@@ -158,6 +171,7 @@ def publisher(settings: PublishSettings) -> URIRef:
 
 # --- DCAT-AP-NO ---------------------------------------------------------------------
 
+
 def describe(facts: Facts, parts: Sequence[FilePart], settings: PublishSettings) -> Graph:
     """The DCAT-AP-NO description: catalogue, dataset, SPARQL data service, one distribution per file."""
     g = _graph()
@@ -168,9 +182,21 @@ def describe(facts: Facts, parts: Sequence[FilePart], settings: PublishSettings)
     issued = settings.issued or facts.issued
     version = settings.version or facts.version
 
-    _texts(g, catalog, DCTERMS.title, {"nb": "Katalog for kunnskapsgrafen mfbt-kg", "en": "Catalogue of the mfbt-kg knowledge graph"})
-    _texts(g, catalog, DCTERMS.description, {"nb": "Datasettet og SPARQL-tjenesten til kunnskapsgrafen over medikamentfrie behandlingstilbud.",
-                                              "en": "The dataset and SPARQL service of the medication-free treatment offers knowledge graph."})
+    _texts(
+        g,
+        catalog,
+        DCTERMS.title,
+        {"nb": "Katalog for kunnskapsgrafen mfbt-kg", "en": "Catalogue of the mfbt-kg knowledge graph"},
+    )
+    _texts(
+        g,
+        catalog,
+        DCTERMS.description,
+        {
+            "nb": "Datasettet og SPARQL-tjenesten til kunnskapsgrafen over medikamentfrie behandlingstilbud.",
+            "en": "The dataset and SPARQL service of the medication-free treatment offers knowledge graph.",
+        },
+    )
     g.add((catalog, RDF.type, DCAT.Catalog))
     g.add((catalog, DCTERMS.identifier, Literal(CATALOG_IRI)))
     g.add((catalog, DCTERMS.publisher, agent))
@@ -182,12 +208,18 @@ def describe(facts: Facts, parts: Sequence[FilePart], settings: PublishSettings)
     g.add((dataset, DCTERMS.identifier, Literal(DATASET_IRI)))
     _texts(g, dataset, DCTERMS.title, TITLE)
     _texts(g, dataset, DCTERMS.description, DESCRIPTION_TEXT)
-    for predicate, value in ((DCTERMS.publisher, agent), (DCAT.contactPoint, contact), (DCTERMS.license, licence),
-                             (DCTERMS.accessRights, EU_ACCESS_RIGHT["PUBLIC"]),
-                             (FOAF.page, download_url(settings, "README.md")),
-                             (DCAT.landingPage, URIRef(settings.landing_page) if settings.landing_page
-                              else download_url(settings, "README.md")),
-                             (DCTERMS.accrualPeriodicity, ACCRUAL)):
+    for predicate, value in (
+        (DCTERMS.publisher, agent),
+        (DCAT.contactPoint, contact),
+        (DCTERMS.license, licence),
+        (DCTERMS.accessRights, EU_ACCESS_RIGHT["PUBLIC"]),
+        (FOAF.page, download_url(settings, "README.md")),
+        (
+            DCAT.landingPage,
+            URIRef(settings.landing_page) if settings.landing_page else download_url(settings, "README.md"),
+        ),
+        (DCTERMS.accrualPeriodicity, ACCRUAL),
+    ):
         g.add((dataset, predicate, value))
     provenance = DESCRIPTION["provenance"]
     g.add((dataset, DCTERMS.provenance, provenance))
@@ -217,10 +249,10 @@ def describe(facts: Facts, parts: Sequence[FilePart], settings: PublishSettings)
         g.add((period, RDF.type, DCTERMS.PeriodOfTime))
         g.add((period, DCAT.startDate, Literal(f"{facts.first_year:04d}-01-01", datatype=XSD.date)))
         g.add((period, DCAT.endDate, Literal(f"{facts.last_year:04d}-12-31", datatype=XSD.date)))
-    for predicate, value in ((DCTERMS.issued, issued), (DCTERMS.modified, modified)):
-        if value:
-            g.add((dataset, predicate, _date(value)))
-            g.add((catalog, predicate, _date(value)))
+    for predicate, day in ((DCTERMS.issued, issued), (DCTERMS.modified, modified)):
+        if day:
+            g.add((dataset, predicate, _date(day)))
+            g.add((catalog, predicate, _date(day)))
     if version:
         g.add((dataset, OWL.versionInfo, Literal(version)))
     for lang, text in settings.version_notes:
@@ -250,36 +282,61 @@ def _describe_publisher(g: Graph, agent: URIRef, settings: PublishSettings) -> N
         g.add((agent, DCTERMS.identifier, Literal(settings.publisher_orgnr)))
         return
     _texts(g, agent, FOAF.name, {"nb": "mfbt-kg-prosjektet", "en": "the mfbt-kg project"})
-    _texts(g, agent, RDFS.comment, {
-        "nb": "Ingen organisasjonsnummer er oppgitt, så utgiveren er prosjektet selv. Oppgi utgiverens "
-              "organisasjonsnummer (--publisher-orgnr) før beskrivelsen sendes til data.norge.no.",
-        "en": "No organisation number is configured, so the publisher is the project itself. Configure the "
-              "publisher's organisation number (--publisher-orgnr) before submitting this to data.norge.no."})
+    _texts(
+        g,
+        agent,
+        RDFS.comment,
+        {
+            "nb": "Ingen organisasjonsnummer er oppgitt, så utgiveren er prosjektet selv. Oppgi utgiverens "
+            "organisasjonsnummer (--publisher-orgnr) før beskrivelsen sendes til data.norge.no.",
+            "en": "No organisation number is configured, so the publisher is the project itself. Configure the "
+            "publisher's organisation number (--publisher-orgnr) before submitting this to data.norge.no.",
+        },
+    )
     g.add((agent, FOAF.homepage, URIRef(BASE)))
 
 
-def _describe_service(g: Graph, service: URIRef, dataset: URIRef, agent: URIRef, contact: URIRef,
-                      licence: URIRef, settings: PublishSettings) -> None:
+def _describe_service(
+    g: Graph,
+    service: URIRef,
+    dataset: URIRef,
+    agent: URIRef,
+    contact: URIRef,
+    licence: URIRef,
+    settings: PublishSettings,
+) -> None:
     g.add((service, RDF.type, DCAT.DataService))
     g.add((service, DCTERMS.identifier, Literal(str(service))))
     _texts(g, service, DCTERMS.title, {"nb": "SPARQL-endepunkt for mfbt-kg", "en": "SPARQL endpoint of mfbt-kg"})
-    _texts(g, service, DCTERMS.description, {
-        "nb": "SPARQL 1.1-protokollen, bare lesing; svar som SPARQL JSON, XML, CSV og TSV, grafer som Turtle, "
-              "N-Triples, JSON-LD og RDF/XML.",
-        "en": "The SPARQL 1.1 Protocol, read only; answers as SPARQL JSON, XML, CSV and TSV, graphs as Turtle, "
-              "N-Triples, JSON-LD and RDF/XML."})
-    for predicate, value in ((DCAT.endpointURL, URIRef(settings.endpoint_url)), (DCAT.servesDataset, dataset),
-                             (DCTERMS.publisher, agent), (DCAT.contactPoint, contact), (DCTERMS.license, licence),
-                             (DCTERMS.accessRights, EU_ACCESS_RIGHT["PUBLIC"]),
-                             (DCTERMS.conformsTo, URIRef(SPARQL_PROTOCOL))):
+    _texts(
+        g,
+        service,
+        DCTERMS.description,
+        {
+            "nb": "SPARQL 1.1-protokollen, bare lesing; svar som SPARQL JSON, XML, CSV og TSV, grafer som Turtle, "
+            "N-Triples, JSON-LD og RDF/XML.",
+            "en": "The SPARQL 1.1 Protocol, read only; answers as SPARQL JSON, XML, CSV and TSV, graphs as Turtle, "
+            "N-Triples, JSON-LD and RDF/XML.",
+        },
+    )
+    for predicate, value in (
+        (DCAT.endpointURL, URIRef(settings.endpoint_url)),
+        (DCAT.servesDataset, dataset),
+        (DCTERMS.publisher, agent),
+        (DCAT.contactPoint, contact),
+        (DCTERMS.license, licence),
+        (DCTERMS.accessRights, EU_ACCESS_RIGHT["PUBLIC"]),
+        (DCTERMS.conformsTo, URIRef(SPARQL_PROTOCOL)),
+    ):
         g.add((service, predicate, value))
     for answer_format in answering(ROWS, GRAPH):  # what the endpoint answers in (sparql/media.py)
         g.add((service, DCAT.mediaType, IANA_MEDIA_TYPE[answer_format.media_type]))
     g.add((URIRef(SPARQL_PROTOCOL), DCTERMS.title, Literal("SPARQL 1.1 Protocol", lang="en")))
 
 
-def _describe_distribution(g: Graph, dataset: URIRef, part: FilePart, licence: URIRef,
-                           settings: PublishSettings) -> None:
+def _describe_distribution(
+    g: Graph, dataset: URIRef, part: FilePart, licence: URIRef, settings: PublishSettings
+) -> None:
     node = DESCRIPTION["distribution/" + quote(part.path)]
     url = download_url(settings, part.path)
     g.add((dataset, DCAT.distribution, node))
@@ -287,9 +344,13 @@ def _describe_distribution(g: Graph, dataset: URIRef, part: FilePart, licence: U
     _texts(g, node, DCTERMS.title, {"nb": part.title_nb, "en": part.title_en})
     if part.description_en:
         g.add((node, DCTERMS.description, Literal(part.description_en, lang="en")))
-    for predicate, value in ((DCAT.accessURL, url), (DCAT.downloadURL, url), (DCTERMS.license, licence),
-                             (DCTERMS.format, EU_FILE_TYPE[part.file_type]),
-                             (DCAT.mediaType, IANA_MEDIA_TYPE[part.media_type])):
+    for predicate, value in (
+        (DCAT.accessURL, url),
+        (DCAT.downloadURL, url),
+        (DCTERMS.license, licence),
+        (DCTERMS.format, EU_FILE_TYPE[part.file_type]),
+        (DCAT.mediaType, IANA_MEDIA_TYPE[part.media_type]),
+    ):
         g.add((node, predicate, value))
     g.add((node, DCAT.byteSize, Literal(str(len(part.data)), datatype=XSD.decimal)))
     # DCAT-AP-NO 2.0 allows SHA-1 only in spdx:checksum; the SHA-256 goes beside it.
@@ -303,9 +364,15 @@ def _describe_distribution(g: Graph, dataset: URIRef, part: FilePart, licence: U
 
 def _authority_entries(g: Graph, licence: URIRef, settings: PublishSettings) -> None:
     """State the table (skos:inScheme) of every authority-table entry the description uses."""
-    used = set(g.objects(None, DCTERMS.format)) | set(g.objects(None, DCAT.theme)) | set(g.objects(None, DCTERMS.spatial)) \
-        | set(g.objects(None, DCTERMS.language)) | set(g.objects(None, DCTERMS.accessRights)) | {licence} \
+    used = (
+        set(g.objects(None, DCTERMS.format))
+        | set(g.objects(None, DCAT.theme))
+        | set(g.objects(None, DCTERMS.spatial))
+        | set(g.objects(None, DCTERMS.language))
+        | set(g.objects(None, DCTERMS.accessRights))
+        | {licence}
         | set(g.objects(None, DCTERMS.accrualPeriodicity))
+    )
     tables = (EU_FILE_TYPE, EU_DATA_THEME, EU_COUNTRY, EU_LANGUAGE, EU_ACCESS_RIGHT, EU_LICENCE, EU_FREQUENCY)
     for entry in used:
         table = next((t for t in tables if str(entry).startswith(str(t))), None)
@@ -317,6 +384,7 @@ def _authority_entries(g: Graph, licence: URIRef, settings: PublishSettings) -> 
 
 
 # --- VoID ---------------------------------------------------------------------------
+
 
 def describe_void(facts: Facts, parts: Sequence[FilePart], settings: PublishSettings) -> Graph:
     """The VoID description: size, URI space, endpoint, dumps and example resources."""

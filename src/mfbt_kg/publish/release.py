@@ -32,10 +32,14 @@ CHANGELOG = "CHANGELOG.md"
 CHANGELOG_TITLE = "# Changelog of the data"
 LEVEL_WORDS = {
     "major": ("en større endring: fakta fjernet eller endret", "a major change: facts removed or changed"),
-    "minor": ("en mindre endring: bare fakta eller ressurser lagt til",
-              "a minor change: only facts or resources added"),
-    "patch": ("en rettelse: bare ordlyd (etiketter, definisjoner, merknader)",
-              "a patch: only wording (labels, definitions, notes)"),
+    "minor": (
+        "en mindre endring: bare fakta eller ressurser lagt til",
+        "a minor change: only facts or resources added",
+    ),
+    "patch": (
+        "en rettelse: bare ordlyd (etiketter, definisjoner, merknader)",
+        "a patch: only wording (labels, definitions, notes)",
+    ),
     "none": ("ingen endring i dataene", "no change to the data"),
 }
 
@@ -79,24 +83,50 @@ def release(previous: Path, graph: Graph, asked_version: str | None, turtle: byt
     level = diff.level()
     version = next_version(before, level)
     if asked_version is not None and asked_version != version:
-        raise ReleaseError(f"version {asked_version} does not follow the changes since {before}: they are "
-                           f"{LEVEL_WORDS[level][1]}, so this release is {version} (docs/curation.md, Releases)")
+        raise ReleaseError(
+            f"version {asked_version} does not follow the changes since {before}: they are "
+            f"{LEVEL_WORDS[level][1]}, so this release is {version} (docs/curation.md, Releases)"
+        )
     counts = diff.counts()
-    summary_en = (f"Version {version}, {LEVEL_WORDS[level][1]} since {before}: {counts['resources']} resources "
-                  f"changed, {counts['added']} facts added, {counts['removed']} removed (listed in {DIFF_TEXT}).")
-    summary_nb = (f"Versjon {version}, {LEVEL_WORDS[level][0]} siden {before}: {counts['resources']} ressurser "
-                  f"endret, {counts['added']} fakta lagt til, {counts['removed']} fjernet (listet i {DIFF_TEXT}).")
+    summary_en = (
+        f"Version {version}, {LEVEL_WORDS[level][1]} since {before}: {counts['resources']} resources "
+        f"changed, {counts['added']} facts added, {counts['removed']} removed (listed in {DIFF_TEXT})."
+    )
+    summary_nb = (
+        f"Versjon {version}, {LEVEL_WORDS[level][0]} siden {before}: {counts['resources']} ressurser "
+        f"endret, {counts['added']} fakta lagt til, {counts['removed']} fjernet (listet i {DIFF_TEXT})."
+    )
     text = as_text(diff, graph).encode("utf-8")
     rdf = turtle if turtle is not None else as_rdf(diff).serialize(format="turtle", encoding="utf-8")
     ttl = named("turtle")
     parts = (
-        FilePart(DIFF_TEXT, text, "TXT", "text/plain", f"Endringer siden {before}", f"Changes since {before}",
-                 "Facts added, removed and changed per resource, with labels and sources."),
-        FilePart(DIFF_RDF, rdf, ttl.eu_file_type, ttl.media_type, f"Endringer siden {before} (RDF)",
-                 f"Changes since {before} (RDF)", "The same changes in the changeset vocabulary (reified statements)."),
-        FilePart(CHANGELOG, changelog(previous, version, summary_en if level != "none" else None), "TXT",
-                 "text/markdown", "Endringslogg for dataene", "Changelog of the data",
-                 "One entry per release, newest first."),
+        FilePart(
+            DIFF_TEXT,
+            text,
+            "TXT",
+            "text/plain",
+            f"Endringer siden {before}",
+            f"Changes since {before}",
+            "Facts added, removed and changed per resource, with labels and sources.",
+        ),
+        FilePart(
+            DIFF_RDF,
+            rdf,
+            ttl.eu_file_type,
+            ttl.media_type,
+            f"Endringer siden {before} (RDF)",
+            f"Changes since {before} (RDF)",
+            "The same changes in the changeset vocabulary (reified statements).",
+        ),
+        FilePart(
+            CHANGELOG,
+            changelog(previous, version, summary_en if level != "none" else None),
+            "TXT",
+            "text/markdown",
+            "Endringslogg for dataene",
+            "Changelog of the data",
+            "One entry per release, newest first.",
+        ),
     )
     return Release(version, before, diff, parts, {"nb": summary_nb, "en": summary_en})
 

@@ -43,8 +43,7 @@ MAX_RUNS = 500  # runs of one question with every value it accepts; beyond, it i
 XSD = "http://www.w3.org/2001/XMLSchema#"
 INTEGER_TYPES = {XSD + t for t in ("integer", "int", "long", "short", "nonNegativeInteger", "positiveInteger")}
 # What a spreadsheet takes for a number, date, time, percentage, fraction, boolean or formula.
-_RISKY = re.compile(r"[=+\-@\t\r]|[\d\s.,:/%()'-]*\d[\d\s.,:/%()'-]*(e[+-]?\d+)?|true|false|sann|usann",
-                    re.IGNORECASE)
+_RISKY = re.compile(r"[=+\-@\t\r]|[\d\s.,:/%()'-]*\d[\d\s.,:/%()'-]*(e[+-]?\d+)?|true|false|sann|usann", re.IGNORECASE)
 LABEL_SUFFIX = {"nb": " (etikett)", "en": " (label)"}
 Labeler = Callable[[str], str | None]
 
@@ -93,8 +92,15 @@ def _lead_name(param: Parameter, variables: Sequence[str]) -> str:
 
 def lead_columns(runs: Runs) -> list[Column]:
     """The columns naming the value each row's run was given."""
-    return [Column(_lead_name(p, ()), f"spurt om: {p.name}", f"asked for: {p.name}", f"the value of parameter "
-                   f"'{p.name}' the question was run with: {p.description}") for p in runs.parameters]
+    return [
+        Column(
+            _lead_name(p, ()),
+            f"spurt om: {p.name}",
+            f"asked for: {p.name}",
+            f"the value of parameter '{p.name}' the question was run with: {p.description}",
+        )
+        for p in runs.parameters
+    ]
 
 
 def columns_of(query: NamedQuery, table: Table, lead: Sequence[Column] = ()) -> list[Column]:
@@ -106,8 +112,11 @@ def columns_of(query: NamedQuery, table: Table, lead: Sequence[Column] = ()) -> 
 def spreadsheet_csv(table: Table, columns: Sequence[Column], language: str, label: Labeler) -> bytes:
     """``table`` as a spreadsheet CSV (module text): headers in ``language``, labels beside IRIs."""
     names = [c.name for c in columns]
-    labelled = [i for i, c in enumerate(columns) if f"{c.name}_label" not in names
-                and any(isinstance(row[i], ox.NamedNode) for row in table.rows)]
+    labelled = [
+        i
+        for i, c in enumerate(columns)
+        if f"{c.name}_label" not in names and any(isinstance(row[i], ox.NamedNode) for row in table.rows)
+    ]
     header: list[object] = []
     for i, column in enumerate(columns):
         header.append(_text(column.header(language)))
@@ -128,14 +137,32 @@ def codebook_csv(entries: Sequence[tuple[str, str, Column, bool]], language: str
     """One row per column of every table: file, column, headers, meaning, and whether a label column follows."""
     lines = [_line([_text(h) for h in CODEBOOK_HEADER[language]])]
     for path, query_name, column, labelled in entries:
-        lines.append(_line([_text(path), _text(query_name), _text(column.name), _text(column.header_nb),
-                            _text(column.header_en), _text(column.meaning), _text(YES_NO[language][labelled])]))
+        lines.append(
+            _line(
+                [
+                    _text(path),
+                    _text(query_name),
+                    _text(column.name),
+                    _text(column.header_nb),
+                    _text(column.header_en),
+                    _text(column.meaning),
+                    _text(YES_NO[language][labelled]),
+                ]
+            )
+        )
     return (BOM + "".join(lines)).encode("utf-8")
 
 
 CODEBOOK_HEADER = {
-    "nb": ["fil", "spørring", "variabel", "kolonne (norsk)", "kolonne (engelsk)", "betydning (engelsk)",
-           "etikettkolonne etter"],
+    "nb": [
+        "fil",
+        "spørring",
+        "variabel",
+        "kolonne (norsk)",
+        "kolonne (engelsk)",
+        "betydning (engelsk)",
+        "etikettkolonne etter",
+    ],
     "en": ["file", "query", "variable", "header (Norwegian)", "header (English)", "meaning", "label column follows"],
 }
 YES_NO = {"nb": {True: "ja", False: "nei"}, "en": {True: "yes", False: "no"}}
@@ -152,15 +179,22 @@ def _text(value: str) -> _Text:
 
 def _line(cells: Sequence[object]) -> str:
     """One CSV record: integers bare, texts quoted (quotes doubled), nothing for an empty cell."""
-    return DELIMITER.join(str(c) if isinstance(c, int) else ('"' + str(c).replace('"', '""') + '"' if c else "")
-                          for c in cells) + "\r\n"
+    return (
+        DELIMITER.join(
+            str(c) if isinstance(c, int) else ('"' + str(c).replace('"', '""') + '"' if c else "") for c in cells
+        )
+        + "\r\n"
+    )
 
 
 def _cell(term: Term | None) -> object:
     if term is None:
         return _Text("")
-    if (isinstance(term, ox.Literal) and term.datatype.value in INTEGER_TYPES
-            and re.fullmatch(r"[+-]?\d{1,15}", term.value)):
+    if (
+        isinstance(term, ox.Literal)
+        and term.datatype.value in INTEGER_TYPES
+        and re.fullmatch(r"[+-]?\d{1,15}", term.value)
+    ):
         return int(term.value)
     return _text("_:" + term.value if isinstance(term, ox.BlankNode) else term.value)
 
@@ -168,5 +202,7 @@ def _cell(term: Term | None) -> object:
 def read_back(data: bytes) -> list[list[str]]:
     """A spreadsheet CSV as rows of strings, the text marks removed (how code reads these tables)."""
     text = data.decode("utf-8").removeprefix(BOM)
-    return [[cell.removeprefix(TEXT_MARK) for cell in row]
-            for row in csv.reader(io.StringIO(text, newline=""), delimiter=DELIMITER)]
+    return [
+        [cell.removeprefix(TEXT_MARK) for cell in row]
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=DELIMITER)
+    ]
