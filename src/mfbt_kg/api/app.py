@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from typing import AsyncIterator
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -26,6 +26,7 @@ from mfbt_kg.service.service import Service
 from mfbt_kg.service.settings import Settings
 
 log = logging.getLogger("mfbt_kg.service")
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
@@ -47,16 +48,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         service.close()
 
     # No /docs or /redoc: FastAPI's pages load their scripts from a CDN; every page here works offline.
-    app = FastAPI(title="mfbt-kg", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
-                  description="Read-only SPARQL 1.1 endpoint and query catalogue for Norway's medication-free "
-                              "mental-health treatment offers (MFBT). Queries are checked before they run, have a "
-                              f"time limit ({settings.timeout:g} s here) and a row cap ({settings.max_rows} here).")
+    app = FastAPI(
+        title="mfbt-kg",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        description="Read-only SPARQL 1.1 endpoint and query catalogue for Norway's medication-free "
+        "mental-health treatment offers (MFBT). Queries are checked before they run, have a "
+        f"time limit ({settings.timeout:g} s here) and a row cap ({settings.max_rows} here).",
+    )
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST"],
-                       # what browser clients send: YASGUI, jQuery-style (X-Requested-With), fetch with revalidation
-                       allow_headers=["Accept", "Accept-Language", "Content-Language", "Content-Type", "If-None-Match",
-                                      "If-Modified-Since", "X-Requested-With", "Cache-Control", "Pragma"],
-                       expose_headers=["ETag", "X-Result-Capped", "X-Result-Rows"], max_age=600)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "HEAD", "POST"],
+        # what browser clients send: YASGUI, jQuery-style (X-Requested-With), fetch with revalidation
+        allow_headers=[
+            "Accept",
+            "Accept-Language",
+            "Content-Language",
+            "Content-Type",
+            "If-None-Match",
+            "If-Modified-Since",
+            "X-Requested-With",
+            "Cache-Control",
+            "Pragma",
+        ],
+        expose_headers=["ETag", "X-Result-Capped", "X-Result-Rows"],
+        max_age=600,
+    )
     app.add_middleware(LimitsMiddleware, max_url_bytes=settings.max_url_bytes, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(PublicOrigin, base_url=settings.public_base_url)  # outermost: never a client's Host
 
@@ -76,4 +97,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 async def _reload(service: Service) -> None:
     changed = await service.reload()
     log.info("reload: %s", "new data " + service.version if changed else "data unchanged")
-

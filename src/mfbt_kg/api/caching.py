@@ -31,7 +31,7 @@ def headers(version: str, modified: dt.datetime | None, variant: str, vary: str 
     else:
         out["Cache-Control"] = "no-cache"
     if modified is not None:
-        out["Last-Modified"] = format_datetime(modified.astimezone(dt.timezone.utc), usegmt=True)
+        out["Last-Modified"] = format_datetime(modified.astimezone(dt.UTC), usegmt=True)
     return out
 
 

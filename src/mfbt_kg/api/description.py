@@ -20,13 +20,21 @@ from mfbt_kg.sparql.media import GRAPH, ROWS, answering, named
 
 
 def service_description(endpoint: str, fmt: str, snapshot: Snapshot, settings: Settings) -> bytes:
-    return _cached(endpoint, fmt, snapshot.version, snapshot.triples, tuple(sorted(snapshot.graphs)),
-                   settings.timeout, settings.max_rows)
+    return _cached(
+        endpoint,
+        fmt,
+        snapshot.version,
+        snapshot.triples,
+        tuple(sorted(snapshot.graphs)),
+        settings.timeout,
+        settings.max_rows,
+    )
 
 
 @lru_cache(maxsize=32)
-def _cached(endpoint: str, fmt: str, version: str, triples: int | None, graphs: tuple[str, ...],
-            timeout: float, max_rows: int) -> bytes:
+def _cached(
+    endpoint: str, fmt: str, version: str, triples: int | None, graphs: tuple[str, ...], timeout: float, max_rows: int
+) -> bytes:
     graph = Graph()
     graph.bind("sd", SD)
     graph.bind("formats", W3C_FORMATS)
@@ -38,10 +46,18 @@ def _cached(endpoint: str, fmt: str, version: str, triples: int | None, graphs: 
     graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
     for answer_format in answering(ROWS, GRAPH):  # every format an answer can take (sparql/media.py)
         graph.add((service, SD.resultFormat, W3C_FORMATS[answer_format.w3c]))
-    graph.add((service, DCTERMS.description, Literal(
-        f"Read-only SPARQL 1.1 Query endpoint. SERVICE, LOAD and updates are refused; FROM, FROM NAMED, "
-        f"default-graph-uri and named-graph-uri select among this dataset's graphs only and never fetch. "
-        f"Each query has {timeout:g} s; answers hold at most {max_rows} rows (a capped answer says so).", lang="en")))
+    graph.add(
+        (
+            service,
+            DCTERMS.description,
+            Literal(
+                f"Read-only SPARQL 1.1 Query endpoint. SERVICE, LOAD and updates are refused; FROM, FROM NAMED, "
+                f"default-graph-uri and named-graph-uri select among this dataset's graphs only and never fetch. "
+                f"Each query has {timeout:g} s; answers hold at most {max_rows} rows (a capped answer says so).",
+                lang="en",
+            ),
+        )
+    )
     dataset = BNode("dataset")
     graph.add((service, SD.defaultDataset, dataset))
     graph.add((dataset, RDF.type, SD.Dataset))

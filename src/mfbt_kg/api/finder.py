@@ -22,9 +22,19 @@ def find(request: Request, site: SiteDep) -> Response:
     form = summary.parse_form(request.query_params)
     f = finder_texts(present.lang)
     compare_path = "/sammenlign" if request.url.path.endswith("/finn") else "/compare"
-    return show(request, site, "finder.html", headers=NO_STORE, title=f["find_title"], f=f, form=form,
-                path=request.url.path[len(present.root_path):], compare_path=compare_path,
-                options=summary.options(site, present), results=summary.find(site, present, form))
+    return show(
+        request,
+        site,
+        "finder.html",
+        headers=NO_STORE,
+        title=f["find_title"],
+        f=f,
+        form=form,
+        path=request.url.path[len(present.root_path) :],
+        compare_path=compare_path,
+        options=summary.options(site, present),
+        results=summary.find(site, present, form),
+    )
 
 
 @router.api_route("/sammenlign", methods=GET, summary="Compare 2–4 offers side by side (Norwegian path)")
@@ -37,5 +47,16 @@ def compare(request: Request, site: SiteDep) -> Response:
     chosen = [o["slug"] for o in offers]
     choices = [{"slug": link.href.rsplit("/", 1)[-1], "link": link} for link in summary.all_offers(site, present)]
     regions = summary.regions(site, present, offers) if len(offers) >= 2 else []
-    return show(request, site, "compare.html", headers=NO_STORE, title=f["compare_title"], f=f, offers=offers,
-                regions=regions, chosen=chosen, choices=choices, path=request.url.path[len(present.root_path):])
+    return show(
+        request,
+        site,
+        "compare.html",
+        headers=NO_STORE,
+        title=f["compare_title"],
+        f=f,
+        offers=offers,
+        regions=regions,
+        chosen=chosen,
+        choices=choices,
+        path=request.url.path[len(present.root_path) :],
+    )

@@ -56,8 +56,14 @@ def home(request: Request, site: SiteDep) -> Response:
     if (fresh := unchanged(request, site, variant)) is not None:
         return fresh
     present = presenter(request, site)
-    return show(request, site, "home.html", headers=validators(request, site, variant, PAGE_VARY),
-                title=texts(present.lang)["site_title"], **factsheets.home(site, present))
+    return show(
+        request,
+        site,
+        "home.html",
+        headers=validators(request, site, variant, PAGE_VARY),
+        title=texts(present.lang)["site_title"],
+        **factsheets.home(site, present),
+    )
 
 
 @router.api_route("/id/{kind}/{name}", methods=GET, summary="A resource: HTML or RDF by Accept or extension")
@@ -79,8 +85,15 @@ def resource(request: Request, kind: str, name: str, site: SiteDep) -> Response:
     page = build_page(site, presenter(request, site), kind, iri)
     if page is None:
         return not_found(request, site, kind, slug, fmt)
-    return show(request, site, page.template, headers=validators(request, site, variant, vary), title=page.title,
-                alternates=alternates(base), **page.context)
+    return show(
+        request,
+        site,
+        page.template,
+        headers=validators(request, site, variant, vary),
+        title=page.title,
+        alternates=alternates(base),
+        **page.context,
+    )
 
 
 @router.api_route("/id/{kind}", methods=GET, summary="Every resource of a kind")
@@ -91,8 +104,15 @@ def kind_index(request: Request, kind: str, site: SiteDep) -> Response:
     if (fresh := unchanged(request, site, variant)) is not None:
         return fresh
     present = presenter(request, site)
-    return show(request, site, "kind.html", headers=validators(request, site, variant, PAGE_VARY),
-                title=site.kind_name(kind, present.lang), kind=kind, members=factsheets.members(site, present, kind))
+    return show(
+        request,
+        site,
+        "kind.html",
+        headers=validators(request, site, variant, PAGE_VARY),
+        title=site.kind_name(kind, present.lang),
+        kind=kind,
+        members=factsheets.members(site, present, kind),
+    )
 
 
 @router.api_route("/ontology", methods=GET, summary="The vocabulary: HTML or RDF")
@@ -119,8 +139,16 @@ def _ontology(request: Request, site: Site, ext: str | None) -> Response:
     data = factsheets.ontology(site, presenter(request, site))
     data["heading"] = data.pop("title")
     title = data["heading"].text if data["heading"] else "mfbt"
-    return show(request, site, "ontology.html", headers=headers, title=title, iri=ONTOLOGY_IRI,
-                alternates=alternates(base), **data)
+    return show(
+        request,
+        site,
+        "ontology.html",
+        headers=headers,
+        title=title,
+        iri=ONTOLOGY_IRI,
+        alternates=alternates(base),
+        **data,
+    )
 
 
 @router.api_route("/dataset", methods=GET, summary="DCAT-AP-NO + VoID description of the data being served")
@@ -146,9 +174,17 @@ def _dataset(request: Request, site: Site, service: ServiceDep, ext: str | None)
     if fmt != "html":
         return rdf_response(published.description_in(fmt), fmt, base, headers)
     readable = dataset_view(published.description_in("nt"), site.queries, presenter(request, site))
-    return show(request, site, "dataset.html", headers=headers, title=texts(language(request)[0])["dataset_heading"],
-                iri=DATASET_IRI, turtle=published.description_in("turtle").decode("utf-8"),
-                alternates=alternates(base), **readable)
+    return show(
+        request,
+        site,
+        "dataset.html",
+        headers=headers,
+        title=texts(language(request)[0])["dataset_heading"],
+        iri=DATASET_IRI,
+        turtle=published.description_in("turtle").decode("utf-8"),
+        alternates=alternates(base),
+        **readable,
+    )
 
 
 @router.api_route("/dump/{path:path}", methods=GET, summary="A file of the dataset, as /dataset lists it")
@@ -157,8 +193,11 @@ def dump(path: str, published: PublicationDep) -> Response:
     part = published.files.get(path)
     if part is None:
         return PlainTextResponse(f"no file {path!r} in the dataset; /dataset lists them\n", status_code=404)
-    return Response(part.data, media_type=part.media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{path.rsplit("/", 1)[-1]}"'})
+    return Response(
+        part.data,
+        media_type=part.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{path.rsplit("/", 1)[-1]}"'},
+    )
 
 
 @router.api_route("/static/{name}", methods=GET, include_in_schema=False)
@@ -170,6 +209,7 @@ def static(name: str) -> Response:
 
 
 # --- the pieces -----------------------------------------------------------------------------
+
 
 def show(request: Request, site: Site, template: str, **context: Any) -> Response:
     """A page of the site: ``render`` with the names of the kinds as the data gives them."""
@@ -213,12 +253,21 @@ def not_found(request: Request, site: Site, kind: str, slug: str, fmt: str | Non
     """A page that says what was asked, what an address looks like, and what is close by."""
     wants_html = fmt == "html" or (fmt is None and "text/html" in request.headers.get("accept", ""))
     if not wants_html:
-        return PlainTextResponse(f"no resource has the address {request.url.path}\nsee / for what the graph holds\n",
-                                 status_code=404)
+        return PlainTextResponse(
+            f"no resource has the address {request.url.path}\nsee / for what the graph holds\n", status_code=404
+        )
     present = presenter(request, site)
-    return show(request, site, "not_found.html", status=404, title=texts(present.lang)["not_found_title"],
-                path=request.url.path, kinds=KINDS, known_kind=kind in KINDS,
-                suggestions=factsheets.suggestions(site, present, kind, slug) if slug else [])
+    return show(
+        request,
+        site,
+        "not_found.html",
+        status=404,
+        title=texts(present.lang)["not_found_title"],
+        path=request.url.path,
+        kinds=KINDS,
+        known_kind=kind in KINDS,
+        suggestions=factsheets.suggestions(site, present, kind, slug) if slug else [],
+    )
 
 
 def alternates(base: str) -> list[dict[str, str]]:
@@ -227,5 +276,6 @@ def alternates(base: str) -> list[dict[str, str]]:
 
 def rdf_response(body: bytes, fmt: str, base: str, headers: dict[str, str]) -> Response:
     found = named(fmt)
-    return Response(body, media_type=found.content_type,
-                    headers={**headers, "Content-Location": f"{base}.{found.extension}"})
+    return Response(
+        body, media_type=found.content_type, headers={**headers, "Content-Location": f"{base}.{found.extension}"}
+    )

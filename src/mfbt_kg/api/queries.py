@@ -24,7 +24,9 @@ RESERVED = ("format",)  # query-string names that are not query parameters
 
 
 @router.head("", include_in_schema=False)
-@router.get("", summary="The query catalogue: every question with its header (titles, description, parameters, example)")
+@router.get(
+    "", summary="The query catalogue: every question with its header (titles, description, parameters, example)"
+)
 async def list_queries(request: Request, service: ServiceDep) -> Response:
     body = json.dumps([q.header() for q in service.catalogue.values()], ensure_ascii=False).encode("utf-8")
     tag = hashlib.sha256(body).hexdigest()[:16]
@@ -56,5 +58,8 @@ async def run_query(name: str, request: Request, service: ServiceDep) -> Respons
         return caching.not_modified_response(snapshot.version, snapshot.modified, fmt)
     outcome, used = await service.run(text, fmt, checked=checked)
     errors.raise_for(outcome)
-    return Response(outcome.body, media_type=CONTENT_TYPE[fmt],
-                    headers=caching.answer_headers(outcome, used.version, used.modified, fmt))
+    return Response(
+        outcome.body,
+        media_type=CONTENT_TYPE[fmt],
+        headers=caching.answer_headers(outcome, used.version, used.modified, fmt),
+    )

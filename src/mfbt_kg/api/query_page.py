@@ -30,21 +30,29 @@ from mfbt_kg.sparql.store import Store, StoreError
 
 # What the box holds when the page opens without a query (queries/internal/query-page-starter.rq, without its
 # header): the project's prefixes need no PREFIX lines.
-STARTER = "".join(line for line in internal().file("query-page-starter").text.splitlines(keepends=True)
-                  if not line.startswith("#+"))
+STARTER = "".join(
+    line for line in internal().file("query-page-starter").text.splitlines(keepends=True) if not line.startswith("#+")
+)
 
 # The formats the form offers (?format= value, name): every format an answer can take.
 FORMATS = tuple((f.name, f.display) for f in (*answering(ROWS), *answering(GRAPH)))
 
 
-async def render_page(request: Request, service: Service, query: str, results: dict[str, Any] | None = None,
-                      capped: bool = False, error: str = "") -> str:
+async def render_page(
+    request: Request,
+    service: Service,
+    query: str,
+    results: dict[str, Any] | None = None,
+    capped: bool = False,
+    error: str = "",
+) -> str:
     """The page in the reader's language, rendered off the event loop (a capped table is large)."""
     return await asyncio.to_thread(_render, request, service, query, results, capped, error)
 
 
-def _render(request: Request, service: Service, query: str, results: dict[str, Any] | None, capped: bool,
-            error: str) -> str:
+def _render(
+    request: Request, service: Service, query: str, results: dict[str, Any] | None, capped: bool, error: str
+) -> str:
     snapshot = service.snapshot
     assert snapshot is not None
     found = snapshot.kept("query-examples", lambda: examples(service))
@@ -52,10 +60,23 @@ def _render(request: Request, service: Service, query: str, results: dict[str, A
     root = root_path(request)
     label = _labeller(service, language(request)[0])
     variables, rows = _table(results, root, label) if results is not None and "boolean" not in results else ([], [])
-    return render_text(request, "sparql.html", title="SPARQL", query=query or STARTER, results=results,
-                       variables=variables, rows=rows, capped=capped, max_rows=service.settings.max_rows,
-                       timeout=f"{service.settings.timeout:g}", formats=FORMATS, examples=found, error=error,
-                       terms_json=terms, prefixes=[(p, str(ns)) for p, ns in PREFIXES.items()])
+    return render_text(
+        request,
+        "sparql.html",
+        title="SPARQL",
+        query=query or STARTER,
+        results=results,
+        variables=variables,
+        rows=rows,
+        capped=capped,
+        max_rows=service.settings.max_rows,
+        timeout=f"{service.settings.timeout:g}",
+        formats=FORMATS,
+        examples=found,
+        error=error,
+        terms_json=terms,
+        prefixes=[(p, str(ns)) for p, ns in PREFIXES.items()],
+    )
 
 
 def editor_terms(service: Service) -> str:
@@ -66,8 +87,9 @@ def editor_terms(service: Service) -> str:
     for row in site.rows("editor-terms", ns=ox.Literal(str(MFBT))):
         iri = row["term"].value
         found = site.labels.get(iri, "nb")
-        terms.append({"name": "mfbt:" + iri[len(str(MFBT)):], "kind": row["kind"].value,
-                      "label": found.text if found else ""})
+        terms.append(
+            {"name": "mfbt:" + iri[len(str(MFBT)) :], "kind": row["kind"].value, "label": found.text if found else ""}
+        )
     data = {"prefixes": {p: str(ns) for p, ns in PREFIXES.items()}, "terms": terms}
     # inside <script type="application/json">: no "</" may end the element early
     return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
@@ -79,6 +101,7 @@ def _labeller(service: Service, lang: str) -> Callable[[str], str | None]:
     def label(iri: str) -> str | None:
         found = site.labels.get(iri, lang)
         return found.text if found else None
+
     return label
 
 
@@ -90,8 +113,15 @@ def examples(service: Service) -> list[dict[str, str]]:
     for query in service.catalogue.values():
         sparql = _bound(query, service.store)
         href = "/sparql?" + urlencode({"query": sparql})
-        out.append({"title_en": query.title_en, "title_nb": query.title_nb, "description": query.description,
-                    "sparql": sparql, "href": href if len(href) < limit else f"/api/queries/{query.name}"})
+        out.append(
+            {
+                "title_en": query.title_en,
+                "title_nb": query.title_nb,
+                "description": query.description,
+                "sparql": sparql,
+                "href": href if len(href) < limit else f"/api/queries/{query.name}",
+            }
+        )
     return out
 
 
@@ -112,25 +142,29 @@ def example_values(example: str) -> dict[str, str]:
     return dict(p.split("=", 1) for p in pairs if "=" in p)
 
 
-def _table(results: dict[str, Any], root: str, label: Callable[[str], str | None] | None = None
-           ) -> tuple[list[str], list[list[dict[str, str]]]]:
+def _table(
+    results: dict[str, Any], root: str, label: Callable[[str], str | None] | None = None
+) -> tuple[list[str], list[list[dict[str, str]]]]:
     variables = results["head"]["vars"]
     rows = [[_cell(binding.get(v), root, label) for v in variables] for binding in results["results"]["bindings"]]
     return variables, rows
 
 
-def _cell(term: dict[str, str] | None, root: str, label: Callable[[str], str | None] | None = None
-          ) -> dict[str, str]:
+def _cell(term: dict[str, str] | None, root: str, label: Callable[[str], str | None] | None = None) -> dict[str, str]:
     """Text, link, a note (language tag or datatype) and the IRI (shown beside a label) of one value; every key
     present (strict templates). A project IRI with a label shows the label, the IRI as its title."""
     if term is None:
         return {"text": "", "href": "", "meta": "", "iri": ""}
     value = term["value"]
     if term["type"] == "uri":
-        href = root + value[len(BASE) - 1:] if value.startswith(BASE + "id/") else value
+        href = root + value[len(BASE) - 1 :] if value.startswith(BASE + "id/") else value
         named = label(value) if label is not None and value.startswith(BASE) else None
-        return {"text": named or value, "href": href if href.startswith(("/", "http://", "https://")) else "",
-                "meta": "", "iri": value if named else ""}
+        return {
+            "text": named or value,
+            "href": href if href.startswith(("/", "http://", "https://")) else "",
+            "meta": "",
+            "iri": value if named else "",
+        }
     if term["type"] == "bnode":
         return {"text": "_:" + value, "href": "", "meta": "", "iri": ""}
     meta = "@" + term["xml:lang"] if "xml:lang" in term else term.get("datatype", "").rsplit("#", 1)[-1]

@@ -69,11 +69,14 @@ async def sparql_post(request: Request, service: ServiceDep) -> Response:
 
 # --- reading the request ------------------------------------------------------
 
+
 async def _post_params(request: Request) -> dict[str, list[str]]:
     content_type = request.headers.get("content-type", "")
     media, _, options = content_type.partition(";")
     media = media.strip().lower()
-    charset = next((o.split("=", 1)[1].strip().strip('"').lower() for o in options.split(";") if "charset=" in o.lower()), "utf-8")
+    charset = next(
+        (o.split("=", 1)[1].strip().strip('"').lower() for o in options.split(";") if "charset=" in o.lower()), "utf-8"
+    )
     if charset not in ("utf-8", "utf8"):
         raise ProtocolError(415, "send the request in UTF-8")
     if media == "application/sparql-update":
@@ -153,6 +156,7 @@ def _format_values(params: dict[str, list[str]]) -> list[str]:
 
 # --- answering ----------------------------------------------------------------
 
+
 async def _answer(request: Request, service: Service, params: dict[str, list[str]]) -> Response:
     query = params["query"][0]
     request.state.query = query  # an error page shows it again
@@ -172,9 +176,16 @@ async def _answer(request: Request, service: Service, params: dict[str, list[str
     if not any_tag and caching.not_modified(request, snapshot.version, snapshot.modified, fmt):
         return caching.not_modified_response(snapshot.version, snapshot.modified, fmt)
     engine_format = fmt if fmt != "html" else ("nt" if checked.form in GRAPH_FORMS else "json")
-    outcome, used = await service.run(text, engine_format, default_graphs, named_graphs, base, checked,
-                                      client=client_key(request.client.host if request.client else None),
-                                      user_supplied=True)
+    outcome, used = await service.run(
+        text,
+        engine_format,
+        default_graphs,
+        named_graphs,
+        base,
+        checked,
+        client=client_key(request.client.host if request.client else None),
+        user_supplied=True,
+    )
     errors.raise_for(outcome)
     if any_tag and caching.not_modified(request, used.version, used.modified, fmt):
         return caching.not_modified_response(used.version, used.modified, fmt)
@@ -188,13 +199,24 @@ async def _answer(request: Request, service: Service, params: dict[str, list[str
 OFF_LOOP_GZIP_BYTES = 64 * 1024
 
 
-async def _results_page(request: Request, service: Service, query: str, outcome: Outcome, engine_format: str,
-                        version: str, headers: dict[str, str]) -> bytes:
+async def _results_page(
+    request: Request,
+    service: Service,
+    query: str,
+    outcome: Outcome,
+    engine_format: str,
+    version: str,
+    headers: dict[str, str],
+) -> bytes:
     """The results page: parsed and rendered off the event loop, one at a time, and kept per
     data version (a page of 10,000 rows takes about half a second to render; the same page again is free)."""
     gzipped = len(outcome.body) >= OFF_LOOP_GZIP_BYTES // 4 and _accepts_gzip(request)
-    key = Job(query, f"page:{engine_format}:{language(request)[0]}:{'gzip' if gzipped else 'identity'}",
-              outcome.rows, base_iri=root_path(request))
+    key = Job(
+        query,
+        f"page:{engine_format}:{language(request)[0]}:{'gzip' if gzipped else 'identity'}",
+        outcome.rows,
+        base_iri=root_path(request),
+    )
     kept = service.pages.get(version, key)
     if kept is None:
         async with _render_slots():  # parsing and rendering hold the GIL: one at a time, off the event loop
@@ -247,9 +269,15 @@ def _html_results(body: bytes, engine_format: str) -> dict[str, Any]:
     if engine_format == "json":
         return json.loads(body)
     triples = list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
-    return {"head": {"vars": ["subject", "predicate", "object"]},
-            "results": {"bindings": [{"subject": json_term(t.subject), "predicate": json_term(t.predicate),
-                                      "object": json_term(t.object)} for t in triples]}}
+    return {
+        "head": {"vars": ["subject", "predicate", "object"]},
+        "results": {
+            "bindings": [
+                {"subject": json_term(t.subject), "predicate": json_term(t.predicate), "object": json_term(t.object)}
+                for t in triples
+            ]
+        },
+    }
 
 
 async def _description_or_page(request: Request, service: Service) -> Response:
@@ -264,4 +292,6 @@ async def _description_or_page(request: Request, service: Service) -> Response:
         return caching.not_modified_response(snapshot.version, snapshot.modified, variant)
     endpoint = str(request.url.replace(query=""))
     body = service_description(endpoint, fmt, snapshot, service.settings)
-    return Response(body, media_type=CONTENT_TYPE[fmt], headers=caching.headers(snapshot.version, snapshot.modified, variant))
+    return Response(
+        body, media_type=CONTENT_TYPE[fmt], headers=caching.headers(snapshot.version, snapshot.modified, variant)
+    )

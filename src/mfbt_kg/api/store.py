@@ -73,6 +73,7 @@ def _target(query_string: str) -> str | None:
 
 def _graph_bytes(snapshot: Snapshot, graph: str | None, fmt: str) -> bytes:
     """The triples of one graph of the loaded data, in ``fmt`` (computed once per data version)."""
+
     def make() -> bytes:
         if snapshot.data is None:
             snapshot.ntriples()  # raises DataNotHeld (404): a remote store's data is not held here
@@ -83,6 +84,6 @@ def _graph_bytes(snapshot: Snapshot, graph: str | None, fmt: str) -> bytes:
         triples = [q.triple for q in ox.parse(snapshot.data, format=source.oxigraph) if q.graph_name == wanted]
         target = named(fmt).oxigraph
         assert isinstance(target, ox.RdfFormat)
-        return ox.serialize(triples, format=target)
+        return ox.serialize(triples, format=target) or b""  # None only when given an output to write to
 
     return snapshot.kept(f"store:{graph or ''}:{fmt}", make)
