@@ -16,8 +16,20 @@ import re
 
 from mfbt_kg.namespaces import ID
 
-SHARED_KINDS = ("concept", "referrer", "measure", "method", "method-category", "diagnosis-group",
-                "exclusion-criterion", "region", "guideline", "document", "source", "area")
+SHARED_KINDS = (
+    "concept",
+    "referrer",
+    "measure",
+    "method",
+    "method-category",
+    "diagnosis-group",
+    "exclusion-criterion",
+    "region",
+    "guideline",
+    "document",
+    "source",
+    "area",
+)
 _SHARED = "|".join(re.escape(kind) for kind in SHARED_KINDS)
 # An instance IRI (its kind is not shared), or a blank node label: what each copy renames.
 _INSTANCE = re.compile(rf"<({re.escape(str(ID))}(?!(?:{_SHARED})/)[^>]*)>|(_:[A-Za-z0-9]+)")
@@ -31,10 +43,14 @@ def _renamed(line: str, copy: int) -> str:
     """The line with its subject and IRI/blank-node object renamed for ``copy`` (literals untouched)."""
     subject_end = line.index(" ")
     predicate_end = line.index(" ", subject_end + 1)
-    obj = line[predicate_end + 1:]
+    obj = line[predicate_end + 1 :]
     if obj.startswith(("<", "_:")):
         obj = _INSTANCE.sub(lambda m: _suffix(m, copy), obj, count=1)
-    return _INSTANCE.sub(lambda m: _suffix(m, copy), line[:subject_end], count=1) + line[subject_end:predicate_end + 1] + obj
+    return (
+        _INSTANCE.sub(lambda m: _suffix(m, copy), line[:subject_end], count=1)
+        + line[subject_end : predicate_end + 1]
+        + obj
+    )
 
 
 def _suffix(match: re.Match[str], copy: int) -> str:

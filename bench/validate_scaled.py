@@ -30,9 +30,18 @@ def main() -> None:
     parsed = time.perf_counter()
     report = validate_graph(graph, load_shapes(root))
     done = time.perf_counter()
-    print(json.dumps({"factor": factor, "triples": len(graph), "parse_s": parsed - started,
-                      "validate_s": done - parsed, "conforms": report.conforms,
-                      "violations": len(report.violations)}))
+    print(
+        json.dumps(
+            {
+                "factor": factor,
+                "triples": len(graph),
+                "parse_s": parsed - started,
+                "validate_s": done - parsed,
+                "conforms": report.conforms,
+                "violations": len(report.violations),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":
