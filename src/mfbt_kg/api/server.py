@@ -71,8 +71,8 @@ def connection_limit(settings: Settings) -> int:
 
 
 class RateLimitedLog(logging.Filter):
-    """At most ``per_minute`` records of one message template a minute; then one line saying how many
-    were left out."""
+    """At most ``per_minute`` warnings (and worse) of one message template a minute; then one line saying
+    how many were left out. Below warning nothing is held back (the start-up line, reloads)."""
 
     def __init__(self, per_minute: int = LOG_LINES_PER_MINUTE) -> None:
         super().__init__()
@@ -80,6 +80,8 @@ class RateLimitedLog(logging.Filter):
         self._seen: dict[str, list[float]] = {}  # template -> [window start, logged, left out]
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
         key = str(record.msg)[:200]
         now = time.monotonic()
         state = self._seen.get(key)
