@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import platform
 import re
+import resource
 import shutil
 import socket
 import statistics
@@ -217,7 +219,7 @@ class Server:
 def answer_rows(endpoint: str, text: str) -> int | bool:
     """Rows of a SELECT (or the boolean of an ASK) as the server answers, in SPARQL JSON."""
     response = httpx.get(endpoint, params={"query": text}, headers={"Accept": "application/sparql-results+json"},
-                         timeout=60)
+                         timeout=WRK_TIMEOUT + 5)
     response.raise_for_status()
     body = response.json()
     return body["boolean"] if "boolean" in body else len(body["results"]["bindings"])
@@ -296,12 +298,33 @@ def in_process(result: ScaleResult, nt: bytes, texts: dict[str, str]) -> dict[st
     return expected
 
 
+RDFLIB_LIMIT = 10.0  # seconds rdflib's engine may take on one query in process (some take minutes, or all memory)
+RDFLIB_MEMORY = 6 * 2**30  # bytes of address space for it
+
+
 def _rdflib_ms(graph: Graph, text: str) -> float:
-    """rdflib's own engine, once; NaN where it cannot answer."""
+    """rdflib's own engine, once, in a forked child killed after ``RDFLIB_LIMIT``; NaN where it cannot answer
+    in time."""
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+
+    def child() -> None:
+        # a blow-up ends here, not in the OOM killer
+        resource.setrlimit(resource.RLIMIT_AS, (RDFLIB_MEMORY, RDFLIB_MEMORY))
+        try:
+            writer.send(_median_ms(lambda: list(graph.query(text)), runs=1))
+        except Exception:  # noqa: BLE001 - a benchmark records the failure and goes on
+            writer.send(float("nan"))
+
+    process = context.Process(target=child, daemon=True)
+    process.start()
     try:
-        return _median_ms(lambda: list(graph.query(text)), runs=1)
-    except Exception:  # noqa: BLE001 - a benchmark records the failure and goes on
+        return reader.recv() if reader.poll(RDFLIB_LIMIT) else float("nan")
+    except EOFError:
         return float("nan")
+    finally:
+        process.kill()
+        process.join()
 
 
 def _median_ms(fn: Callable[[], object], runs: int = 5) -> float:
