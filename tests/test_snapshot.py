@@ -85,3 +85,14 @@ def test_validate_from_the_kept_check_gives_the_checked_report(
     monkeypatch.setattr(validate_module, "shacl_validate", lambda *a, **k: calls.append(1) or real(*a, **k))
     assert validated_ntriples(project_copy) == (data, first) and calls == [1]  # checked again, kept again
     assert [p.read_bytes() for p in _kept(tmp_path / "cache")] == [data]
+
+
+def test_only_the_most_recently_used_copies_are_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(snapshot, "KEEP", 2)
+    cache = tmp_path / "cache"
+    for n in range(3):
+        snapshot.keep_ntriples(cache, f"key{n}", f"<urn:a> <urn:b> \"{n}\" .\n".encode())
+        assert snapshot.kept_ntriples(cache, "key0") is not None  # read after each write: key0 stays recent
+    assert snapshot.kept_ntriples(cache, "key1") is None  # the least recently used went
+    assert snapshot.kept_ntriples(cache, "key0") == b'<urn:a> <urn:b> "0" .\n'
+    assert snapshot.kept_ntriples(cache, "key2") == b'<urn:a> <urn:b> "2" .\n'

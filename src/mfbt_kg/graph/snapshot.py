@@ -22,6 +22,7 @@ from mfbt_kg.graph.files import graph_files, load_graph, shapes_file
 from mfbt_kg.sparql.store import to_ntriples
 
 SUFFIX = ".nt"
+KEEP = 16  # copies kept (the most recently used); tests and edits make a new key per content
 
 
 def content_key(root: Path) -> str:
@@ -48,6 +49,10 @@ def kept_ntriples(cache: Path, key: str) -> bytes | None:
         except OSError:
             continue
         if hashlib.sha256(data).hexdigest() == recorded:
+            try:
+                os.utime(path)  # recently used: the last to be pruned
+            except OSError:
+                pass
             return data
         try:  # stale or corrupt: never used, and not left for the next reader
             path.unlink()
@@ -66,8 +71,24 @@ def keep_ntriples(cache: Path, key: str, data: bytes) -> None:
         partial = cache / f".{key}.{os.getpid()}.partial"
         partial.write_bytes(data)
         partial.replace(final)
+        _prune(cache)
     except OSError:
         pass
+
+
+def _prune(cache: Path) -> None:
+    """Remove all but the ``KEEP`` most recently used copies (a report without its copy is only a digest away)."""
+    def used(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    for path in sorted(cache.glob(f"*{SUFFIX}"), key=used, reverse=True)[KEEP:]:
+        try:
+            path.unlink()
+        except OSError:
+            pass
 
 
 def project_ntriples(root: Path, cache: Path) -> bytes:
