@@ -9,50 +9,21 @@ headless with a fresh profile and without the background services that would cal
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-from typing import Iterator
-
 import pytest
 
-from service_fixtures import Service, ServicePool
+import browser_fixtures
+from browser_fixtures import recording_page, sideways_overflow, sync_api
+from service_fixtures import Service
 
 pytestmark = pytest.mark.slow  # Chromium
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-default-apps", "--no-default-browser-check"]
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is a test dependency: pip install -e '.[test]'")
-if not Path(CHROMIUM).exists():  # `make test` installs it (scripts/ensure-chromium.sh); say so rather than pass
-    pytest.skip(f"{CHROMIUM} missing: run scripts/ensure-chromium.sh (apt-get install chromium)",
-                allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def server(services: ServicePool) -> Service:
-    """The real service (`mfbt-kg serve`), as a person would reach it after `make serve`."""
-    return services.get()
-
-
-@pytest.fixture()
-def browser(tmp_path: Path) -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1200, "height": 900}, locale="nb-NO")
-        try:
-            yield context
-        finally:
-            context.close()
-            shutil.rmtree(tmp_path / "profile", ignore_errors=True)
+server = browser_fixtures.server  # the shared fixtures, by name: the real service, Chromium at desktop width in nb
+browser = browser_fixtures.browser
 
 
 def test_walk_from_home_to_a_guideline_and_switch_language(server: Service, browser) -> None:
     expect = sync_api.expect
-    requests: list[str] = []
-    page = browser.new_page()
-    page.on("request", lambda request: requests.append(request.url))
+    page, requests = recording_page(browser)
 
     page.goto(server.base + "/")
     expect(page.locator("html")).to_have_attribute("lang", "nb")
@@ -119,7 +90,7 @@ def test_pages_fit_a_phone(server: Service, browser) -> None:
     for path in PHONE_PAGES:
         page.goto(server.base + path)
         sync_api.expect(page.get_by_role("heading", level=1)).to_be_visible()
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        overflow = sideways_overflow(page)
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone (tables scroll in their own box)"
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.textContent")
