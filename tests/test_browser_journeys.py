@@ -15,53 +15,16 @@ against the real service (`mfbt-kg serve`, 127.0.0.1), at desktop and phone widt
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from service_fixtures import Service, ServicePool
+import browser_fixtures
+from browser_fixtures import SIZES, sideways_overflow, sync_api, tab_to
+from service_fixtures import Service
 
 pytestmark = pytest.mark.slow  # Chromium
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-default-apps", "--no-default-browser-check"]
-SIZES = {"desktop": {"width": 1200, "height": 900}, "phone": {"width": 390, "height": 844}}
-
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="playwright is a test dependency: pip install -e '.[test]'")
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"{CHROMIUM} missing: run scripts/ensure-chromium.sh (apt-get install chromium)",
-                allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def server(services: ServicePool) -> Service:
-    return services.get()
-
-
-@pytest.fixture()
-def browser(tmp_path: Path) -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport=SIZES["desktop"], locale="nb-NO")
-        try:
-            yield context
-        finally:
-            context.close()
-            shutil.rmtree(tmp_path / "profile", ignore_errors=True)
-
-
-def tab_to(page, selector: str, limit: int = 300) -> None:
-    """Press Tab until the element matching ``selector`` has the focus (a keyboard user's way there)."""
-    for _ in range(limit):
-        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
-            return
-        page.keyboard.press("Tab")
-    raise AssertionError(f"Tab never reached {selector}")
+server = browser_fixtures.server  # the shared fixtures, by name: the real service, Chromium at desktop width in nb
+browser = browser_fixtures.browser
 
 
 def choose(page, name: str, label: str, keyboard: bool) -> None:
@@ -91,7 +54,7 @@ def type_date(page, selector: str, iso: str) -> None:
 
 
 def fits(page) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    overflow = sideways_overflow(page)
     assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
 
 
