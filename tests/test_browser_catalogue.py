@@ -16,36 +16,17 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from service_fixtures import Service, ServicePool
+import browser_fixtures
+from browser_fixtures import SIZES, chromium, recording_page, sideways_overflow, sync_api, tab_to
+from service_fixtures import Service
 
 pytestmark = pytest.mark.slow  # Chromium
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-default-apps",
-    "--no-default-browser-check",
-]
-
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is a test dependency: pip install -e '.[test]'"
-)
-if not Path(CHROMIUM).exists():
-    pytest.skip(
-        f"{CHROMIUM} missing: run scripts/ensure-chromium.sh (apt-get install chromium)", allow_module_level=True
-    )
 
 ID = "https://w3id.org/mfbt-kg/id/"
 ANXIETY_OFFERS = {
@@ -67,31 +48,16 @@ COLUMNS = [
     "sources",
 ]  # the #+ column lines of queries/offers-prioritising-diagnosis.rq, in order
 QUESTION = "Tilbud som prioriterer en diagnosegruppe"
-VIEWPORTS = {"desktop": {"width": 1200, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+server = browser_fixtures.server  # the shared fixture, by name: the real service
 
 
-@pytest.fixture(scope="module")
-def server(services: ServicePool) -> Service:
-    return services.get()
-
-
-@pytest.fixture(params=sorted(VIEWPORTS))
+@pytest.fixture(params=sorted(SIZES))
 def browser(request, tmp_path: Path) -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport=VIEWPORTS[request.param],
-            locale="nb-NO",
-            accept_downloads=True,
-        )
-        try:
-            yield context
-        finally:
-            context.close()
-            shutil.rmtree(tmp_path / "profile", ignore_errors=True)
+    """Chromium in Norwegian at desktop width and at 390 px, taking downloads."""
+    size = SIZES[request.param]
+    with chromium(tmp_path / "profile", viewport=size, locale="nb-NO", accept_downloads=True) as context:
+        yield context
 
 
 def check_answer_and_csv(page, server: Service, csv_bytes: bytes) -> None:
@@ -116,15 +82,13 @@ def check_answer_and_csv(page, server: Service, csv_bytes: bytes) -> None:
 
 
 def no_sideways_scroll(page) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    overflow = sideways_overflow(page)
     assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px (tables scroll in their own box)"
 
 
 def test_analyst_runs_a_question_from_its_form_and_downloads_the_csv(server: Service, browser) -> None:
     expect = sync_api.expect
-    requests: list[str] = []
-    page = browser.new_page()
-    page.on("request", lambda request: requests.append(request.url))
+    page, requests = recording_page(browser)
     page.goto(server.base + "/")
     menu = page.get_by_role("navigation", name="Hovedmeny")
     if not menu.get_by_role("link", name="Spørringer").is_visible():  # a phone may fold the menu
@@ -155,15 +119,6 @@ def test_analyst_runs_a_question_from_its_form_and_downloads_the_csv(server: Ser
     labels = page.locator("tbody tr td:first-child").all_inner_texts()
     assert labels == sorted(labels, key=str.lower)
     assert all(url.startswith(server.base + "/") for url in requests), "a page asked another host"
-
-
-def tab_to(page, selector: str, limit: int = 250) -> None:
-    """Press Tab until the element matching ``selector`` has the focus (as a keyboard user would)."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)", selector):
-            return
-    raise AssertionError(f"{selector} was not reached by Tab within {limit} presses")
 
 
 def test_the_same_journey_by_keyboard(server: Service, browser) -> None:
