@@ -9,108 +9,68 @@ data/ttl/offers.ttl has one mfbt:TreatmentOffer for each).
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from service_fixtures import Service, ServicePool
+import browser_fixtures
+from browser_fixtures import SIZES, chromium, recording_page, sync_api
+from service_fixtures import Service
 
 pytestmark = pytest.mark.slow  # Chromium
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-default-apps",
-    "--no-default-browser-check",
-]
-
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is a test dependency: pip install -e '.[test]'"
-)
-if not Path(CHROMIUM).exists():
-    pytest.skip(
-        f"{CHROMIUM} missing: run scripts/ensure-chromium.sh (apt-get install chromium)", allow_module_level=True
-    )
 
 QUERY = "SELECT ?offer WHERE { ?offer a mfbt:TreatmentOffer }"  # no PREFIX line: mfbt: is predeclared
 
 
-@pytest.fixture(scope="module")
-def server(services: ServicePool) -> Service:
-    return services.get()
+server = browser_fixtures.server  # the shared fixture, by name: the real service
 
 
-def launch(playwright, profile: Path, javascript: bool = True):
-    return playwright.chromium.launch_persistent_context(
-        str(profile),
-        executable_path=CHROMIUM,
-        headless=True,
-        args=CHROMIUM_ARGS,
-        java_script_enabled=javascript,
-        viewport={"width": 1200, "height": 900},
-        locale="nb-NO",
-    )
+def launch(profile: Path, javascript: bool = True):
+    """Chromium at desktop width in Norwegian, with or without JavaScript."""
+    return chromium(profile, java_script_enabled=javascript, viewport=SIZES["desktop"], locale="nb-NO")
 
 
 def test_the_editor_completes_runs_and_sorts(server: Service, tmp_path: Path) -> None:
     expect = sync_api.expect
-    with sync_api.sync_playwright() as playwright:
-        browser = launch(playwright, tmp_path / "profile")
-        try:
-            requests: list[str] = []
-            page = browser.new_page()
-            page.on("request", lambda request: requests.append(request.url))
-            page.goto(server.base + "/sparql")
-            editor = page.locator(".cm-editor .cm-content")
-            expect(editor).to_be_visible()
-            expect(page.locator("textarea#query")).to_be_hidden()  # the editor stands in for it
-            expect(page.locator(".cm-editor .cm-line").first).to_contain_text("predeclared")
-            editor.click()
-            page.keyboard.press("Control+a")
-            page.keyboard.type("SELECT ?offer WHERE { ?offer a mfbt:Treat")
-            options = page.locator(".cm-tooltip-autocomplete li")
-            expect(options.first).to_contain_text("mfbt:TreatmentOffer")
-            page.wait_for_timeout(200)  # the completion list ignores Enter in its first 75 ms
-            page.keyboard.press("Enter")  # take the completion
-            page.keyboard.type(" ")  # the editor closed the brace when "{" was typed
-            assert page.locator("textarea#query").input_value() == QUERY
-            page.keyboard.press("Control+Enter")
-            expect(page.locator("table.sortable tbody tr")).to_have_count(14)
-            assert parse_qs(urlparse(page.url).query)["query"] == [QUERY]  # the address is the shareable link
-            first = page.locator("table.sortable tbody tr td a").first
-            assert first.get_attribute("title", timeout=5000).startswith("https://w3id.org/mfbt-kg/id/offer/")
-            assert first.inner_text().startswith("Medikamentfritt")  # the label, not the IRI
-            page.locator("table.sortable thead th button").first.click()
-            expect(page.locator("table.sortable thead th").first).to_have_attribute("aria-sort", "ascending")
-            labels = page.locator("table.sortable tbody tr td:first-child").all_inner_texts()
-            assert labels == sorted(labels, key=str.casefold)
-            page.locator("table.sortable thead th button").first.click()
-            expect(page.locator("table.sortable thead th").first).to_have_attribute("aria-sort", "descending")
-            assert all(url.startswith(server.base + "/") for url in requests), "the page asked another host"
-        finally:
-            browser.close()
-            shutil.rmtree(tmp_path / "profile", ignore_errors=True)
+    with launch(tmp_path / "profile") as browser:
+        page, requests = recording_page(browser)
+        page.goto(server.base + "/sparql")
+        editor = page.locator(".cm-editor .cm-content")
+        expect(editor).to_be_visible()
+        expect(page.locator("textarea#query")).to_be_hidden()  # the editor stands in for it
+        expect(page.locator(".cm-editor .cm-line").first).to_contain_text("predeclared")
+        editor.click()
+        page.keyboard.press("Control+a")
+        page.keyboard.type("SELECT ?offer WHERE { ?offer a mfbt:Treat")
+        options = page.locator(".cm-tooltip-autocomplete li")
+        expect(options.first).to_contain_text("mfbt:TreatmentOffer")
+        page.wait_for_timeout(200)  # the completion list ignores Enter in its first 75 ms
+        page.keyboard.press("Enter")  # take the completion
+        page.keyboard.type(" ")  # the editor closed the brace when "{" was typed
+        assert page.locator("textarea#query").input_value() == QUERY
+        page.keyboard.press("Control+Enter")
+        expect(page.locator("table.sortable tbody tr")).to_have_count(14)
+        assert parse_qs(urlparse(page.url).query)["query"] == [QUERY]  # the address is the shareable link
+        first = page.locator("table.sortable tbody tr td a").first
+        assert first.get_attribute("title", timeout=5000).startswith("https://w3id.org/mfbt-kg/id/offer/")
+        assert first.inner_text().startswith("Medikamentfritt")  # the label, not the IRI
+        page.locator("table.sortable thead th button").first.click()
+        expect(page.locator("table.sortable thead th").first).to_have_attribute("aria-sort", "ascending")
+        labels = page.locator("table.sortable tbody tr td:first-child").all_inner_texts()
+        assert labels == sorted(labels, key=str.casefold)
+        page.locator("table.sortable thead th button").first.click()
+        expect(page.locator("table.sortable thead th").first).to_have_attribute("aria-sort", "descending")
+        assert all(url.startswith(server.base + "/") for url in requests), "the page asked another host"
 
 
 def test_without_javascript_the_textarea_and_button_work(server: Service, tmp_path: Path) -> None:
     expect = sync_api.expect
-    with sync_api.sync_playwright() as playwright:
-        browser = launch(playwright, tmp_path / "plain", javascript=False)
-        try:
-            page = browser.new_page()
-            page.goto(server.base + "/sparql")
-            box = page.get_by_label("Spørring", exact=True)
-            expect(box).to_be_visible()
-            box.fill(QUERY)
-            page.get_by_role("button", name="Kjør spørringen").click()
-            expect(page.locator("table tbody tr")).to_have_count(14)
-        finally:
-            browser.close()
-            shutil.rmtree(tmp_path / "plain", ignore_errors=True)
+    with launch(tmp_path / "plain", javascript=False) as browser:
+        page = browser.new_page()
+        page.goto(server.base + "/sparql")
+        box = page.get_by_label("Spørring", exact=True)
+        expect(box).to_be_visible()
+        box.fill(QUERY)
+        page.get_by_role("button", name="Kjør spørringen").click()
+        expect(page.locator("table tbody tr")).to_have_count(14)
