@@ -11,6 +11,7 @@ being served (the snapshot's publication), not the files on disk.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -52,17 +53,11 @@ GET = ["GET", "HEAD"]
 
 @router.api_route("/", methods=GET, summary="Home page: regions and offers")
 def home(request: Request, site: SiteDep) -> Response:
-    variant = html_variant(request)
-    if (fresh := unchanged(request, site, variant)) is not None:
-        return fresh
-    present = presenter(request, site)
-    return show(
+    return html_only(
         request,
         site,
         "home.html",
-        headers=validators(request, site, variant, PAGE_VARY),
-        title=texts(present.lang)["site_title"],
-        **factsheets.home(site, present),
+        lambda present: {"title": texts(present.lang)["site_title"], **factsheets.home(site, present)},
     )
 
 
@@ -100,18 +95,15 @@ def resource(request: Request, kind: str, name: str, site: SiteDep) -> Response:
 def kind_index(request: Request, kind: str, site: SiteDep) -> Response:
     if kind not in KINDS:
         return not_found(request, site, kind, "", "html")
-    variant = html_variant(request)
-    if (fresh := unchanged(request, site, variant)) is not None:
-        return fresh
-    present = presenter(request, site)
-    return show(
+    return html_only(
         request,
         site,
         "kind.html",
-        headers=validators(request, site, variant, PAGE_VARY),
-        title=site.kind_name(kind, present.lang),
-        kind=kind,
-        members=factsheets.members(site, present, kind),
+        lambda present: {
+            "title": site.kind_name(kind, present.lang),
+            "kind": kind,
+            "members": factsheets.members(site, present, kind),
+        },
     )
 
 
@@ -214,6 +206,16 @@ def static(name: str) -> Response:
 def show(request: Request, site: Site, template: str, **context: Any) -> Response:
     """A page of the site: ``render`` with the names of the kinds as the data gives them."""
     return render(request, template, kind_name=site.kind_name, **context)
+
+
+def html_only(request: Request, site: Site, template: str, fill: Callable[[Presenter], dict[str, Any]]) -> Response:
+    """A page without an RDF form: 304 when the reader's copy is current, else ``template`` with what ``fill``
+    makes for the reader's language (its title among it), made only then."""
+    variant = html_variant(request)
+    if (fresh := unchanged(request, site, variant)) is not None:
+        return fresh
+    headers = validators(request, site, variant, PAGE_VARY)
+    return show(request, site, template, headers=headers, **fill(presenter(request, site)))
 
 
 def presenter(request: Request, site: Site) -> Presenter:
