@@ -8,37 +8,19 @@ fails with its rule, its help text and the elements it found.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
-from service_fixtures import Service, ServicePool
+import browser_fixtures
+from browser_fixtures import SIZES, chromium
+from service_fixtures import Service
 
 pytestmark = pytest.mark.slow  # Chromium
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-default-apps",
-    "--no-default-browser-check",
-]
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
-
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is a test dependency: pip install -e '.[test]'"
-)
-if not Path(CHROMIUM).exists():
-    pytest.skip(
-        f"{CHROMIUM} missing: run scripts/ensure-chromium.sh (apt-get install chromium)", allow_module_level=True
-    )
 
 # One page of each type (path, expected status). The finder and the comparison are checked where the
 # service has them (issue 12 items 1 and 3); every other page must be there.
@@ -71,27 +53,14 @@ PAGES = {
 }
 
 
-@pytest.fixture(scope="module")
-def server(services: ServicePool) -> Service:
-    return services.get()
+server = browser_fixtures.server  # the shared fixture, by name: the real service
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory) -> Iterator[object]:
-    profile = tmp_path_factory.mktemp("axe-profile")
-    with sync_api.sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1200, "height": 900},
-        )
-        try:
-            yield context
-        finally:
-            context.close()
-            shutil.rmtree(profile, ignore_errors=True)
+    """One Chromium for the module, at desktop width, in the browser's default locale (the page's lang is ?lang=)."""
+    with chromium(tmp_path_factory.mktemp("axe-profile"), viewport=SIZES["desktop"]) as context:
+        yield context
 
 
 def violations(page) -> list[str]:
