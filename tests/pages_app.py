@@ -6,8 +6,10 @@ import socket
 import threading
 import time
 
+import pytest
 import uvicorn
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from conftest import ROOT
 from mfbt_kg.api import errors, finder, pages
@@ -30,6 +32,18 @@ def pages_app(store: Store, publish: PublishSettings | None = None, data: bytes 
     return app
 
 
+@pytest.fixture(scope="module")
+def app(store: Store) -> FastAPI:
+    """The pages app over the session's store (the real project data), one per test module."""
+    return pages_app(store)
+
+
+@pytest.fixture()
+def client(app: FastAPI) -> TestClient:
+    """A fresh client on the module's app: no language cookie from another test."""
+    return TestClient(app)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -42,8 +56,9 @@ class Served:
     def __init__(self, app: FastAPI) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    access_log=False, lifespan="off"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False, lifespan="off")
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
         started = time.monotonic()

@@ -19,25 +19,19 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+import pages_app as pages_app_module
 from pages_app import pages_app
 
 HTML = {"Accept": "text/html"}
 
 
-@pytest.fixture(scope="module")
-def app(store):
-    return pages_app(store)
-
-
-@pytest.fixture()
-def client(app) -> TestClient:
-    """A fresh client: no language cookie from another test."""
-    return TestClient(app)
+app = pages_app_module.app  # the shared fixtures, by name: the pages app over the real data, a fresh client
+client = pages_app_module.client
 
 
 def found(page: str) -> list[str]:
     """The offers a finder page lists, in its order (slugs)."""
-    results = page[page.index('id="results"'):]
+    results = page[page.index('id="results"') :]
     return re.findall(r'<h3><a href="/id/offer/([a-z0-9-]+)"', results)
 
 
@@ -70,18 +64,31 @@ def test_patient_in_troms_self_referral_2021(client: TestClient) -> None:
 
 
 def test_gp_bipolar_not_excluding_compulsory_care(client: TestClient) -> None:
-    params = {"group": "bipolar-disorder", "priority": "priority-prioritised", "referrer": "gp",
-              "date": "2018-05-14", "exclude": "compulsory-care"}
+    params = {
+        "group": "bipolar-disorder",
+        "priority": "priority-prioritised",
+        "referrer": "gp",
+        "date": "2018-05-14",
+        "exclude": "compulsory-care",
+    }
     page = client.get("/find", params={**params, "lang": "en"}).text
     assert found(page) == ["lovisenberg", "telemark", "vestfold"]
     assert "stated for" in page and "South-Eastern Norway" in page  # the region's route, shown as the region's
-    same = client.get("/find", params={**{k: v for k, v in params.items() if k != "exclude"},
-                                       "policy_not": "compulsory-policy-excludes"}).text
+    same = client.get(
+        "/find",
+        params={**{k: v for k, v in params.items() if k != "exclude"}, "policy_not": "compulsory-policy-excludes"},
+    ).text
     assert found(same) == ["lovisenberg", "telemark", "vestfold"]
     # without the compulsory-care filter: UNN Åsgård (GP route disputed), Halden-Sarpsborg and Vestre Viken join
     wider = client.get("/find", params={k: v for k, v in params.items() if k != "exclude"}).text
-    assert sorted(found(wider)) == ["lovisenberg", "ostfold-halden-sarpsborg", "telemark", "unn-asgard", "vestfold",
-                                    "vestre-viken"]
+    assert sorted(found(wider)) == [
+        "lovisenberg",
+        "ostfold-halden-sarpsborg",
+        "telemark",
+        "unn-asgard",
+        "vestfold",
+        "vestre-viken",
+    ]
 
 
 def test_bad_values_are_no_filter_and_no_injection(client: TestClient) -> None:
@@ -92,7 +99,7 @@ def test_bad_values_are_no_filter_and_no_injection(client: TestClient) -> None:
 
 def test_compare_two_offers(client: TestClient) -> None:
     page = client.get("/sammenlign", params=[("offer", "lovisenberg"), ("offer", "telemark")]).text
-    table = page[page.index('<table class="compare">'):page.index("</table>")]
+    table = page[page.index('<table class="compare">') : page.index("</table>")]
     assert re.findall(r'<th scope="col"><a href="/id/offer/([a-z0-9-]+)">', table) == ["lovisenberg", "telemark"]
     for heading in ("For hvem", "Ekskluderer", "Henvisning", "Tvang", "Senger og plasser", "Metoder etter kategori"):
         assert f'<th scope="row">{heading}</th>' in table
@@ -104,7 +111,7 @@ def test_compare_two_offers(client: TestClient) -> None:
 def test_offer_page_starts_with_summary(client: TestClient) -> None:
     page = client.get("/id/offer/unn-asgard", headers=HTML).text
     assert page.index('id="brief"') < page.index('id="glance"') < page.index('id="figures"')
-    brief = page[page.index('id="brief"'):page.index('id="glance"')]
+    brief = page[page.index('id="brief"') : page.index('id="glance"')]
     assert "Status per" in brief and "oktober 2021" in brief
     assert 'class="basis basis-sources-disagree"' in brief  # the GP route, as on the rest of the page
     assert "ingen adresse, telefon eller nettside" in brief
@@ -113,8 +120,8 @@ def test_offer_page_starts_with_summary(client: TestClient) -> None:
 
 def test_compare_has_a_row_per_region(client: TestClient) -> None:
     page = client.get("/compare", params=[("offer", "lovisenberg"), ("offer", "unn-asgard"), ("lang", "en")]).text
-    table = page[page.index('<table class="compare regions">'):]
-    table = table[:table.index("</table>")]
+    table = page[page.index('<table class="compare regions">') :]
+    table = table[: table.index("</table>")]
     rows = re.findall(r"<tr><th scope=\"row\">(.*?)</tr>", table, re.S)
     assert [re.search(r'href="/id/region/([a-z-]+)"', r).group(1) for r in rows] == ["helse-nord", "helse-sor-ost"]
     cells = [re.findall(r"<td[^>]*>(.*?)</td>", r, re.S) for r in rows]
@@ -138,9 +145,17 @@ def embedded(page: str) -> str:
     return found[0]
 
 
-@pytest.mark.parametrize("path", ["/id/offer/unn-asgard", "/id/region/helse-nord", "/id/method/miljoterapi",
-                                  "/id/guideline/psykoselidelser-2013", "/id/source/kbt-2018-tabell-kapasitet",
-                                  "/id/diagnosis-group/bipolar-disorder"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/id/offer/unn-asgard",
+        "/id/region/helse-nord",
+        "/id/method/miljoterapi",
+        "/id/guideline/psykoselidelser-2013",
+        "/id/source/kbt-2018-tabell-kapasitet",
+        "/id/diagnosis-group/bipolar-disorder",
+    ],
+)
 def test_resource_pages_embed_schema_org_and_a_description(client: TestClient, path: str) -> None:
     from rdflib import Graph, URIRef
     from rdflib.namespace import RDF
@@ -163,12 +178,13 @@ def test_offer_json_ld_says_what_the_graph_says(client: TestClient) -> None:
     assert set(graph.objects(offer, RDF.type)) == {URIRef(schema + "MedicalTherapy")}
     assert set(graph.objects(offer, URIRef(schema + "provider"))) == {URIRef("https://w3id.org/mfbt-kg/id/trust/unn")}
     assert Literal("Medikamentfritt behandlingstilbud, UNN Åsgård", lang="nb") in set(
-        graph.objects(offer, URIRef(schema + "name")))
+        graph.objects(offer, URIRef(schema + "name"))
+    )
 
 
 def test_offer_page_lists_methods_once_and_marks_english_notes(client: TestClient) -> None:
     page = client.get("/id/offer/unn-asgard", headers=HTML).text
-    properties = page[page.index('id="properties"'):page.index('id="sources"')]
+    properties = page[page.index('id="properties"') : page.index('id="sources"')]
     assert "/id/method/" not in properties  # the methods are in the methods section, by category
     assert 'lang="en">Organisation form from' in properties and "(på engelsk)" in properties
     english = client.get("/id/offer/unn-asgard", params={"lang": "en"}, headers=HTML).text
@@ -180,8 +196,8 @@ def test_dataset_page_is_readable(store, graph) -> None:
 
     client = TestClient(pages_app(store, data=to_ntriples(graph)))
     page = client.get("/dataset", params={"lang": "en"}, headers=HTML).text
-    main = page[page.index("<main"):page.index("<details")]
-    assert "<h2 id=\"ds-files\">Files to download</h2>" in main
+    main = page[page.index("<main") : page.index("<details")]
+    assert '<h2 id="ds-files">Files to download</h2>' in main
     # the files the description lists, with their download links and sizes: the five dumps among them
     for name in ("mfbt-kg.ttl", "mfbt-kg.nt", "mfbt-kg.jsonld", "mfbt-kg.rdf", "mfbt-kg.standalone.jsonld"):
         assert re.search(rf'<a href="[^"]+/dump/data/{re.escape(name)}">{re.escape(name)}</a>', main), name
@@ -197,8 +213,8 @@ def test_finder_words_in_both_languages() -> None:
 
 def test_summary_says_each_thing_once_with_each_date_and_its_own_marker(client: TestClient) -> None:
     page = client.get("/id/offer/unn-asgard", params={"lang": "en"}, headers=HTML).text
-    brief = page[page.index('id="brief"'):page.index('id="glance"')]
-    excludes = brief[brief.index("<dt>Excludes</dt>"):brief.index("<dt>Referral</dt>")]
+    brief = page[page.index('id="brief"') : page.index('id="glance"')]
+    excludes = brief[brief.index("<dt>Excludes</dt>") : brief.index("<dt>Referral</dt>")]
     line = next(li for li in excludes.split("<li>") if 'href="/id/exclusion-criterion/compulsory-care"' in li)
     # excluded in the 2018 report (seed 001 L774) and read from «Ikke tvang» on the 2021 slide (seed 000 L14):
     # one line, two dates, the curator's-reading marker after the 2021 date only

@@ -19,31 +19,32 @@ from fastapi.testclient import TestClient
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, RDF, VOID
 
-from mfbt_kg.service import service as service_module
-from mfbt_kg.pages.linked_data import PageQueries, resource_iri
+import pages_app as pages_app_module
+from conftest import ROOT
 from mfbt_kg.namespaces import BASE, DATASET_IRI, ID, KINDS, MFBT, ONTOLOGY_IRI, sparql_prologue
+from mfbt_kg.pages.linked_data import PageQueries, resource_iri
+from mfbt_kg.service import service as service_module
 from mfbt_kg.sparql.answers import Table, fetch
 from mfbt_kg.sparql.store import Store, to_ntriples
-
-from conftest import ROOT
 from pages_app import pages_app
 
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-RDF_TYPES = {"turtle": "text/turtle", "json-ld": "application/ld+json", "nt": "application/n-triples",
-             "xml": "application/rdf+xml"}
-EXTENSIONS = {"ttl": ("text/turtle", "turtle"), "jsonld": ("application/ld+json", "json-ld"),
-              "nt": ("application/n-triples", "nt"), "rdf": ("application/rdf+xml", "xml")}
+RDF_TYPES = {
+    "turtle": "text/turtle",
+    "json-ld": "application/ld+json",
+    "nt": "application/n-triples",
+    "xml": "application/rdf+xml",
+}
+EXTENSIONS = {
+    "ttl": ("text/turtle", "turtle"),
+    "jsonld": ("application/ld+json", "json-ld"),
+    "nt": ("application/n-triples", "nt"),
+    "rdf": ("application/rdf+xml", "xml"),
+}
 
 
-@pytest.fixture(scope="module")
-def app(store):
-    return pages_app(store)
-
-
-@pytest.fixture()
-def client(app) -> TestClient:
-    """A fresh client (no language cookie) on the module's app."""
-    return TestClient(app)
+app = pages_app_module.app  # the shared fixtures, by name: the pages app over the real data, a fresh client
+client = pages_app_module.client
 
 
 def select(store: Store, query: str) -> list[dict[str, Any]]:
@@ -51,12 +52,14 @@ def select(store: Store, query: str) -> list[dict[str, Any]]:
 
 
 def sample_of_kind(store: Store, kind: str) -> str | None:
-    rows = select(store, f'SELECT (MIN(STR(?s)) AS ?iri) WHERE {{ ?s ?p ?o FILTER (STRSTARTS(STR(?s), "{ID}{kind}/")) }}')
+    rows = select(
+        store, f'SELECT (MIN(STR(?s)) AS ?iri) WHERE {{ ?s ?p ?o FILTER (STRSTARTS(STR(?s), "{ID}{kind}/")) }}'
+    )
     return rows[0]["iri"].value if rows and rows[0]["iri"] is not None else None
 
 
 def path_of(iri: str) -> str:
-    return "/" + iri[len(BASE):]
+    return "/" + iri[len(BASE) :]
 
 
 class Outline(HTMLParser):
@@ -90,7 +93,7 @@ def assert_accessible(html: str, lang: str = "nb") -> Outline:
     for landmark in ("header", "main", "footer", "nav"):
         assert page.all(landmark), f"no <{landmark}> landmark"
     levels = [int(name[1]) for name, _ in page.tags if re.fullmatch(r"h[1-6]", name)]
-    for before, after in zip(levels, levels[1:]):
+    for before, after in zip(levels, levels[1:], strict=False):
         assert after <= before + 1, f"heading levels skip from h{before} to h{after}"
     for th in page.all("th"):
         assert th.get("scope") in ("col", "row"), "every table header says what it heads"
@@ -106,6 +109,7 @@ def assert_accessible(html: str, lang: str = "nb") -> Outline:
 
 
 # --- content negotiation for every kind ---------------------------------------------------------
+
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_kind_dereferences_by_accept_and_extension(client: TestClient, store: Store, kind: str) -> None:
@@ -131,20 +135,27 @@ def test_every_kind_dereferences_by_accept_and_extension(client: TestClient, sto
 
 def test_rdf_answer_is_what_the_store_says(client: TestClient, store: Store) -> None:
     iri = f"{ID}offer/unn-asgard"
-    expected = {(str(t.subject), str(t.predicate), str(t.object)) for t in store.construct(
-        f"CONSTRUCT {{ <{iri}> ?p ?o . ?s ?q <{iri}> }} WHERE {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?q <{iri}> }} }}")}
+    expected = {
+        (str(t.subject), str(t.predicate), str(t.object))
+        for t in store.construct(
+            f"CONSTRUCT {{ <{iri}> ?p ?o . ?s ?q <{iri}> }} WHERE {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?q <{iri}> }} }}"
+        )
+    }
     body = client.get("/id/offer/unn-asgard.nt").content
     got = {(str(q.subject), str(q.predicate), str(q.object)) for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)}
     assert got == expected
 
 
-@pytest.mark.parametrize("accept,expected", [
-    ("text/turtle;q=0.5, application/ld+json", "application/ld+json"),
-    ("application/rdf+xml", "application/rdf+xml"),
-    ("*/*", "text/turtle"),
-    (HTML["Accept"], "text/html"),
-    ("text/html;q=0.1, application/n-triples", "application/n-triples"),
-])
+@pytest.mark.parametrize(
+    "accept,expected",
+    [
+        ("text/turtle;q=0.5, application/ld+json", "application/ld+json"),
+        ("application/rdf+xml", "application/rdf+xml"),
+        ("*/*", "text/turtle"),
+        (HTML["Accept"], "text/html"),
+        ("text/html;q=0.1, application/n-triples", "application/n-triples"),
+    ],
+)
 def test_accept_header_with_q_values(client: TestClient, accept: str, expected: str) -> None:
     response = client.get("/id/guideline/psykoselidelser-2013", headers={"Accept": accept})
     assert response.status_code == 200 and response.headers["content-type"].startswith(expected)
@@ -167,25 +178,35 @@ def test_head_and_conditional_get(client: TestClient) -> None:
     head = client.head("/id/offer/unn-asgard", headers={"Accept": "text/turtle"})
     assert head.status_code == 200 and head.content == b""
     first = client.get("/id/offer/unn-asgard", headers={"Accept": "text/turtle"})
-    again = client.get("/id/offer/unn-asgard", headers={"Accept": "text/turtle", "If-None-Match": first.headers["etag"]})
+    again = client.get(
+        "/id/offer/unn-asgard", headers={"Accept": "text/turtle", "If-None-Match": first.headers["etag"]}
+    )
     assert again.status_code == 304
 
 
 # --- the 404 page ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path,suggested", [
-    ("/id/offer/unn-asgrd", "/id/offer/unn-asgard"),
-    ("/id/ofer/unn-asgard", "/id/offer/unn-asgard"),
-    ("/id/offer/no-such-offer", None),
-    ("/id/offer/Bad_Slug", None),
-    ("/id/offer/unn-asgard.exe", None),
-    ("/id/offer/" + "a" * 300, None),
-])
+
+@pytest.mark.parametrize(
+    "path,suggested",
+    [
+        ("/id/offer/unn-asgrd", "/id/offer/unn-asgard"),
+        ("/id/ofer/unn-asgard", "/id/offer/unn-asgard"),
+        ("/id/offer/no-such-offer", None),
+        ("/id/offer/Bad_Slug", None),
+        ("/id/offer/unn-asgard.exe", None),
+        ("/id/offer/" + "a" * 300, None),
+    ],
+)
 def test_unknown_iris_get_a_helpful_404(client: TestClient, path: str, suggested: str | None) -> None:
     response = client.get(path, headers=HTML)
     assert response.status_code == 404 and response.headers["content-type"].startswith("text/html")
     assert_accessible(response.text)
-    assert "/id/{type}/{navn}" in response.text and 'href="/id/offer"' in response.text and 'href="/sparql"' in response.text
+    assert (
+        "/id/{type}/{navn}" in response.text
+        and 'href="/id/offer"' in response.text
+        and 'href="/sparql"' in response.text
+    )
     if suggested:
         assert f'href="{suggested}"' in response.text
     plain = client.get(path, headers={"Accept": "text/turtle"})
@@ -248,6 +269,7 @@ def test_slug_rule_matches_the_shapes() -> None:
 
 # --- language -------------------------------------------------------------------------------------
 
+
 def test_language_switch_is_remembered_in_a_cookie(store: Store) -> None:
     client = TestClient(pages_app(store))
     norwegian = client.get("/id/region/helse-nord", headers=HTML)
@@ -274,11 +296,15 @@ def test_text_in_another_language_is_marked(client: TestClient) -> None:
 
 # --- the pages people start from -------------------------------------------------------------------
 
+
 def test_home_lists_every_region_and_its_offers(client: TestClient, store: Store) -> None:
     page = client.get("/", headers=HTML).text
     assert_accessible(page)
-    rows = select(store, "SELECT ?region ?offer WHERE { ?region a mfbt:RegionalHealthAuthority . "
-                         "OPTIONAL { ?offer a mfbt:TreatmentOffer ; mfbt:region ?region } }")
+    rows = select(
+        store,
+        "SELECT ?region ?offer WHERE { ?region a mfbt:RegionalHealthAuthority . "
+        "OPTIONAL { ?offer a mfbt:TreatmentOffer ; mfbt:region ?region } }",
+    )
     assert {r["region"].value for r in rows} and len({r["offer"].value for r in rows if r["offer"]}) >= 14
     for row in rows:
         assert f'href="{path_of(row["region"].value)}"' in page
@@ -299,8 +325,13 @@ def test_offer_reads_like_a_factsheet(client: TestClient) -> None:
     page = client.get("/id/offer/unn-asgard", headers=HTML).text
     assert_accessible(page)
     text = " ".join(outline(page).text)
-    for heading in ("Kort om tilbudet", "Kapasitet og tall over tid", "Behandlingsmetoder etter kategori",
-                    "Målgruppe", "Eksklusjonskriterium for tilbud"):
+    for heading in (
+        "Kort om tilbudet",
+        "Kapasitet og tall over tid",
+        "Behandlingsmetoder etter kategori",
+        "Målgruppe",
+        "Eksklusjonskriterium for tilbud",
+    ):
         assert heading in text
     # Seed 001, «Tabell oppdatert 2.1.2018»: 6 earmarked beds; patients per 1.10.2017 «Ca. 24».
     assert re.search(r'<time datetime="2018-01-02">2\.1\.2018</time>.*?>6</a>', page, re.S)
@@ -317,8 +348,11 @@ def test_vocabulary_the_pages_show_comes_from_the_graph(client: TestClient, stor
     """Kind headings are the labels of mfbt:ResourceKindScheme (ontology/vocab-core.ttl), one concept per kind
     of namespaces.KINDS; other vocabularies' terms are named by ontology/labels-external.ttl; the offer
     factsheet's order is mfbt:factsheetOrder (ontology/mfbt.ttl). No Python table holds any of them."""
-    kinds = select(store, "SELECT ?kind ?nb ?en WHERE { ?c skos:inScheme mfbt:ResourceKindScheme ; skos:notation ?kind ; "
-                          "skos:prefLabel ?nb , ?en FILTER (LANG(?nb) = 'nb' && LANG(?en) = 'en') }")
+    kinds = select(
+        store,
+        "SELECT ?kind ?nb ?en WHERE { ?c skos:inScheme mfbt:ResourceKindScheme ; skos:notation ?kind ; "
+        "skos:prefLabel ?nb , ?en FILTER (LANG(?nb) = 'nb' && LANG(?en) = 'en') }",
+    )
     assert sorted(row["kind"].value for row in kinds) == sorted(KINDS)
     for row in kinds:
         assert f"<h1>{row['nb'].value}</h1>" in client.get(f"/id/{row['kind'].value}", headers=HTML).text
@@ -328,14 +362,26 @@ def test_vocabulary_the_pages_show_comes_from_the_graph(client: TestClient, stor
     # "begrep" / "concept" (a unit of measure's page: its type and its properties table)
     concept_nb = client.get("/id/concept/uom-count?lang=nb", headers=HTML).text
     concept_en = client.get("/id/concept/uom-count?lang=en", headers=HTML).text
-    assert 'core#inScheme" rel="external">i begrepsliste</a>' in concept_nb and 'core#Concept" rel="external">begrep</a>' in concept_nb
-    assert 'core#inScheme" rel="external">in scheme</a>' in concept_en and 'core#Concept" rel="external">concept</a>' in concept_en
+    assert (
+        'core#inScheme" rel="external">i begrepsliste</a>' in concept_nb
+        and 'core#Concept" rel="external">begrep</a>' in concept_nb
+    )
+    assert (
+        'core#inScheme" rel="external">in scheme</a>' in concept_en
+        and 'core#Concept" rel="external">concept</a>' in concept_en
+    )
     # the factsheet shows its first facts in mfbt:factsheetOrder: region, provider, unit, ... (Seed 001)
-    order = [row["term"].value for row in select(store, "SELECT ?term WHERE { ?term mfbt:factsheetOrder ?o "
-                                                         "FILTER (?term IN (mfbt:region, mfbt:providedBy, mfbt:atUnit)) } ORDER BY ?o")]
+    order = [
+        row["term"].value
+        for row in select(
+            store,
+            "SELECT ?term WHERE { ?term mfbt:factsheetOrder ?o "
+            "FILTER (?term IN (mfbt:region, mfbt:providedBy, mfbt:atUnit)) } ORDER BY ?o",
+        )
+    ]
     assert order == [str(MFBT["region"]), str(MFBT["providedBy"]), str(MFBT["atUnit"])]
     page = client.get("/id/offer/unn-asgard?lang=nb", headers=HTML).text
-    facts = page[page.index("Kort om tilbudet"):]
+    facts = page[page.index("Kort om tilbudet") :]
     assert facts.index("Helse Nord RHF") < facts.index("/id/trust/unn") < facts.index("/id/unit/unn-asgard")
 
 
@@ -354,7 +400,7 @@ def test_offer_figures_the_source_does_not_tie_to_a_label_say_so(client: TestCli
 def test_dates_keep_their_precision(client: TestClient) -> None:
     # Seed 001, capacity table: Vestfold started «Slutten av 2016» — a year, late in it, no day invented.
     page = client.get("/id/offer/vestfold", headers=HTML).text
-    assert "Slutten av 2016</a> <span class=\"note\">(2016, sent i perioden)</span>" in page
+    assert 'Slutten av 2016</a> <span class="note">(2016, sent i perioden)</span>' in page
     english = client.get("/id/offer/vestfold?lang=en", headers=HTML).text
     assert 'lang="nb">Slutten av 2016</a> <span class="note">(2016, late in the period)</span>' in english
 
@@ -376,8 +422,11 @@ def test_guideline_page_groups_categories_by_what_the_table_says(client: TestCli
     assert_accessible(page)
     assert "Metodekategorier retningslinjen nevner" in page
     named = page.split('id="categories-named"')[1].split('<h2 id="categories-')[0]
-    rows = select(store, "SELECT ?c WHERE { ?cell mfbt:guideline guideline:psykoselidelser-2013 ; "
-                         "mfbt:methodCategory ?c ; mfbt:cellState concept:cell-state-named }")
+    rows = select(
+        store,
+        "SELECT ?c WHERE { ?cell mfbt:guideline guideline:psykoselidelser-2013 ; "
+        "mfbt:methodCategory ?c ; mfbt:cellState concept:cell-state-named }",
+    )
     assert rows and all(f'href="{path_of(r["c"].value)}"' in named for r in rows)
     assert 'href="/id/method-category/nada-akupunktur"' not in named
     assert "Tilbud med metoder i kategorier retningslinjen nevner" in page
@@ -408,16 +457,20 @@ def test_resource_page_shows_labels_types_properties_sources_and_backlinks(clien
 
 # --- the vocabulary -----------------------------------------------------------------------------------
 
+
 def test_ontology_page_documents_every_class_and_property(client: TestClient, store: Store) -> None:
     page = client.get("/ontology", headers=HTML).text
     assert_accessible(page)
     ids = {attrs.get("id") for _, attrs in outline(page).tags}
-    terms = select(store, f'SELECT DISTINCT ?t ?def WHERE {{ ?t a ?k . VALUES ?k {{ owl:Class owl:ObjectProperty '
-                          f'owl:DatatypeProperty skos:ConceptScheme }} FILTER (STRSTARTS(STR(?t), "{MFBT}")) '
-                          f'OPTIONAL {{ ?t skos:definition ?def FILTER (LANG(?def) = "nb") }} }}')
+    terms = select(
+        store,
+        f"SELECT DISTINCT ?t ?def WHERE {{ ?t a ?k . VALUES ?k {{ owl:Class owl:ObjectProperty "
+        f'owl:DatatypeProperty skos:ConceptScheme }} FILTER (STRSTARTS(STR(?t), "{MFBT}")) '
+        f'OPTIONAL {{ ?t skos:definition ?def FILTER (LANG(?def) = "nb") }} }}',
+    )
     assert len(terms) > 100
     for row in terms:
-        local = row["t"].value[len(str(MFBT)):]
+        local = row["t"].value[len(str(MFBT)) :]
         assert local in ids, f"/ontology has no #{local}"
         if row["def"] is not None:
             assert row["def"].value.replace('"', "&#34;").replace("'", "&#39;") in page or row["def"].value in page
@@ -425,10 +478,16 @@ def test_ontology_page_documents_every_class_and_property(client: TestClient, st
     assert "A health trust (HF) owned by a regional health authority" in english
 
 
-@pytest.mark.parametrize("url,headers,parser", [
-    ("/ontology", {"Accept": "text/turtle"}, "turtle"), ("/ontology.ttl", {}, "turtle"),
-    ("/ontology.jsonld", {}, "json-ld"), ("/ontology.nt", {}, "nt"), ("/ontology.rdf", {}, "xml"),
-])
+@pytest.mark.parametrize(
+    "url,headers,parser",
+    [
+        ("/ontology", {"Accept": "text/turtle"}, "turtle"),
+        ("/ontology.ttl", {}, "turtle"),
+        ("/ontology.jsonld", {}, "json-ld"),
+        ("/ontology.nt", {}, "nt"),
+        ("/ontology.rdf", {}, "xml"),
+    ],
+)
 def test_ontology_as_rdf(client: TestClient, url: str, headers: dict[str, str], parser: str) -> None:
     response = client.get(url, headers=headers)
     assert response.status_code == 200
@@ -438,6 +497,7 @@ def test_ontology_as_rdf(client: TestClient, url: str, headers: dict[str, str], 
 
 
 # --- the dataset description --------------------------------------------------------------------------
+
 
 def test_dataset_description_by_negotiation_computed_once(store: Store, graph, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
@@ -472,10 +532,14 @@ def test_dataset_description_by_negotiation_computed_once(store: Store, graph, m
 
 # --- the pieces ----------------------------------------------------------------------------------------
 
+
 def test_every_page_query_runs(store: Store) -> None:
     queries = PageQueries(ROOT)
-    bindings = {"resource": ox.NamedNode(f"{ID}offer/unn-asgard"), "prefix": ox.Literal(str(ID)),
-                "ns": ox.Literal(str(MFBT))}
+    bindings = {
+        "resource": ox.NamedNode(f"{ID}offer/unn-asgard"),
+        "prefix": ox.Literal(str(ID)),
+        "ns": ox.Literal(str(MFBT)),
+    }
     for name in queries.names():
         declared = {p.name for p in queries.file(name).parameters if p.required}
         assert declared <= set(bindings), f"{name}: a parameter this test does not bind: {declared - set(bindings)}"
