@@ -63,7 +63,8 @@ def test_walk_from_home_to_a_guideline_and_switch_language(server: Service, brow
     page.get_by_role("navigation", name="Språk").get_by_role("link", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "National guideline for assessment, treatment and follow-up of people with psychotic disorders")
+        "National guideline for assessment, treatment and follow-up of people with psychotic disorders"
+    )
     expect(page.get_by_role("heading", name="Method categories this guideline names")).to_be_visible()
 
     page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Home").click()
@@ -76,12 +77,21 @@ def test_walk_from_home_to_a_guideline_and_switch_language(server: Service, brow
     expect(page.locator("html")).to_have_attribute("lang", "nb")
     expect(page.get_by_role("heading", name="Regioner og tilbud")).to_be_visible()
 
-    assert requests and all(url.startswith(server.base + "/") for url in requests), \
+    assert requests and all(url.startswith(server.base + "/") for url in requests), (
         f"the pages asked another host: {[u for u in requests if not u.startswith(server.base)]}"
+    )
 
 
-PHONE_PAGES = ["/", "/id/region/helse-nord", "/id/offer/unn-asgard", "/id/method/miljoterapi",
-               "/id/guideline/psykoselidelser-2013", "/id/source/kbt-2018-tabell-kapasitet", "/ontology", "/dataset"]
+PHONE_PAGES = [
+    "/",
+    "/id/region/helse-nord",
+    "/id/offer/unn-asgard",
+    "/id/method/miljoterapi",
+    "/id/guideline/psykoselidelser-2013",
+    "/id/source/kbt-2018-tabell-kapasitet",
+    "/ontology",
+    "/dataset",
+]
 
 
 def test_pages_fit_a_phone(server: Service, browser) -> None:

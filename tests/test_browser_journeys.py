@@ -34,7 +34,7 @@ def choose(page, name: str, label: str, keyboard: bool) -> None:
         return
     tab_to(page, f'select[name="{name}"]')
     page.keyboard.type(label[:12])
-    chosen = page.evaluate(f'document.querySelector(\'select[name="{name}"]\').selectedOptions[0].text')
+    chosen = page.evaluate(f"document.querySelector('select[name=\"{name}\"]').selectedOptions[0].text")
     assert chosen == label, f"typing chose {chosen!r} in {name}, not {label!r}"
 
 
@@ -144,9 +144,14 @@ def test_gp_finds_bipolar_offers_and_compares_two(server: Service, browser, size
     fits(page)
 
 
-PHONE_PAGES = ["/finn?group=bipolar-disorder",
-               "/sammenlign?offer=lovisenberg&offer=telemark&offer=unn-asgard&offer=vestfold",
-               "/id/offer/unn-asgard", "/id/offer/vestre-viken", "/dataset", "/id/source/kbt-2018-tabell-kapasitet"]
+PHONE_PAGES = [
+    "/finn?group=bipolar-disorder",
+    "/sammenlign?offer=lovisenberg&offer=telemark&offer=unn-asgard&offer=vestfold",
+    "/id/offer/unn-asgard",
+    "/id/offer/vestre-viken",
+    "/dataset",
+    "/id/source/kbt-2018-tabell-kapasitet",
+]
 
 
 def test_no_table_is_cut_off_on_a_phone(server: Service, browser) -> None:
