@@ -34,6 +34,8 @@ from itertools import accumulate
 from operator import sub
 from urllib.parse import urljoin
 
+from mfbt_kg.sparql.chains import chain_refusal
+
 MAX_QUERY_BYTES = 64 * 1024
 MAX_NESTING = 64
 
@@ -102,6 +104,10 @@ def _verdict(text: str, graphs: frozenset[str] | None, base_iri: str | None,
         if len(text.encode("utf-8", "surrogatepass")) > MAX_QUERY_BYTES:
             raise QueryRefused(f"query longer than {MAX_QUERY_BYTES // 1024} KiB")
         unescaped = _unescape(text)
+        # Chains the engine recurses over (sparql/chains.py), counted as written and as unescaped.
+        chains = chain_refusal(text) or (chain_refusal(unescaped) if unescaped != text else None)
+        if chains:
+            raise QueryRefused(chains)
         reading = read_query(text, base_iri)  # as pyoxigraph reads it: escapes only in strings and IRIs
         # As an engine that unescapes first would read it; a text that then fails the grammar runs nowhere.
         spec_reading = read_query(unescaped, base_iri) if unescaped != text else None
