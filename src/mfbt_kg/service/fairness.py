@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from mfbt_kg.service.workers import Ticket
 
 MAX_CLIENTS = 50_000  # buckets kept; full, idle ones are dropped first
-FAST_LANE_BAR = 120.0  # seconds a client whose query overran the fast lane stays off it
 QUICK_BONUS = 0.25  # worker seconds ahead in the queue for a client whose last query was quick
 
 
@@ -58,7 +57,6 @@ class _Bucket:
     stamp: float
     inflight: int = 0
     quick: bool = False  # its last query was a quick one
-    barred_until: float = 0.0  # no fast lane before this time (monotonic): a query of its overran the lane
 
 
 class Budgets:
@@ -90,8 +88,7 @@ class Budgets:
 
     def _prune(self, now: float) -> None:
         for key, bucket in list(self._buckets.items()):
-            if bucket.inflight == 0 and now >= bucket.barred_until \
-                    and bucket.tokens + (now - bucket.stamp) * self.rate >= self.capacity:
+            if bucket.inflight == 0 and bucket.tokens + (now - bucket.stamp) * self.rate >= self.capacity:
                 del self._buckets[key]
         if len(self._buckets) >= MAX_CLIENTS:  # all busy or in debt: drop the oldest idle ones
             idle = sorted((b.stamp, k) for k, b in self._buckets.items() if b.inflight == 0)
@@ -122,8 +119,7 @@ class Budgets:
             order = used - (QUICK_BONUS if bucket.quick else 0.0)
         # The fast lane is for clients that have spent less than half its limit lately: one query that
         # overran it (and was moved off it) is enough to keep a client on the general workers.
-        fast_ok = used < self.fast_threshold / 2 and now >= bucket.barred_until
-        return Ticket(priority=order, fast_ok=fast_ok, quick=bucket.quick, new=new)
+        return Ticket(priority=order, fast_ok=used < self.fast_threshold / 2, quick=bucket.quick, new=new)
 
     def done(self, key: str, ticket: Ticket) -> None:
         """Charge the worker time the query used."""
@@ -134,8 +130,6 @@ class Budgets:
             bucket.inflight = max(0, bucket.inflight - 1)
             bucket.tokens -= ticket.used
             bucket.quick = ticket.used < self.fast_threshold / 2
-            if ticket.overran:
-                bucket.barred_until = time.monotonic() + FAST_LANE_BAR
 
     def stats(self) -> dict[str, float | int]:
         with self._lock:

@@ -279,7 +279,6 @@ class Ticket:
     used: float = 0.0
     quick: bool = False  # the client's last query was quick: it may borrow the standby while the lane is busy
     new: bool = False  # the client's first query: half the fast lane's time limit (it may be a heavy one)
-    overran: bool = False  # set by the pool: the query was too long for the fast lane
 
 
 @dataclass(order=True)
@@ -383,7 +382,6 @@ class WorkerPool:
                     # Too long for the fast lane, which had to be restarted for it: the client is charged
                     # a whole time limit, so its next queries wait for the general workers.
                     ticket.used += max(0.0, self.timeout - self.fast_limit)
-                    ticket.overran = True
                 if worker.lane != FAST or deadline - loop.time() < 0.05:
                     raise
                 fast_ok = False  # wait for a general worker with the time left
