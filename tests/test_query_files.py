@@ -1,8 +1,9 @@
 """Every query file of the project in one grammar and one prefix policy (queries/README.md).
 
-Catalogue, page, internal and fact-check files all read with ``read_query_file``; every parameter a
-header declares is used in the query; the prologue puts in front exactly the project prefixes a query
-uses; every internal query is one the code asks; and no module spells a query in a string.
+Catalogue, page, internal and fact-check files all read with ``read_query_file``; none declares one of
+the project's own prefixes (one prefix policy); every parameter a header declares is used in the query;
+the prologue puts in front exactly the project prefixes a query uses; every internal query is one the
+code asks; and no module spells a query in a string.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ KINDS_OF_FILE = {
     "internal": ROOT / "queries" / "internal",
     "fact": ROOT / "tests" / "facts",
 }
+DECLARED = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.\-]*)?\s*:\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE)
 FILES = [
     pytest.param(kind, path, id=f"{kind}:{path.stem}")
     for kind, folder in KINDS_OF_FILE.items()
@@ -42,6 +44,16 @@ def test_query_file_reads_in_the_one_grammar(kind: str, path: Path) -> None:
     body = "\n".join(line for line in query.text.splitlines() if not line.lstrip().startswith("#"))
     for param in query.parameters:
         assert re.search(rf"[?$]{param.name}\b", body), f"{path.name}: parameter {param.name} not used in the query"
+
+
+@pytest.mark.parametrize("kind,path", FILES)
+def test_query_file_leaves_the_project_prefixes_to_the_prologue(kind: str, path: Path) -> None:
+    """One prefix policy (queries/README.md): a file declares no prefix of the project's; the text the engine
+    runs is the PREFIX lines of the project prefixes it uses, then the file."""
+    text = path.read_text(encoding="utf-8")
+    own = [name for name, _ in DECLARED.findall(text) if name in PREFIXES]
+    assert not own, f"{path.name} declares the project's prefix(es) {own}: leave them to the prologue"
+    assert read_query_file(path, kind).sparql == sparql_prologue(text) + text
 
 
 def test_prologue_gives_exactly_the_project_prefixes_a_query_uses() -> None:
