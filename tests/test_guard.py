@@ -6,13 +6,12 @@
 - Names that begin with or contain a keyword pass (../shared/reviews/clients-review.md, probes a1–a8).
 - The review's desynchronising forms (../shared/reviews/security-review.md, finding 1: S24–S30, S36,
   F07, N45, N49, N50) are refused, and each refusal names what it refused.
-- The check is linear: a 64 KiB query of the review's forms (finding 2: G01, G02, V07b) in well
-  under 50 ms of CPU, and four times the text costs about four times the time.
+- A 64 KiB query of the review's long forms (finding 2: G01, G02, V07b) gets a verdict; how long that
+  takes (linear, well under 50 ms of CPU) is measured by bench/guard.py, never asserted here.
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -21,7 +20,6 @@ import rdflib
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 
-from mfbt_kg.service.service import INLINE_CHECK_CHARS
 from mfbt_kg.sparql.guard import MAX_NESTING, MAX_QUERY_BYTES, QueryRefused, check_query, read_query
 
 SUITE = Path(__file__).parent / "external" / "w3c-sparql11-syntax-query"
@@ -165,22 +163,6 @@ def test_nesting_up_to_the_limit_passes() -> None:
     assert check_query(query, frozenset()).form == "ASK"
 
 
-# --- linear time (review finding 2) -------------------------------------------------------------------
-
-def cpu(query: str) -> float:
-    """Best of three, in CPU seconds, each text new to the verdict cache."""
-    best = float("inf")
-    for attempt in range(3):
-        text = f"{query}\n#{time.monotonic_ns()} {attempt}"
-        started = time.process_time()
-        try:
-            check_query(text, frozenset())
-        except QueryRefused:
-            pass
-        best = min(best, time.process_time() - started)
-    return best
-
-
 def fill(head: str, unit: str, tail: str = "", size: int = MAX_QUERY_BYTES - 64) -> str:
     count = (size - len(head.encode()) - len(tail.encode())) // len(unit.encode())
     return head + unit * count + tail
@@ -199,26 +181,23 @@ REVIEW_FORMS = {
 }
 
 
+# --- the review's long forms (finding 2): every one gets a verdict --------------------------------------
+# How long the check takes (linear, well under 50 ms at 64 KiB) is measured by bench/guard.py, not here.
+
+# Long chains are refused before the engine (sparql/chains.py); the other forms are left to the engine, whose
+# syntax error answers them (a1…, é…, open strings and IRIs) or which runs them (triples, unary chain).
+CHAIN_REFUSED = {"operator chain", "desync forms"}
+
+
 @pytest.mark.parametrize("form", REVIEW_FORMS)
-def test_a_64_kib_query_is_checked_in_well_under_50_ms(form: str) -> None:
+def test_a_64_kib_query_of_the_reviews_forms_gets_its_verdict(form: str) -> None:
     query = fill(*REVIEW_FORMS[form])
     assert MAX_QUERY_BYTES - 128 < len(query.encode()) <= MAX_QUERY_BYTES
-    assert cpu(query) < 0.05, form
-
-
-@pytest.mark.parametrize("form", REVIEW_FORMS)
-def test_a_query_checked_on_the_event_loop_costs_it_no_time(form: str) -> None:
-    """Review G04-G06: a 4,080-character 'é' query, short enough to be checked on the event loop, blocked it
-    for about 360 ms per request. Texts up to INLINE_CHECK_CHARS are still checked there."""
-    query = fill(*REVIEW_FORMS[form], size=INLINE_CHECK_CHARS - 32)
-    assert len(query) <= INLINE_CHECK_CHARS
-    assert cpu(query) < 0.005, form
-
-
-@pytest.mark.parametrize("form", ["operator chain", "desync forms", "triples", "open strings"])
-def test_the_check_is_linear(form: str) -> None:
-    small, large = (cpu(fill(*REVIEW_FORMS[form], size=size)) for size in (MAX_QUERY_BYTES // 4, MAX_QUERY_BYTES))
-    assert large < 8 * max(small, 0.0005), (form, small, large)  # 4 times the text: ~4 times (16 if quadratic)
+    if form in CHAIN_REFUSED:
+        with pytest.raises(QueryRefused, match="too long a chain of operators or group elements"):
+            check_query(query, frozenset())
+    else:
+        assert check_query(query, frozenset()).form == query.split(maxsplit=1)[0].split("(")[0]
 
 
 def test_every_project_query_is_read_by_the_grammar() -> None:
