@@ -44,3 +44,11 @@ def test_nothing_reads_a_folder_beside_the_checkout() -> None:
         str(p.relative_to(root)) for p in files if OUTSIDE.search(p.read_text(encoding="utf-8", errors="replace"))
     ]
     assert readers == []
+
+
+def test_no_published_file_names_a_path_outside_the_repository() -> None:
+    """The data, the ontology and the queries are published: none names the folder beside the checkout."""
+    root = Path(__file__).resolve().parents[1]
+    files = [p for folder in ("ontology", "data/ttl", "queries") for p in (root / folder).rglob("*") if p.is_file()]
+    assert len(files) > 50
+    assert [str(p.relative_to(root)) for p in files if "../shared" in p.read_text(encoding="utf-8")] == []
