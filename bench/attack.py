@@ -74,10 +74,24 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))) if nofile else None
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mfbt_kg.cli", "--root", str(ROOT), "serve", "--host", "127.0.0.1",
-             "--port", str(self.port), "--no-access-log", *flags],  # as the review ran it: no line per request
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            preexec_fn=limit)
+            [
+                sys.executable,
+                "-m",
+                "mfbt_kg.cli",
+                "--root",
+                str(ROOT),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--no-access-log",
+                *flags,
+            ],  # as the review ran it: no line per request
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=limit,
+        )
         started = time.monotonic()
         while time.monotonic() - started < 180:
             if self.proc.poll() is not None:
@@ -138,8 +152,9 @@ def client(address: str, timeout: float = 60) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(local_address=address), timeout=timeout)
 
 
-async def sample_health(server: Server, until: float, out: list[float], every: float = 0.25,
-                        http: httpx.AsyncClient | None = None) -> None:
+async def sample_health(
+    server: Server, until: float, out: list[float], every: float = 0.25, http: httpx.AsyncClient | None = None
+) -> None:
     async with http or client("127.0.9.1", timeout=30) as http:
         while time.monotonic() < until:
             started = time.monotonic()
@@ -152,6 +167,7 @@ async def sample_health(server: Server, until: float, out: list[float], every: f
 
 
 # --- scenarios ------------------------------------------------------------------------------
+
 
 async def mix(seconds: float) -> dict[str, Any]:
     server = Server()
@@ -176,8 +192,11 @@ async def mix(seconds: float) -> dict[str, Any]:
                 while time.monotonic() < until:
                     n += 1
                     try:
-                        answer = await http.get(f"{server.base}/sparql", params={"query": f"{heavy} #{i}-{n}"},
-                                                headers={"Accept": "application/sparql-results+json"})
+                        answer = await http.get(
+                            f"{server.base}/sparql",
+                            params={"query": f"{heavy} #{i}-{n}"},
+                            headers={"Accept": "application/sparql-results+json"},
+                        )
                         heavy_status[answer.status_code] += 1
                         if answer.status_code == 429:
                             await asyncio.sleep(min(5.0, float(answer.headers.get("Retry-After", "1"))))
@@ -193,8 +212,11 @@ async def mix(seconds: float) -> dict[str, Any]:
                     n += 1
                     if kind in ("ask", "count"):
                         query = f"{ask if kind == 'ask' else count} #{i}-{n}"
-                        request = http.get(f"{server.base}/sparql", params={"query": query},
-                                           headers={"Accept": "application/sparql-results+json"})
+                        request = http.get(
+                            f"{server.base}/sparql",
+                            params={"query": query},
+                            headers={"Accept": "application/sparql-results+json"},
+                        )
                     elif kind == "api":
                         request = http.get(f"{server.base}/api/queries/offers-overview")
                     else:
@@ -212,20 +234,28 @@ async def mix(seconds: float) -> dict[str, Any]:
                         slow_at.append(round(started - begin, 1))
                     await asyncio.sleep(0.1)
 
-        await asyncio.gather(*(heavy_loop(i) for i in range(6)), *(light_loop(i) for i in range(24)),
-                             sample_health(server, until, health, http=sampler))
+        await asyncio.gather(
+            *(heavy_loop(i) for i in range(6)),
+            *(light_loop(i) for i in range(24)),
+            sample_health(server, until, health, http=sampler),
+        )
         sparql = [t for kind, _, t in light if kind == "sparql"]
         statuses = Counter(s for kind, s, _ in light if kind == "sparql")
         return {
-            "light_sparql_requests": len(sparql), "light_sparql_p50": pct(sparql, 0.5),
-            "light_sparql_p99": pct(sparql, 0.99), "light_sparql_statuses": dict(statuses),
-            "light_sparql_p99_after_warm_up": pct(warm, 0.99), "light_sparql_over_1s": len(slow_at),
+            "light_sparql_requests": len(sparql),
+            "light_sparql_p50": pct(sparql, 0.5),
+            "light_sparql_p99": pct(sparql, 0.99),
+            "light_sparql_statuses": dict(statuses),
+            "light_sparql_p99_after_warm_up": pct(warm, 0.99),
+            "light_sparql_over_1s": len(slow_at),
             "light_sparql_over_1s_started_at": sorted(slow_at)[:40],
             "light_all_p99": pct([t for _, _, t in light], 0.99),
             "light_api_p99": pct([t for k, _, t in light if k == "api"], 0.99),
             "light_page_p99": pct([t for k, _, t in light if k == "page"], 0.99),
-            "light_errors": sum(1 for _, s, _ in light if s != 200), "heavy_statuses": dict(heavy_status),
-            "health_p99": pct(health, 0.99), "workers": server.health().get("workers"),
+            "light_errors": sum(1 for _, s, _ in light if s != 200),
+            "heavy_statuses": dict(heavy_status),
+            "health_p99": pct(health, 0.99),
+            "workers": server.health().get("workers"),
         }
     finally:
         server.stop()
@@ -243,15 +273,23 @@ async def pages(seconds: float) -> dict[str, Any]:
             async with client(f"127.0.3.{i + 1}") as http:
                 while time.monotonic() < until:
                     started = time.monotonic()
-                    async with http.stream("GET", f"{server.base}/sparql", params={"query": query},
-                                           headers={"Accept": "text/html", "Accept-Encoding": "gzip"}) as answer:
+                    async with http.stream(
+                        "GET",
+                        f"{server.base}/sparql",
+                        params={"query": query},
+                        headers={"Accept": "text/html", "Accept-Encoding": "gzip"},
+                    ) as answer:
                         async for _ in answer.aiter_raw():
                             pass
                     loads.append(time.monotonic() - started)
 
         await asyncio.gather(*(loader(i) for i in range(4)), sample_health(server, until, health, every=0.1))
-        return {"page_loads": len(loads), "page_load_mean": statistics.mean(loads) if loads else None,
-                "health_p50": pct(health, 0.5), "health_p99": pct(health, 0.99)}
+        return {
+            "page_loads": len(loads),
+            "page_load_mean": statistics.mean(loads) if loads else None,
+            "health_p50": pct(health, 0.5),
+            "health_p99": pct(health, 0.99),
+        }
     finally:
         server.stop()
 
@@ -273,8 +311,9 @@ async def flood(seconds: float) -> dict[str, Any]:
                     head = f"{base} #{i}-{n}\n#"
                     body = (head + "x" * (65000 - len(head))).encode()
                     try:
-                        answer = await http.post(f"{server.base}/sparql", content=body,
-                                                 headers={"Content-Type": "application/sparql-query"})
+                        answer = await http.post(
+                            f"{server.base}/sparql", content=body, headers={"Content-Type": "application/sparql-query"}
+                        )
                         statuses[answer.status_code] += 1
                     except httpx.HTTPError:
                         statuses[0] += 1
@@ -288,9 +327,13 @@ async def flood(seconds: float) -> dict[str, Any]:
         await asyncio.gather(*(sender(i) for i in range(4)), sampler())
         own, workers = server.rss_mb()
         rss.append((round(time.monotonic() - start, 1), round(own), round(workers)))
-        return {"requests": dict(statuses), "service_rss_mb": [r[1] for r in rss], "workers_rss_mb_end": workers,
-                "service_rss_start_peak_end": (rss[0][1], max(r[1] for r in rss), rss[-1][1]),
-                "answer_cache": server.health().get("answer_cache")}
+        return {
+            "requests": dict(statuses),
+            "service_rss_mb": [r[1] for r in rss],
+            "workers_rss_mb_end": workers,
+            "service_rss_start_peak_end": (rss[0][1], max(r[1] for r in rss), rss[-1][1]),
+            "answer_cache": server.health().get("answer_cache"),
+        }
     finally:
         server.stop()
 
@@ -305,11 +348,17 @@ async def big(_: float) -> dict[str, Any]:
         async def one(i: int) -> tuple[int, int, str | None, float]:
             async with client(f"127.0.5.{i + 1}") as http:
                 started = time.monotonic()
-                answer = await http.get(f"{server.base}/sparql", params={"query": f"{query} #{i}"},
-                                        headers={"Accept": "application/sparql-results+json",
-                                                 "Accept-Encoding": "identity"})
-                return answer.status_code, len(answer.content), answer.headers.get("X-Result-Capped"), \
-                    time.monotonic() - started
+                answer = await http.get(
+                    f"{server.base}/sparql",
+                    params={"query": f"{query} #{i}"},
+                    headers={"Accept": "application/sparql-results+json", "Accept-Encoding": "identity"},
+                )
+                return (
+                    answer.status_code,
+                    len(answer.content),
+                    answer.headers.get("X-Result-Capped"),
+                    time.monotonic() - started,
+                )
 
         async def sampler() -> None:
             while not done:
@@ -321,8 +370,11 @@ async def big(_: float) -> dict[str, Any]:
         answers = await asyncio.gather(one(0), one(1))
         done = True
         await watcher
-        return {"answers": [{"status": s, "bytes": n, "capped": c, "seconds": round(t, 2)} for s, n, c, t in answers],
-                "service_rss_peak_mb": round(peak[0]), "workers_rss_peak_mb": round(peak[1])}
+        return {
+            "answers": [{"status": s, "bytes": n, "capped": c, "seconds": round(t, 2)} for s, n, c, t in answers],
+            "service_rss_peak_mb": round(peak[0]),
+            "workers_rss_peak_mb": round(peak[1]),
+        }
     finally:
         server.stop()
 
@@ -397,8 +449,9 @@ def main() -> int:
         figures[name] = result
         print(f"== {name}")
         for key, value in result.items():
-            shown = ms(value) if key.endswith(("_p50", "_p99", "_mean", "_warm_up")) and isinstance(value, float) \
-                else value
+            shown = (
+                ms(value) if key.endswith(("_p50", "_p99", "_mean", "_warm_up")) and isinstance(value, float) else value
+            )
             print(f"  {key}: {shown}")
         sys.stdout.flush()
     if args.json:

@@ -15,10 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from test_guard import REVIEW_FORMS, fill  # noqa: E402  (the forms the tests pin, measured here)
-
 from mfbt_kg.service.service import INLINE_CHECK_CHARS  # noqa: E402
 from mfbt_kg.sparql.guard import MAX_QUERY_BYTES, QueryRefused, check_query  # noqa: E402
+from test_guard import REVIEW_FORMS, fill  # noqa: E402  (the forms the tests pin, measured here)
 
 
 def cpu_ms(query: str, runs: int = 5) -> float:
@@ -36,7 +35,9 @@ def cpu_ms(query: str, runs: int = 5) -> float:
 
 
 def main() -> None:
-    print(f"{'form':<16} {'on loop (' + str(INLINE_CHECK_CHARS) + ' chars)':>22} {'16 KiB':>9} {'64 KiB':>9} {'ratio':>6}")
+    print(
+        f"{'form':<16} {'on loop (' + str(INLINE_CHECK_CHARS) + ' chars)':>22} {'16 KiB':>9} {'64 KiB':>9} {'ratio':>6}"
+    )
     for form, parts in REVIEW_FORMS.items():
         loop = cpu_ms(fill(*parts, size=INLINE_CHECK_CHARS - 32))
         small = cpu_ms(fill(*parts, size=MAX_QUERY_BYTES // 4))

@@ -58,9 +58,17 @@ CONNECTIONS = 8
 WRK_TIMEOUT = 10  # seconds; a slower answer counts as a timeout, not as throughput
 START_LIMIT = 600  # seconds a server may take to answer its first query (rdflib at ×100 is slow)
 # At ×10 and ×100: lookups and aggregates that analysts run most (every query runs at ×1).
-SUBSET = ("offer-profile", "facts-about-resource", "find-resources-by-label", "offers-using-method",
-          "protocol-signatories", "guideline-coverage-per-offer", "stated-totals-vs-parts", "sources-and-citations",
-          "earmarked-beds-per-region")
+SUBSET = (
+    "offer-profile",
+    "facts-about-resource",
+    "find-resources-by-label",
+    "offers-using-method",
+    "protocol-signatories",
+    "guideline-coverage-per-offer",
+    "stated-totals-vs-parts",
+    "sources-and-citations",
+    "earmarked-beds-per-region",
+)
 RDFLIB_IN_PROCESS_UP_TO = 10  # rdflib's own engine takes minutes per query beyond ×10
 PROBE = "ASK { ?s ?p ?o }"
 # The service without its answer cache first: what a first asker gets, the headline.
@@ -73,6 +81,7 @@ CLI_QUERY = ("offer-profile", "--param", "offer=vegsund-dps")
 
 
 # --- what is measured ---------------------------------------------------------------------
+
 
 @dataclass
 class Load:
@@ -129,6 +138,7 @@ def kind_of(query: NamedQuery) -> tuple[str, str]:
 
 # --- servers ---------------------------------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -155,20 +165,61 @@ class Server:
         base = f"http://127.0.0.1:{self.port}"
         if self.name.startswith("mfbt-kg"):
             cache = ["--answer-cache-mb", "0"] if "no cache" in self.name else []
-            return ([str(VENV_BIN / "mfbt-kg"), "--root", str(ROOT), "serve", "--host", "127.0.0.1", "--port",
-                     str(self.port), "--data", str(data), "--timeout", "10", "--max-rows", "1000000",
-                     "--client-budget", "0", *cache],
-                    f"{base}/sparql")
+            return (
+                [
+                    str(VENV_BIN / "mfbt-kg"),
+                    "--root",
+                    str(ROOT),
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--data",
+                    str(data),
+                    "--timeout",
+                    "10",
+                    "--max-rows",
+                    "1000000",
+                    "--client-budget",
+                    "0",
+                    *cache,
+                ],
+                f"{base}/sparql",
+            )
         if self.name == "rdflib-endpoint":
             # Its `serve` command answers at the root (its own service description says so), not at /sparql.
-            return ([str(VENV_BIN / "rdflib-endpoint"), "serve", str(data), "--host", "127.0.0.1", "--port",
-                     str(self.port)], f"{base}/")
+            return (
+                [
+                    str(VENV_BIN / "rdflib-endpoint"),
+                    "serve",
+                    str(data),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                ],
+                f"{base}/",
+            )
         location = workdir / f"oxigraph-{self.port}"
         # Loading the on-disk store is part of oxigraph's start-up, as parsing is part of the others'.
-        subprocess.run([str(VENV_BIN / "oxigraph"), "load", "--location", str(location), "--file", str(data)],
-                       check=True, capture_output=True, timeout=START_LIMIT)
-        return ([str(VENV_BIN / "oxigraph"), "serve-read-only", "--location", str(location), "--bind",
-                 f"127.0.0.1:{self.port}"], f"{base}/query")
+        subprocess.run(
+            [str(VENV_BIN / "oxigraph"), "load", "--location", str(location), "--file", str(data)],
+            check=True,
+            capture_output=True,
+            timeout=START_LIMIT,
+        )
+        return (
+            [
+                str(VENV_BIN / "oxigraph"),
+                "serve-read-only",
+                "--location",
+                str(location),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+            ],
+            f"{base}/query",
+        )
 
     def _wait_for_answer(self, started: float) -> None:
         while time.monotonic() - started < START_LIMIT:
@@ -218,8 +269,9 @@ class Server:
 
 def answer_rows(endpoint: str, text: str) -> int | bool:
     """Rows of a SELECT (or the boolean of an ASK) as the server answers, in SPARQL JSON."""
-    response = httpx.get(endpoint, params={"query": text}, headers={"Accept": "application/sparql-results+json"},
-                         timeout=WRK_TIMEOUT + 5)
+    response = httpx.get(
+        endpoint, params={"query": text}, headers={"Accept": "application/sparql-results+json"}, timeout=WRK_TIMEOUT + 5
+    )
     response.raise_for_status()
     body = response.json()
     return body["boolean"] if "boolean" in body else len(body["results"]["bindings"])
@@ -227,16 +279,31 @@ def answer_rows(endpoint: str, text: str) -> int | bool:
 
 # --- load ------------------------------------------------------------------------------------
 
+
 def wrk(url: str, seconds: float) -> Load:
     done = subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{max(1, round(seconds))}s", "--timeout", f"{WRK_TIMEOUT}s", "--latency",
-         url, "-H", "Accept: application/sparql-results+json"],
-        capture_output=True, text=True, timeout=seconds + WRK_TIMEOUT + 60)
+        [
+            "wrk",
+            "-t2",
+            f"-c{CONNECTIONS}",
+            f"-d{max(1, round(seconds))}s",
+            "--timeout",
+            f"{WRK_TIMEOUT}s",
+            "--latency",
+            url,
+            "-H",
+            "Accept: application/sparql-results+json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + WRK_TIMEOUT + 60,
+    )
     return parse_wrk(done.stdout)
 
 
 def parse_wrk(out: str) -> Load:
-    """wrk's summary: 'N requests in Xs', 'Non-2xx or 3xx responses: N', 'Socket errors: connect A, read B, write C, timeout D'."""
+    """wrk's summary: 'N requests in Xs', 'Non-2xx or 3xx responses: N',
+    'Socket errors: connect A, read B, write C, timeout D'."""
     total = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)\b", out)
     if not total:
         return Load(0, 0.0, 0, float("nan"), float("nan"))
@@ -257,7 +324,9 @@ def _latency_ms(text: str, pct: str) -> float:
     return _seconds(float(match.group(1)), match.group(2)) * 1000 if match else float("nan")
 
 
-def measure(server: Server, texts: dict[str, str], expected: dict[str, int | bool], seconds: float) -> dict[str, Outcome]:
+def measure(
+    server: Server, texts: dict[str, str], expected: dict[str, int | bool], seconds: float
+) -> dict[str, Outcome]:
     """Check each answer, then load the server with it."""
     outcomes = {}
     for name, text in texts.items():
@@ -278,6 +347,7 @@ def measure(server: Server, texts: dict[str, str], expected: dict[str, int | boo
 
 # --- in process --------------------------------------------------------------------------------
 
+
 def in_process(result: ScaleResult, nt: bytes, texts: dict[str, str]) -> dict[str, int | bool]:
     """Load and query times in this process; returns the answers' sizes the servers must match."""
     started = time.perf_counter()
@@ -291,10 +361,13 @@ def in_process(result: ScaleResult, nt: bytes, texts: dict[str, str]) -> dict[st
     expected: dict[str, int | bool] = {}
     for name, text in texts.items():
         answer = fetch(store, text)
-        expected[name] = len(answer.rows) if isinstance(answer, Table) else answer if isinstance(answer, bool) \
-            else len(answer)
-        result.in_process[name] = (_median_ms(lambda: fetch(store, text)),
-                                   _rdflib_ms(graph, text) if graph is not None else None)
+        expected[name] = (
+            len(answer.rows) if isinstance(answer, Table) else answer if isinstance(answer, bool) else len(answer)
+        )
+        result.in_process[name] = (
+            _median_ms(lambda text=text: fetch(store, text)),
+            _rdflib_ms(graph, text) if graph is not None else None,
+        )
     return expected
 
 
@@ -338,6 +411,7 @@ def _median_ms(fn: Callable[[], object], runs: int = 5) -> float:
 
 # --- one scale ---------------------------------------------------------------------------------
 
+
 def query_text(query: NamedQuery, store: EmbeddedStore) -> str:
     """The catalogue query with its example's parameters bound as a VALUES block, without its comment lines
     (oxigraph's server refuses a request whose headers pass 8 KiB, and the query travels in the URL)."""
@@ -345,8 +419,14 @@ def query_text(query: NamedQuery, store: EmbeddedStore) -> str:
     return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
 
 
-def run_scale(factor: int, names: list[str], catalogue: dict[str, NamedQuery], real_nt: bytes,
-              seconds: float, rdflib_endpoint_up_to: int = 100) -> ScaleResult:
+def run_scale(
+    factor: int,
+    names: list[str],
+    catalogue: dict[str, NamedQuery],
+    real_nt: bytes,
+    seconds: float,
+    rdflib_endpoint_up_to: int = 100,
+) -> ScaleResult:
     nt = real_nt if factor == 1 else scaled_ntriples(real_nt, factor)
     real_store = EmbeddedStore(real_nt)  # the examples' parameters name real resources
     texts = {name: query_text(catalogue[name], real_store) for name in names}
@@ -379,6 +459,7 @@ def run_scale(factor: int, names: list[str], catalogue: dict[str, NamedQuery], r
 
 # --- the report ------------------------------------------------------------------------------
 
+
 def _rate(outcome: Outcome | None) -> str:
     if outcome is None:
         return "–"
@@ -410,33 +491,60 @@ def _ms(value: float) -> str:
 
 
 def scale_section(res: ScaleResult, catalogue: dict[str, NamedQuery]) -> list[str]:
-    startup = ", ".join(f"{name} {value:.2f} s" if isinstance(value, float) else f"{name}: {value}"
-                        for name, value in res.startup.items())
+    startup = ", ".join(
+        f"{name} {value:.2f} s" if isinstance(value, float) else f"{name}: {value}"
+        for name, value in res.startup.items()
+    )
     memory = ", ".join(f"{name} {now:,.0f} MiB (peaks {peak:,.0f})" for name, (now, peak) in res.memory.items())
-    lines = [f"## Scale ×{res.factor} ({res.triples:,} triples)", "",
-             f"Start-up until the first SPARQL answer: {startup}.",
-             "", f"Resident memory after the load, the server and its workers together (the sum of each process's "
-             f"peak in brackets): {memory or '–'}.",
-             "", "Successful answers per second (failed answers are not counted; a failed or wrong answer is named "
-             "instead), p50/p99 latency in ms. **No cache** (every query run by a worker) first; the default "
-             "service, with its answer cache, after.", "",
-             "| query | kind | rows | no cache req/s | p50 | p99 | ×oxigraph | ×rdflib-endpoint | oxigraph req/s | "
-             "rdflib-endpoint req/s | with cache req/s | p50 | p99 | ×oxigraph (cache) |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        f"## Scale ×{res.factor} ({res.triples:,} triples)",
+        "",
+        f"Start-up until the first SPARQL answer: {startup}.",
+        "",
+        f"Resident memory after the load, the server and its workers together (the sum of each process's "
+        f"peak in brackets): {memory or '–'}.",
+        "",
+        "Successful answers per second (failed answers are not counted; a failed or wrong answer is named "
+        "instead), p50/p99 latency in ms. **No cache** (every query run by a worker) first; the default "
+        "service, with its answer cache, after.",
+        "",
+        "| query | kind | rows | no cache req/s | p50 | p99 | ×oxigraph | ×rdflib-endpoint | oxigraph req/s | "
+        "rdflib-endpoint req/s | with cache req/s | p50 | p99 | ×oxigraph (cache) |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for name in res.names:
         bare, ours, rdfe, oxi = (res.outcomes.get((name, s)) for s in SERVER_NAMES)
         cells = [name, kind_of(catalogue[name])[0], str(res.rows.get(name, "–"))]
         load = bare.load if bare else None
-        cells += [_rate(bare), _ms(load.p50_ms) if load else "–", _ms(load.p99_ms) if load else "–",
-                  _show(_ratio(bare, oxi)), _show(_ratio(bare, rdfe)), _rate(oxi), _rate(rdfe)]
+        cells += [
+            _rate(bare),
+            _ms(load.p50_ms) if load else "–",
+            _ms(load.p99_ms) if load else "–",
+            _show(_ratio(bare, oxi)),
+            _show(_ratio(bare, rdfe)),
+            _rate(oxi),
+            _rate(rdfe),
+        ]
         load = ours.load if ours else None
-        cells += [_rate(ours), _ms(load.p50_ms) if load else "–", _ms(load.p99_ms) if load else "–",
-                  _show(_ratio(ours, oxi))]
+        cells += [
+            _rate(ours),
+            _ms(load.p50_ms) if load else "–",
+            _ms(load.p99_ms) if load else "–",
+            _show(_ratio(ours, oxi)),
+        ]
         lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", f"In process: load {res.oxigraph_load_ms:,.0f} ms into pyoxigraph" +
-              (f", {res.rdflib_load_ms:,.0f} ms into rdflib ({res.rdflib_load_ms / res.oxigraph_load_ms:.1f}×)."
-               if res.rdflib_load_ms else f"; rdflib's engine is not timed beyond ×{RDFLIB_IN_PROCESS_UP_TO}."), "",
-              "| query | pyoxigraph ms | rdflib ms | rdflib / pyoxigraph |", "| --- | ---: | ---: | ---: |"]
+    lines += [
+        "",
+        f"In process: load {res.oxigraph_load_ms:,.0f} ms into pyoxigraph"
+        + (
+            f", {res.rdflib_load_ms:,.0f} ms into rdflib ({res.rdflib_load_ms / res.oxigraph_load_ms:.1f}×)."
+            if res.rdflib_load_ms
+            else f"; rdflib's engine is not timed beyond ×{RDFLIB_IN_PROCESS_UP_TO}."
+        ),
+        "",
+        "| query | pyoxigraph ms | rdflib ms | rdflib / pyoxigraph |",
+        "| --- | ---: | ---: | ---: |",
+    ]
     for name, (ox_ms, rdf_ms) in res.in_process.items():
         ratio = "–" if rdf_ms is None or rdf_ms != rdf_ms else f"{rdf_ms / ox_ms:.0f}×"
         lines.append(f"| {name} | {ox_ms:.2f} | {'–' if rdf_ms is None else _ms(rdf_ms)} | {ratio} |")
@@ -445,32 +553,55 @@ def scale_section(res: ScaleResult, catalogue: dict[str, NamedQuery]) -> list[st
 
 def targets_section(results: dict[int, ScaleResult], catalogue: dict[str, NamedQuery]) -> list[str]:
     """Each target judged from this run's numbers, for both variants of this service."""
-    lines = ["## Targets", "", "Judged from the numbers below, at every scale measured; \"with cache\" is the default "
-             "service, \"no cache\" runs every query in a worker. A query a server cannot answer (an error, or a "
-             "wrong answer) is not compared; the tables name it.", ""]
+    lines = [
+        "## Targets",
+        "",
+        'Judged from the numbers below, at every scale measured; "with cache" is the default '
+        'service, "no cache" runs every query in a worker. A query a server cannot answer (an error, or a '
+        "wrong answer) is not compared; the tables name it.",
+        "",
+    ]
     for label, variant in (("no cache", BARE), ("with cache", CACHED)):
-        checks: dict[str, list[str]] = {"≥10× rdflib-endpoint, every query": [], "≥0.5× oxigraph, lookups": [],
-                                        "≥1× oxigraph, aggregates": [], "p99 ≤ 20 ms, lookups": []}
+        checks: dict[str, list[str]] = {
+            "≥10× rdflib-endpoint, every query": [],
+            "≥0.5× oxigraph, lookups": [],
+            "≥1× oxigraph, aggregates": [],
+            "p99 ≤ 20 ms, lookups": [],
+        }
         counted = dict.fromkeys(checks, 0)
         for factor, res in results.items():
             for name in res.names:
                 ours = res.outcomes.get((name, variant))
                 kind = kind_of(catalogue[name])[0]
                 where = f"{name} ×{factor}"
-                _judge(checks, counted, "≥10× rdflib-endpoint, every query", where,
-                       _ratio(ours, res.outcomes.get((name, "rdflib-endpoint"))), 10)
+                _judge(
+                    checks,
+                    counted,
+                    "≥10× rdflib-endpoint, every query",
+                    where,
+                    _ratio(ours, res.outcomes.get((name, "rdflib-endpoint"))),
+                    10,
+                )
                 oxi = _ratio(ours, res.outcomes.get((name, "oxigraph")))
                 if kind == "lookup":
                     _judge(checks, counted, "≥0.5× oxigraph, lookups", where, oxi, 0.5)
                     p99 = ours.load.p99_ms if ours and ours.load else None
-                    _judge(checks, counted, "p99 ≤ 20 ms, lookups", where, None if p99 is None else 20 / p99, 1,
-                           shown=None if p99 is None else f"{p99:.1f} ms")
+                    _judge(
+                        checks,
+                        counted,
+                        "p99 ≤ 20 ms, lookups",
+                        where,
+                        None if p99 is None else 20 / p99,
+                        1,
+                        shown=None if p99 is None else f"{p99:.1f} ms",
+                    )
                 else:
                     _judge(checks, counted, "≥1× oxigraph, aggregates", where, oxi, 1)
         lines += [f"**{label}**", ""]
         for target, misses in checks.items():
-            verdict = (f"met on all {counted[target]}" if not misses
-                       else f"not met on {len(misses)} of {counted[target]}")
+            verdict = (
+                f"met on all {counted[target]}" if not misses else f"not met on {len(misses)} of {counted[target]}"
+            )
             lines.append(f"- {target}: {verdict}" + (f" — {', '.join(misses)}" if misses else ""))
         lines.append("")
     for factor, bound in STARTUP_TARGETS.items():
@@ -485,8 +616,10 @@ def targets_section(results: dict[int, ScaleResult], catalogue: dict[str, NamedQ
     biggest = results.get(100)
     if biggest is not None and BARE in biggest.memory:
         used = biggest.memory[BARE][0]
-        lines.append(f"- Memory budget: the service and its default workers at ×100 within {MEMORY_BUDGET_MIB:,} MiB: "
-                     f"{used:,.0f} MiB after the load: {'met' if used <= MEMORY_BUDGET_MIB else 'not met'}.")
+        lines.append(
+            f"- Memory budget: the service and its default workers at ×100 within {MEMORY_BUDGET_MIB:,} MiB: "
+            f"{used:,.0f} MiB after the load: {'met' if used <= MEMORY_BUDGET_MIB else 'not met'}."
+        )
     return lines + [""]
 
 
@@ -497,27 +630,37 @@ def growth_section(results: dict[int, ScaleResult], catalogue: dict[str, NamedQu
         return []
     low, high = results[min(results)], results[max(results)]
     names = [n for n in high.names if n in low.names and kind_of(catalogue[n])[0] == "lookup"]
-    lines = [f"## Lookups from ×{low.factor} to ×{high.factor}", "",
-             f"The ratio ×{high.factor} / ×{low.factor} of each lookup's in-process time (pyoxigraph, median of 5) and "
-             "of its p50 latency without the cache, beside the ratio of its answer's rows. A lookup whose answer does "
-             "not grow should stay near 1×.", "",
-             "| query | rows | rows ratio | in process ms | ratio | no cache p50 ms | ratio |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        f"## Lookups from ×{low.factor} to ×{high.factor}",
+        "",
+        f"The ratio ×{high.factor} / ×{low.factor} of each lookup's in-process time (pyoxigraph, median of 5) and "
+        "of its p50 latency without the cache, beside the ratio of its answer's rows. A lookup whose answer does "
+        "not grow should stay near 1×.",
+        "",
+        "| query | rows | rows ratio | in process ms | ratio | no cache p50 ms | ratio |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for name in names:
         r_low, r_high = low.rows.get(name), high.rows.get(name)
-        rows_ratio = (f"{int(r_high) / int(r_low):.0f}×" if isinstance(r_low, int) and isinstance(r_high, int)
-                      and not isinstance(r_low, bool) and r_low else "–")
+        rows_ratio = (
+            f"{int(r_high) / int(r_low):.0f}×"
+            if isinstance(r_low, int) and isinstance(r_high, int) and not isinstance(r_low, bool) and r_low
+            else "–"
+        )
         ms_low, ms_high = low.in_process[name][0], high.in_process[name][0]
         b_low, b_high = (res.outcomes.get((name, BARE)) for res in (low, high))
         p_low = b_low.load.p50_ms if b_low and b_low.load else float("nan")
         p_high = b_high.load.p50_ms if b_high and b_high.load else float("nan")
-        lines.append(f"| {name} | {r_low} → {r_high} | {rows_ratio} | {ms_low:.2f} → {ms_high:.2f} | "
-                     f"{ms_high / ms_low:.1f}× | {_ms(p_low)} → {_ms(p_high)} | "
-                     f"{'–' if p_low != p_low or p_high != p_high else f'{p_high / p_low:.1f}×'} |")
+        lines.append(
+            f"| {name} | {r_low} → {r_high} | {rows_ratio} | {ms_low:.2f} → {ms_high:.2f} | "
+            f"{ms_high / ms_low:.1f}× | {_ms(p_low)} → {_ms(p_high)} | "
+            f"{'–' if p_low != p_low or p_high != p_high else f'{p_high / p_low:.1f}×'} |"
+        )
     return lines + [""]
 
 
 # --- validation, the CLI, a replica pair ----------------------------------------------------------
+
 
 def validation_times(factors: list[int], limit: float) -> dict[int, str]:
     """Parse and SHACL time of each scaled graph (bench/validate_scaled.py), or why there is none."""
@@ -525,11 +668,18 @@ def validation_times(factors: list[int], limit: float) -> dict[int, str]:
     for factor in factors:
         print(f"  validating ×{factor}", file=sys.stderr)
         try:
-            done = subprocess.run([sys.executable, str(Path(__file__).parent / "validate_scaled.py"), str(factor)],
-                                  capture_output=True, text=True, timeout=limit, check=True)
+            done = subprocess.run(
+                [sys.executable, str(Path(__file__).parent / "validate_scaled.py"), str(factor)],
+                capture_output=True,
+                text=True,
+                timeout=limit,
+                check=True,
+            )
             got = json.loads(done.stdout)
-            out[factor] = (f"{got['triples']:,} triples: parse {got['parse_s']:.1f} s, SHACL {got['validate_s']:.1f} s "
-                           f"({'conforms' if got['conforms'] else str(got['violations']) + ' violations'})")
+            out[factor] = (
+                f"{got['triples']:,} triples: parse {got['parse_s']:.1f} s, SHACL {got['validate_s']:.1f} s "
+                f"({'conforms' if got['conforms'] else str(got['violations']) + ' violations'})"
+            )
         except subprocess.TimeoutExpired:
             out[factor] = f"not done within {limit:.0f} s"
         except (subprocess.CalledProcessError, ValueError, KeyError) as exc:
@@ -547,8 +697,13 @@ def cli_times(runs: int = 3) -> dict[str, tuple[float, float]]:
             samples = []
             for _ in range(runs + 1):
                 started = time.perf_counter()
-                subprocess.run([str(VENV_BIN / "mfbt-kg"), "--root", str(ROOT), *argv], env=env, check=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                subprocess.run(
+                    [str(VENV_BIN / "mfbt-kg"), "--root", str(ROOT), *argv],
+                    env=env,
+                    check=True,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
                 samples.append(time.perf_counter() - started)
             out[label] = (samples[0], statistics.median(samples[1:]))
         # `query run` before any `validate` is cold too: it parses the files itself
@@ -566,32 +721,62 @@ def replica_pair(real_nt: bytes, seconds: float) -> list[str]:
         try:
             for _ in range(2):
                 servers.append(Server(BARE, data, Path(tmp)))
-            tags = [httpx.get(s.endpoint, params={"query": query},
-                              headers={"Accept": "application/sparql-results+json"}).headers.get("etag")
-                    for s in servers]
+            tags = [
+                httpx.get(
+                    s.endpoint, params={"query": query}, headers={"Accept": "application/sparql-results+json"}
+                ).headers.get("etag")
+                for s in servers
+            ]
             url = "?query=" + quote(query)
-            runs = [subprocess.Popen(["wrk", "-t1", f"-c{CONNECTIONS // 2}", f"-d{max(1, round(seconds))}s",
-                                      "--timeout", f"{WRK_TIMEOUT}s", "--latency", s.endpoint + url, "-H",
-                                      "Accept: application/sparql-results+json"], stdout=subprocess.PIPE, text=True)
-                    for s in servers]
+            runs = [
+                subprocess.Popen(
+                    [
+                        "wrk",
+                        "-t1",
+                        f"-c{CONNECTIONS // 2}",
+                        f"-d{max(1, round(seconds))}s",
+                        "--timeout",
+                        f"{WRK_TIMEOUT}s",
+                        "--latency",
+                        s.endpoint + url,
+                        "-H",
+                        "Accept: application/sparql-results+json",
+                    ],
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+                for s in servers
+            ]
             loads = [parse_wrk(run.communicate(timeout=seconds + WRK_TIMEOUT + 60)[0]) for run in runs]
         finally:
             for server in servers:
                 server.stop()
     same = len(set(tags)) == 1 and tags[0] is not None
-    return ["## A replica pair", "",
-            "Two services (no cache) over the same data file on two ports, as replicas behind a reverse proxy "
-            "(docs/deployment.md): the same request's ETag from each, then both loaded at once "
-            f"(`wrk -c{CONNECTIONS // 2}` each, `{query}`).", "",
-            f"- ETags: {' and '.join(str(t) for t in tags)}: {'the same' if same else 'DIFFERENT'}.",
-            f"- Successful answers per second: {' + '.join(f'{load.rps:,.0f}' for load in loads)} = "
-            f"{sum(load.rps for load in loads):,.0f} (p99 {', '.join(_ms(load.p99_ms) for load in loads)} ms); "
-            "both share this machine's two cores with the load generator, so the pair shows correctness, "
-            "not a second machine's throughput.", ""]
+    return [
+        "## A replica pair",
+        "",
+        "Two services (no cache) over the same data file on two ports, as replicas behind a reverse proxy "
+        "(docs/deployment.md): the same request's ETag from each, then both loaded at once "
+        f"(`wrk -c{CONNECTIONS // 2}` each, `{query}`).",
+        "",
+        f"- ETags: {' and '.join(str(t) for t in tags)}: {'the same' if same else 'DIFFERENT'}.",
+        f"- Successful answers per second: {' + '.join(f'{load.rps:,.0f}' for load in loads)} = "
+        f"{sum(load.rps for load in loads):,.0f} (p99 {', '.join(_ms(load.p99_ms) for load in loads)} ms); "
+        "both share this machine's two cores with the load generator, so the pair shows correctness, "
+        "not a second machine's throughput.",
+        "",
+    ]
 
 
-def _judge(checks: dict[str, list[str]], counted: dict[str, int], target: str, where: str, ratio: float | None,
-           bound: float, shown: str | None = None) -> None:
+def _judge(
+    checks: dict[str, list[str]],
+    counted: dict[str, int],
+    target: str,
+    where: str,
+    ratio: float | None,
+    bound: float,
+    shown: str | None = None,
+) -> None:
     """Count a comparison and record it when it misses; one that could not be made (a server that
     cannot answer the query) is left out of the count and listed by the table."""
     if ratio is None:
@@ -603,23 +788,30 @@ def _judge(checks: dict[str, list[str]], counted: dict[str, int], target: str, w
 
 def header(seconds: float) -> list[str]:
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    versions = ", ".join(f"{p} {metadata.version(p)}" for p in ("pyoxigraph", "rdflib", "rdflib-endpoint", "oxigraph",
-                                                                 "fastapi", "uvicorn"))
-    return ["# Benchmarks", "",
-            f"Written by `bench/run.py` on {time.strftime('%Y-%m-%d')}: {platform.platform()}, {os.cpu_count()} cores, "
-            f"{memory:.0f} GiB memory, Python {platform.python_version()}; {versions}.", "",
-            f"Load: `wrk -t2 -c{CONNECTIONS} -d{max(1, round(seconds))}s --timeout {WRK_TIMEOUT}s` per query and server: "
-            "GET with the catalogue query (its example's parameters bound as a VALUES block), "
-            "`Accept: application/sparql-results+json`. Client and server share the cores; the servers run one at a "
-            "time. This service runs with its defaults (2 query worker processes and a fast-lane one, a 10 s time "
-            "limit that kills the worker), `--max-rows 1000000` and `--client-budget 0` (wrk is one client: its "
-            "per-client share of worker time would answer 429 within seconds), once without its answer cache "
-            "(`--answer-cache-mb 0`) and once with it (default, 64 MiB). Each answer is checked against the "
-            "in-process answer before loading.", "",
-            "Kinds: an *aggregate* groups or counts over the whole graph; a query narrowed to one named resource is a "
-            "*lookup* even when it groups. Scaled data (`bench/synthetic.py`): the instance data (offers, units, "
-            "statements, figures, ...) copied with new names, the vocabulary (methods, guidelines, sources, ...) shared.",
-            ""]
+    versions = ", ".join(
+        f"{p} {metadata.version(p)}"
+        for p in ("pyoxigraph", "rdflib", "rdflib-endpoint", "oxigraph", "fastapi", "uvicorn")
+    )
+    return [
+        "# Benchmarks",
+        "",
+        f"Written by `bench/run.py` on {time.strftime('%Y-%m-%d')}: {platform.platform()}, {os.cpu_count()} cores, "
+        f"{memory:.0f} GiB memory, Python {platform.python_version()}; {versions}.",
+        "",
+        f"Load: `wrk -t2 -c{CONNECTIONS} -d{max(1, round(seconds))}s --timeout {WRK_TIMEOUT}s` per query and server: "
+        "GET with the catalogue query (its example's parameters bound as a VALUES block), "
+        "`Accept: application/sparql-results+json`. Client and server share the cores; the servers run one at a "
+        "time. This service runs with its defaults (2 query worker processes and a fast-lane one, a 10 s time "
+        "limit that kills the worker), `--max-rows 1000000` and `--client-budget 0` (wrk is one client: its "
+        "per-client share of worker time would answer 429 within seconds), once without its answer cache "
+        "(`--answer-cache-mb 0`) and once with it (default, 64 MiB). Each answer is checked against the "
+        "in-process answer before loading.",
+        "",
+        "Kinds: an *aggregate* groups or counts over the whole graph; a query narrowed to one named resource is a "
+        "*lookup* even when it groups. Scaled data (`bench/synthetic.py`): the instance data (offers, units, "
+        "statements, figures, ...) copied with new names, the vocabulary (methods, guidelines, sources, ...) shared.",
+        "",
+    ]
 
 
 def main() -> None:
@@ -631,8 +823,12 @@ def main() -> None:
     parser.add_argument("--validate-scales", default="10,100", help="scales to time SHACL validation at ('' for none)")
     parser.add_argument("--validate-limit", type=float, default=300.0, help="seconds a validation may take")
     parser.add_argument("--no-replicas", action="store_true", help="leave out the replica pair")
-    parser.add_argument("--rdflib-endpoint-up-to", type=int, default=100,
-                        help="largest scale rdflib-endpoint is started at (it parses for minutes at ×100)")
+    parser.add_argument(
+        "--rdflib-endpoint-up-to",
+        type=int,
+        default=100,
+        help="largest scale rdflib-endpoint is started at (it parses for minutes at ×100)",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("bench: needs wrk (apt-get install wrk)")
@@ -653,10 +849,17 @@ def main() -> None:
     lines += ["**The CLI on the real data** (first run over an empty cache → median of three warm runs):", ""]
     for label, (cold, warm) in cli.items():
         bound = CLI_TARGETS[label]
-        lines.append(f"- `mfbt-kg {label}` ≤ {bound} s warm: {cold:.2f} s → {warm:.2f} s: "
-                     f"{'met' if warm <= bound else 'not met'}.")
-    lines += ["", "**SHACL validation of the scaled graphs** (pySHACL, parse then check, once, in a subprocess): " +
-              ("; ".join(f"×{f}: {v}" for f, v in validation.items()) or "not run") + ".", ""]
+        lines.append(
+            f"- `mfbt-kg {label}` ≤ {bound} s warm: {cold:.2f} s → {warm:.2f} s: "
+            f"{'met' if warm <= bound else 'not met'}."
+        )
+    lines += [
+        "",
+        "**SHACL validation of the scaled graphs** (pySHACL, parse then check, once, in a subprocess): "
+        + ("; ".join(f"×{f}: {v}" for f, v in validation.items()) or "not run")
+        + ".",
+        "",
+    ]
     lines += growth_section(results, catalogue)
     for res in results.values():
         lines += scale_section(res, catalogue)

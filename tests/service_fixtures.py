@@ -66,8 +66,9 @@ def wait_until_up(url: str, proc: subprocess.Popen, limit: float = 90) -> None:
 class Service:
     """The service in a subprocess on loopback: ``mfbt-kg serve`` with the given options."""
 
-    def __init__(self, *args: str, timeout: float = 2.0, max_rows: int = 50, prelude: str = "",
-                 preexec_fn=None) -> None:
+    def __init__(
+        self, *args: str, timeout: float = 2.0, max_rows: int = 50, prelude: str = "", preexec_fn=None
+    ) -> None:
         """``prelude``: Python run in the service process before the command (e.g. to make a system call
         fail as a host would). Per-client budgets are off unless ``--client-budget`` is given: the tests
         all come from 127.0.0.1 and would otherwise share one client's budget."""
@@ -75,8 +76,11 @@ class Service:
         self.base = f"http://127.0.0.1:{self.port}"
         if "--client-budget" not in args:
             args = (*args, "--client-budget", "0")
-        command = ["-m", "mfbt_kg.cli"] if not prelude else [
-            "-c", prelude + "\nimport sys\nfrom mfbt_kg.cli import main\nsys.exit(main(sys.argv[1:]))"]
+        command = (
+            ["-m", "mfbt_kg.cli"]
+            if not prelude
+            else ["-c", prelude + "\nimport sys\nfrom mfbt_kg.cli import main\nsys.exit(main(sys.argv[1:]))"]
+        )
         argv = [
             sys.executable,
             *command,
@@ -93,8 +97,9 @@ class Service:
             str(max_rows),
             *args,
         ]
-        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                     preexec_fn=preexec_fn)
+        self.proc = subprocess.Popen(
+            argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, preexec_fn=preexec_fn
+        )
         try:
             wait_until_up(f"{self.base}/health", self.proc)
         except BaseException:

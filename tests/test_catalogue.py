@@ -8,20 +8,22 @@ from pathlib import Path
 
 import pytest
 
-from mfbt_kg.sparql.catalogue import ParameterError, bind, load_catalogue, run
+from conftest import ROOT
 from mfbt_kg.cli import main
 from mfbt_kg.namespaces import ID, sparql_prologue
 from mfbt_kg.sparql.answers import Table
-
-from conftest import ROOT
+from mfbt_kg.sparql.catalogue import ParameterError, bind, load_catalogue, run
 
 EXPECTED_DIR = Path(__file__).parent / "expected"
 CATALOGUE = load_catalogue(ROOT)
 CASES = [
     pytest.param(name, case, id=f"{name}[{i}]")
     for name in CATALOGUE
-    for i, case in enumerate(json.loads((EXPECTED_DIR / f"{name}.json").read_text(encoding="utf-8"))
-                             if (EXPECTED_DIR / f"{name}.json").exists() else [])
+    for i, case in enumerate(
+        json.loads((EXPECTED_DIR / f"{name}.json").read_text(encoding="utf-8"))
+        if (EXPECTED_DIR / f"{name}.json").exists()
+        else []
+    )
 ]
 
 
@@ -48,8 +50,9 @@ def test_every_query_has_expectations(name: str) -> None:
         assert case.get("seed"), f"{path.name}: every case cites its seed passage"
         # an expected answer pins the whole answer: every row, the exact number of rows, or (for an answer
         # that grows with every curated fact, such as all triples about a resource) rows that must be absent
-        assert {"expect_rows", "expect_count", "expect_boolean", "expect_excludes"} & set(case), \
+        assert {"expect_rows", "expect_count", "expect_boolean", "expect_excludes"} & set(case), (
             f"{path.name}: a case gives expect_rows, expect_count or expect_excludes: {case['seed'][:60]}"
+        )
 
 
 def _cell(column: str, term) -> str:
@@ -121,7 +124,10 @@ def test_facts_about_a_resource_are_about_that_resource_only(store) -> None:
     parameter out of scope once returned the whole graph)."""
     result = run(store, CATALOGUE["facts-about-resource"], {"resource": "offer/unn-asgard"})
     nodes = {row[0] for row in _values(result, ["node"])}
-    about = {row["s"].value for row in store.select(sparql_prologue() + "SELECT ?s WHERE { ?s mfbt:about offer:unn-asgard }").records()}
+    about = {
+        row["s"].value
+        for row in store.select(sparql_prologue() + "SELECT ?s WHERE { ?s mfbt:about offer:unn-asgard }").records()
+    }
     assert nodes == about | {f"{ID}offer/unn-asgard"}
 
 
@@ -130,8 +136,14 @@ def test_offer_profile_values_are_linked_to_the_offer(store) -> None:
     about it (an OPTIONAL after the UNION once bound unlinked concepts to every valueless row)."""
     result = run(store, CATALOGUE["offer-profile"], {"offer": "vegsund-dps"})
     values = {row[0] for row in _values(result, ["value"]) if row[0].startswith("https://")}
-    linked = {row["o"].value for row in store.select(sparql_prologue() + """
-        SELECT ?o WHERE { { offer:vegsund-dps ?p ?o } UNION { ?s mfbt:about offer:vegsund-dps ; ?p ?o } }""").records()}
+    linked = {
+        row["o"].value
+        for row in store.select(
+            sparql_prologue()
+            + """
+        SELECT ?o WHERE { { offer:vegsund-dps ?p ?o } UNION { ?s mfbt:about offer:vegsund-dps ; ?p ?o } }"""
+        ).records()
+    }
     assert values and values <= linked, sorted(values - linked)[:5]
 
 
@@ -159,25 +171,53 @@ def test_hostile_resource_value_is_refused(value: str, store) -> None:
         bind(CATALOGUE["offer-profile"], {"offer": value}, store)
 
 
-@pytest.mark.parametrize("argv,fragment", [
-    (["query", "run", "no-such-query"], "no query named 'no-such-query'"),
-    (["query", "run", "offer-profile"], "needs parameter 'offer'"),
-    (["query", "run", "offer-profile", "--param", "offer=unn-asgard", "--param", "colour=red"], "has no parameter 'colour'"),
-    (["query", "run", "offer-profile", "--param", "offer=no-such-offer"], "no offer named 'no-such-offer'"),
-    (["query", "run", "offers-by-referrer", "--param", "referrer=gp", "--param", "date=last year"], "must be a date YYYY-MM-DD"),
-    # a resource of the wrong kind would answer "nothing", which reads like "none": it is an error
-    (["query", "run", "offer-profile", "--param", "offer=method/miljoterapi"],
-     "must name a resource of kind offer, but 'method/miljoterapi' is a method"),
-    (["query", "run", "offer-profile", "--param", "offer=https://w3id.org/mfbt-kg/id/unit/unn-asgard"], "is a unit"),
-    (["query", "run", "methods-backed-by-guideline", "--param", "unit=unn-asgard", "--param", "guideline=method/miljoterapi"],
-     "must name a resource of kind guideline"),
-    (["query", "run", "offer-profile", "--param", "offer=http://example.org/x"], "is not a resource of this graph"),
-    # a concept of another list: the header names the scheme, resource(CompulsoryCarePolicyScheme)
-    (["query", "run", "offers-accepting-compulsory-care", "--param", "policy=basis-stated"],
-     "must name a concept of CompulsoryCarePolicyScheme, but 'basis-stated' is not one"),
-    (["query", "run", "tools-and-arrangements", "--param", "feature=compulsory-policy-excludes"],
-     "must name a concept of FeatureScheme"),
-])
+@pytest.mark.parametrize(
+    "argv,fragment",
+    [
+        (["query", "run", "no-such-query"], "no query named 'no-such-query'"),
+        (["query", "run", "offer-profile"], "needs parameter 'offer'"),
+        (
+            ["query", "run", "offer-profile", "--param", "offer=unn-asgard", "--param", "colour=red"],
+            "has no parameter 'colour'",
+        ),
+        (["query", "run", "offer-profile", "--param", "offer=no-such-offer"], "no offer named 'no-such-offer'"),
+        (
+            ["query", "run", "offers-by-referrer", "--param", "referrer=gp", "--param", "date=last year"],
+            "must be a date YYYY-MM-DD",
+        ),
+        # a resource of the wrong kind would answer "nothing", which reads like "none": it is an error
+        (
+            ["query", "run", "offer-profile", "--param", "offer=method/miljoterapi"],
+            "must name a resource of kind offer, but 'method/miljoterapi' is a method",
+        ),
+        (
+            ["query", "run", "offer-profile", "--param", "offer=https://w3id.org/mfbt-kg/id/unit/unn-asgard"],
+            "is a unit",
+        ),
+        (
+            [
+                "query",
+                "run",
+                "methods-backed-by-guideline",
+                "--param",
+                "unit=unn-asgard",
+                "--param",
+                "guideline=method/miljoterapi",
+            ],
+            "must name a resource of kind guideline",
+        ),
+        (["query", "run", "offer-profile", "--param", "offer=http://example.org/x"], "is not a resource of this graph"),
+        # a concept of another list: the header names the scheme, resource(CompulsoryCarePolicyScheme)
+        (
+            ["query", "run", "offers-accepting-compulsory-care", "--param", "policy=basis-stated"],
+            "must name a concept of CompulsoryCarePolicyScheme, but 'basis-stated' is not one",
+        ),
+        (
+            ["query", "run", "tools-and-arrangements", "--param", "feature=compulsory-policy-excludes"],
+            "must name a concept of FeatureScheme",
+        ),
+    ],
+)
 def test_cli_parameter_errors_are_one_line(argv: list[str], fragment: str, capsys) -> None:
     assert main(["--root", str(ROOT), *argv]) == 2
     err = capsys.readouterr().err
@@ -187,15 +227,47 @@ def test_cli_parameter_errors_are_one_line(argv: list[str], fragment: str, capsy
 def test_cli_list_and_run(capsys) -> None:
     assert main(["--root", str(ROOT), "query", "list"]) == 0
     assert "methods-backed-by-guideline" in capsys.readouterr().out
-    assert main(["--root", str(ROOT), "query", "run", "methods-backed-by-guideline",
-                 "--param", "unit=unn-asgard", "--param", "guideline=psykoselidelser-2013"]) == 0
+    assert (
+        main(
+            [
+                "--root",
+                str(ROOT),
+                "query",
+                "run",
+                "methods-backed-by-guideline",
+                "--param",
+                "unit=unn-asgard",
+                "--param",
+                "guideline=psykoselidelser-2013",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     # IRIs by their compact names in the terminal table (issue 14 item 6), not written out in full
-    assert "Miljøterapi" in out and "methodcategory:" in out and "<https://w3id.org/mfbt-kg/id/method-category/" not in out
+    assert (
+        "Miljøterapi" in out and "methodcategory:" in out and "<https://w3id.org/mfbt-kg/id/method-category/" not in out
+    )
 
 
 @pytest.mark.parametrize("fmt,marker", [("json", '"head"'), ("csv", "method,method_label"), ("tsv", "?method\t")])
 def test_cli_formats(fmt: str, marker: str, capsysbinary) -> None:
-    assert main(["--root", str(ROOT), "query", "run", "methods-backed-by-guideline", "--param", "unit=unn-asgard",
-                 "--param", "guideline=psykoselidelser-2013", "--format", fmt]) == 0
+    assert (
+        main(
+            [
+                "--root",
+                str(ROOT),
+                "query",
+                "run",
+                "methods-backed-by-guideline",
+                "--param",
+                "unit=unn-asgard",
+                "--param",
+                "guideline=psykoselidelser-2013",
+                "--format",
+                fmt,
+            ]
+        )
+        == 0
+    )
     assert marker in capsysbinary.readouterr().out.decode("utf-8")

@@ -70,9 +70,16 @@ PREFIXES_LIST = [(p, str(ns)) for p, ns in PREFIXES.items()]
 
 
 def test_every_serve_flag_also_comes_from_the_environment(monkeypatch) -> None:
-    env = {"MFBT_KG_PORT": "8123", "MFBT_KG_HOST": "0.0.0.0", "MFBT_KG_MAX_ROWS": "7", "MFBT_KG_TIMEOUT": "3.5",
-           "MFBT_KG_TRUSTED_PROXY": "10.0.0.1, 10.0.0.2", "MFBT_KG_ALLOW_WORKER_NETWORK": "1",
-           "MFBT_KG_LOG_LEVEL": "warning", "MFBT_KG_PUBLIC_BASE_URL": "https://kg.example.org"}
+    env = {
+        "MFBT_KG_PORT": "8123",
+        "MFBT_KG_HOST": "0.0.0.0",
+        "MFBT_KG_MAX_ROWS": "7",
+        "MFBT_KG_TIMEOUT": "3.5",
+        "MFBT_KG_TRUSTED_PROXY": "10.0.0.1, 10.0.0.2",
+        "MFBT_KG_ALLOW_WORKER_NETWORK": "1",
+        "MFBT_KG_LOG_LEVEL": "warning",
+        "MFBT_KG_PUBLIC_BASE_URL": "https://kg.example.org",
+    }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     for name in ("MFBT_KG_BASE_URL", "MFBT_KG_ENDPOINT_URL"):
@@ -120,8 +127,12 @@ def test_serve_says_where_it_listens_and_logs_each_request(tmp_path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MFBT_KG_")}
     out, err = (tmp_path / "out").open("w+"), (tmp_path / "err").open("w+")
-    proc = subprocess.Popen([sys.executable, "-m", "mfbt_kg.cli", "--root", str(ROOT), "serve", "--port", str(port),
-                             "--workers", "1"], stdout=out, stderr=err, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mfbt_kg.cli", "--root", str(ROOT), "serve", "--port", str(port), "--workers", "1"],
+        stdout=out,
+        stderr=err,
+        env=env,
+    )
     try:
         wait_until_up(f"http://127.0.0.1:{port}/health", proc)
         assert httpx.get(f"http://127.0.0.1:{port}/sparql", params={"query": "ASK {}"}, timeout=30).status_code == 200

@@ -61,8 +61,11 @@ def _graph(triples: list[ox.Triple]) -> Graph:
 def expected(store) -> dict:
     """pyoxigraph's answers on the graph the service serves."""
     table = store.select(SELECT)
-    return {"rows": {(row[0].value, row[1].value) for row in table.rows},
-            "construct": _graph(store.construct(CONSTRUCT)), "describe": _graph(store.construct(DESCRIBE))}
+    return {
+        "rows": {(row[0].value, row[1].value) for row in table.rows},
+        "construct": _graph(store.construct(CONSTRUCT)),
+        "describe": _graph(store.construct(DESCRIBE)),
+    }
 
 
 # --- SPARQLWrapper: default mode (format parameters and Accept) and conneg only ----------------------------
@@ -100,8 +103,12 @@ def _rows(fmt: str, body) -> set[tuple[str, str]]:
     return {(s["p"].value, s["o"].value) for s in parsed}
 
 
-ROW_MEDIA = {JSON: "application/sparql-results+json", XML: "application/sparql-results+xml", CSV_FORMAT: "text/csv",
-             TSV: "text/tab-separated-values"}
+ROW_MEDIA = {
+    JSON: "application/sparql-results+json",
+    XML: "application/sparql-results+xml",
+    CSV_FORMAT: "text/csv",
+    TSV: "text/tab-separated-values",
+}
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -137,8 +144,14 @@ def test_sparqlwrapper_ask_as_a_table_is_refused(service: Service, fmt: str, met
 
 
 # What each return format gets for a graph: SPARQLWrapper's XML and JSON mean RDF/XML and JSON-LD there.
-GRAPH_MEDIA = {TURTLE: "text/turtle", N3: "text/turtle", XML: "application/rdf+xml", RDFXML: "application/rdf+xml",
-               JSONLD: "application/ld+json", JSON: "application/ld+json"}
+GRAPH_MEDIA = {
+    TURTLE: "text/turtle",
+    N3: "text/turtle",
+    XML: "application/rdf+xml",
+    RDFXML: "application/rdf+xml",
+    JSONLD: "application/ld+json",
+    JSON: "application/ld+json",
+}
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -200,11 +213,19 @@ def test_rdflib_ask_as_a_table_is_refused_not_read_as_true(service: Service, ret
 # --- a browser client: YASGUI's requests, and jQuery-style preflight -------------------------------------------
 
 
-@pytest.mark.parametrize("headers", ["content-type", "x-requested-with, accept, content-type",
-                                     "accept, content-type, if-none-match, cache-control"])
+@pytest.mark.parametrize(
+    "headers",
+    ["content-type", "x-requested-with, accept, content-type", "accept, content-type, if-none-match, cache-control"],
+)
 def test_cors_preflight(service: Service, headers: str) -> None:
-    response = httpx.options(f"{service.base}/sparql", headers={
-        "Origin": YASGUI_ORIGIN, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": headers})
+    response = httpx.options(
+        f"{service.base}/sparql",
+        headers={
+            "Origin": YASGUI_ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": headers,
+        },
+    )
     assert response.status_code == 200
     allowed = {h.strip().lower() for h in response.headers["access-control-allow-headers"].split(",")}
     assert {h.strip() for h in headers.split(",")} <= allowed
@@ -213,27 +234,40 @@ def test_cors_preflight(service: Service, headers: str) -> None:
 
 def test_yasgui_sequence(service: Service, expected: dict) -> None:
     """Preflight, then the form POST YASGUI sends, answered in JSON with CORS headers; a graph in Turtle."""
-    preflight = httpx.options(f"{service.base}/sparql", headers={
-        "Origin": YASGUI_ORIGIN, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "accept, content-type"})
+    preflight = httpx.options(
+        f"{service.base}/sparql",
+        headers={
+            "Origin": YASGUI_ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "accept, content-type",
+        },
+    )
     assert preflight.status_code == 200
     form = {"Origin": YASGUI_ORIGIN, "Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"}
-    select = httpx.post(f"{service.base}/sparql", data={"query": SELECT},
-                        headers={**form, "Accept": "application/sparql-results+json,*/*;q=0.9"})
+    select = httpx.post(
+        f"{service.base}/sparql",
+        data={"query": SELECT},
+        headers={**form, "Accept": "application/sparql-results+json,*/*;q=0.9"},
+    )
     assert select.status_code == 200 and select.headers["content-type"] == "application/sparql-results+json"
     assert select.headers["access-control-allow-origin"] == "*"
     assert "X-Result-Rows" in select.headers["access-control-expose-headers"]
     assert {(b["p"]["value"], b["o"]["value"]) for b in select.json()["results"]["bindings"]} == expected["rows"]
-    construct = httpx.post(f"{service.base}/sparql", data={"query": CONSTRUCT},
-                           headers={**form, "Accept": "text/turtle,*/*;q=0.9"})
+    construct = httpx.post(
+        f"{service.base}/sparql", data={"query": CONSTRUCT}, headers={**form, "Accept": "text/turtle,*/*;q=0.9"}
+    )
     assert construct.headers["content-type"].startswith("text/turtle")
     assert isomorphic(Graph().parse(data=construct.text, format="turtle"), expected["construct"])
 
 
 # --- Graph Store Protocol, read only ----------------------------------------------------------------------------
 
-RDF_MEDIA = {"text/turtle": "turtle", "application/n-triples": "nt", "application/ld+json": "json-ld",
-             "application/rdf+xml": "xml"}
+RDF_MEDIA = {
+    "text/turtle": "turtle",
+    "application/n-triples": "nt",
+    "application/ld+json": "json-ld",
+    "application/rdf+xml": "xml",
+}
 
 
 @pytest.mark.parametrize("media", RDF_MEDIA)
@@ -244,8 +278,11 @@ def test_store_default_graph_is_the_whole_graph(service: Service, graph, media: 
     assert isomorphic(Graph().parse(data=response.content, format=RDF_MEDIA[media]), graph)
     head = httpx.head(f"{service.base}/store?default", headers={"Accept": media}, timeout=60)
     assert head.status_code == 200 and head.content == b"" and head.headers["etag"] == response.headers["etag"]
-    again = httpx.get(f"{service.base}/store?default", timeout=60,
-                      headers={"Accept": media, "If-None-Match": response.headers["etag"]})
+    again = httpx.get(
+        f"{service.base}/store?default",
+        timeout=60,
+        headers={"Accept": media, "If-None-Match": response.headers["etag"]},
+    )
     assert again.status_code == 304
 
 
@@ -254,8 +291,9 @@ def test_graph_store_request_to_the_query_endpoint_is_sent_to_the_store(service:
     for query in ("default", "graph=http%3A%2F%2Fexample.org%2Fg"):
         response = httpx.get(f"{service.base}/sparql?{query}", headers={"Accept": "text/turtle"})
         assert response.status_code == 303 and response.headers["location"] == f"{service.base}/store?{query}"
-    followed = httpx.get(f"{service.base}/sparql?default", headers={"Accept": "application/n-triples"},
-                         follow_redirects=True, timeout=60)
+    followed = httpx.get(
+        f"{service.base}/sparql?default", headers={"Accept": "application/n-triples"}, follow_redirects=True, timeout=60
+    )
     assert followed.status_code == 200 and str(followed.url) == f"{service.base}/store?default"
 
 
@@ -267,8 +305,12 @@ def test_store_refusals(service: Service) -> None:
     assert httpx.get(base, params={"graph": "relative"}).status_code == 400
     assert httpx.get(base, params={"graph": "http://example.org/none"}).status_code == 404  # the data has no graphs
     for method in ("PUT", "POST", "DELETE", "PATCH"):
-        response = httpx.request(method, base + "?default", content=b"<http://a> <http://b> <http://c> .",
-                                 headers={"Content-Type": "application/n-triples"})
+        response = httpx.request(
+            method,
+            base + "?default",
+            content=b"<http://a> <http://b> <http://c> .",
+            headers={"Content-Type": "application/n-triples"},
+        )
         assert response.status_code == 405 and response.headers["allow"] == "GET, HEAD"
     assert httpx.get(f"{service.base}/store?default", headers={"Accept": "application/n-triples"}).status_code == 200
 
@@ -277,9 +319,11 @@ def test_store_refusals(service: Service) -> None:
 def dataset_service(tmp_path_factory):
     """A service over a two-graph dataset: the W3C data-r2 dataset tests' data-g1.ttl as the default graph and
     data-g2.ttl as a named graph."""
-    quads = [ox.Quad(t.subject, t.predicate, t.object, graph)
-             for name, graph in (("data-g1.ttl", ox.DefaultGraph()), ("data-g2.ttl", ox.NamedNode("http://example.org/g2")))
-             for t in ox.parse(path=W3C_DATASET / name, format=ox.RdfFormat.TURTLE)]
+    quads = [
+        ox.Quad(t.subject, t.predicate, t.object, graph)
+        for name, graph in (("data-g1.ttl", ox.DefaultGraph()), ("data-g2.ttl", ox.NamedNode("http://example.org/g2")))
+        for t in ox.parse(path=W3C_DATASET / name, format=ox.RdfFormat.TURTLE)
+    ]
     path = tmp_path_factory.mktemp("gsp") / "dataset.nq"
     path.write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
     with Service("--data", str(path)) as running:
@@ -288,14 +332,18 @@ def dataset_service(tmp_path_factory):
 
 def test_store_named_graph(dataset_service: Service) -> None:
     def triples(name: str) -> set[tuple[str, str, str]]:
-        return {(str(t.subject), str(t.predicate), str(t.object))
-                for t in ox.parse(path=W3C_DATASET / name, format=ox.RdfFormat.TURTLE)}
+        return {
+            (str(t.subject), str(t.predicate), str(t.object))
+            for t in ox.parse(path=W3C_DATASET / name, format=ox.RdfFormat.TURTLE)
+        }
 
     def served(params: str) -> set[tuple[str, str, str]]:
         response = httpx.get(f"{dataset_service.base}/store?{params}", headers={"Accept": "application/n-triples"})
         assert response.status_code == 200
-        return {(str(t.subject), str(t.predicate), str(t.object))
-                for t in ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)}
+        return {
+            (str(t.subject), str(t.predicate), str(t.object))
+            for t in ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)
+        }
 
     assert served("graph=http%3A%2F%2Fexample.org%2Fg2") == triples("data-g2.ttl") and triples("data-g2.ttl")
     assert served("default") == triples("data-g1.ttl") and triples("data-g1.ttl")
@@ -308,8 +356,11 @@ def test_dataset_clauses(dataset_service: Service) -> None:
     g2 = len(list(ox.parse(path=W3C_DATASET / "data-g2.ttl", format=ox.RdfFormat.TURTLE)))
 
     def count(query: str, **params: str) -> int:
-        response = httpx.get(f"{dataset_service.base}/sparql", params={"query": query, **params},
-                             headers={"Accept": "application/sparql-results+json"})
+        response = httpx.get(
+            f"{dataset_service.base}/sparql",
+            params={"query": query, **params},
+            headers={"Accept": "application/sparql-results+json"},
+        )
         assert response.status_code == 200, response.text
         return int(response.json()["results"]["bindings"][0]["n"]["value"])
 
@@ -328,6 +379,7 @@ FIREFOX = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 def test_query_page_answer_as(service: Service) -> None:
     """The query page's "Answer as" sends ``format`` with a browser's Accept: a format that fits is given; one
     that cannot carry the answer leaves the browser its page, not a raw 406."""
+
     def get(query: str, fmt: str) -> httpx.Response:
         return httpx.get(f"{service.base}/sparql", params={"query": query, "format": fmt}, headers={"Accept": FIREFOX})
 

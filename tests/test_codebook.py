@@ -22,7 +22,8 @@ def test_every_answer_column_is_documented_in_order(name: str, store) -> None:
         return
     variables = list(store.select(query.sparql).variables)
     assert [c.name for c in query.columns] == variables, (
-        f"{name}: document each column as '#+ column: name | nb header | en header | meaning', in SELECT order")
+        f"{name}: document each column as '#+ column: name | nb header | en header | meaning', in SELECT order"
+    )
     for column in query.columns:
         assert column.header_nb and column.header_en and len(column.meaning) > 5, (name, column)
 

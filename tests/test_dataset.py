@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import break_file
 from mfbt_kg.cli import main
 from mfbt_kg.graph.files import DataFileError, graph_files, load_graph, parse_file
-
-from conftest import break_file
 
 
 def test_every_file_parses(root: Path) -> None:
@@ -28,7 +27,9 @@ def test_unknown_prefix_names_file_and_line(project_copy: Path) -> None:
 def test_line_is_right_below_an_object_list_over_two_lines(tmp_path: Path) -> None:
     """rdflib's own line counter counts the newline after a trailing ',' twice; the reported line must not drift."""
     path = tmp_path / "list.ttl"
-    path.write_text('@prefix ex: <http://example.org/> .\nex:a ex:p "a" ,\n    "b" .\n\nexx:b ex:p 1 .\n', encoding="utf-8")
+    path.write_text(
+        '@prefix ex: <http://example.org/> .\nex:a ex:p "a" ,\n    "b" .\n\nexx:b ex:p 1 .\n', encoding="utf-8"
+    )
     with pytest.raises(DataFileError) as err:
         parse_file(path)
     assert (err.value.line, err.value.message) == (5, "unknown prefix 'exx:'")
@@ -52,10 +53,13 @@ def test_deep_nesting_is_refused_with_a_line(tmp_path: Path) -> None:
     assert err.value.line == 2 and "nesting deeper" in err.value.message
 
 
-@pytest.mark.parametrize("payload", [
-    '<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">&x;</rdf:RDF>',
-    '<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">&b;</rdf:RDF>',
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">&x;</rdf:RDF>',
+        '<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">&b;</rdf:RDF>',
+    ],
+)
 def test_rdfxml_with_entities_is_refused(tmp_path: Path, payload: str) -> None:
     path = tmp_path / "evil.rdf"
     path.write_text(payload, encoding="utf-8")
@@ -64,11 +68,13 @@ def test_rdfxml_with_entities_is_refused(tmp_path: Path, payload: str) -> None:
     assert "DOCTYPE" in err.value.message and "passwd" not in str(err.value)
 
 
-@pytest.mark.parametrize("context", ['"http://127.0.0.1:9/ctx.jsonld"', '"file:///etc/passwd"', '"ctx.jsonld"',
-                                     '{"@import": "http://127.0.0.1:9/x"}'])
+@pytest.mark.parametrize(
+    "context",
+    ['"http://127.0.0.1:9/ctx.jsonld"', '"file:///etc/passwd"', '"ctx.jsonld"', '{"@import": "http://127.0.0.1:9/x"}'],
+)
 def test_jsonld_context_by_reference_is_refused(tmp_path: Path, context: str) -> None:
     path = tmp_path / "doc.jsonld"
-    path.write_text('{"@context": %s, "@id": "http://example.org/a"}' % context, encoding="utf-8")
+    path.write_text(f'{{"@context": {context}, "@id": "http://example.org/a"}}', encoding="utf-8")
     with pytest.raises(DataFileError) as err:
         parse_file(path)
     assert "not accepted" in err.value.message

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import break_file
 from rdflib import Graph
 
+from conftest import break_file
 from mfbt_kg.graph.files import load_graph
 from mfbt_kg.publish.diff import CHANGESET, DiffError, compare, next_version, read_release
 
@@ -21,13 +21,17 @@ VEGSUND_BEDS = 'mfbt:value 3 ; mfbt:approximate false ; mfbt:valueText "3"@nb ;'
 
 
 def mfbt_kg(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "mfbt_kg", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "mfbt_kg", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_one_changed_fact_is_named_with_its_resource_label_and_source(root: Path, project_copy: Path) -> None:
-    break_file(project_copy / "data/ttl/figures-capacity.ttl", VEGSUND_BEDS,
-               'mfbt:value 4 ; mfbt:approximate false ; mfbt:valueText "3"@nb ;')
+    break_file(
+        project_copy / "data/ttl/figures-capacity.ttl",
+        VEGSUND_BEDS,
+        'mfbt:value 4 ; mfbt:approximate false ; mfbt:valueText "3"@nb ;',
+    )
     done = mfbt_kg("diff", str(root), str(project_copy), "--release", "0.1.0", cwd=root)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
@@ -43,7 +47,9 @@ def test_one_changed_fact_is_named_with_its_resource_label_and_source(root: Path
 
 def test_the_kind_of_change_decides_the_version(graph: Graph, project_copy: Path) -> None:
     figures = project_copy / "data/ttl/figures-capacity.ttl"
-    break_file(figures, '"Øremerkede senger, Vegsund DPS, 2.1.2018"@nb', '"Øremerkede senger, Vegsund DPS (2.1.2018)"@nb')
+    break_file(
+        figures, '"Øremerkede senger, Vegsund DPS, 2.1.2018"@nb', '"Øremerkede senger, Vegsund DPS (2.1.2018)"@nb'
+    )
     relabelled = compare(graph, load_graph(project_copy))
     assert relabelled.level() == "patch" and next_version("0.1.0", "patch") == "0.1.1"
     break_file(figures, VEGSUND_BEDS, VEGSUND_BEDS + ' mfbt:footnote "x"@nb ;')
@@ -53,11 +59,16 @@ def test_the_kind_of_change_decides_the_version(graph: Graph, project_copy: Path
 
 
 def test_the_change_set_as_rdf(graph: Graph, project_copy: Path) -> None:
-    break_file(project_copy / "data/ttl/figures-capacity.ttl", VEGSUND_BEDS,
-               'mfbt:value 4 ; mfbt:approximate false ; mfbt:valueText "3"@nb ;')
+    break_file(
+        project_copy / "data/ttl/figures-capacity.ttl",
+        VEGSUND_BEDS,
+        'mfbt:value 4 ; mfbt:approximate false ; mfbt:valueText "3"@nb ;',
+    )
     done = mfbt_kg("diff", str(project_copy), str(project_copy), "--format", "turtle", cwd=project_copy)
-    assert done.returncode == 0 and Graph().parse(data=done.stdout, format="turtle").value(
-        predicate=CHANGESET.subjectOfChange) is None  # the same release twice: an empty change set
+    assert (
+        done.returncode == 0
+        and Graph().parse(data=done.stdout, format="turtle").value(predicate=CHANGESET.subjectOfChange) is None
+    )  # the same release twice: an empty change set
     from mfbt_kg.publish.diff import as_rdf
 
     changes = as_rdf(compare(graph, load_graph(project_copy)))

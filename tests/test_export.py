@@ -44,8 +44,13 @@ from mfbt_kg.sparql.catalogue import load_catalogue
 
 DCAT_AP_NO = Path(__file__).parent / "external" / "dcat-ap-no"
 DESCRIPTION_FILES = {"dcat.ttl", "void.ttl", "README.md", "SHA256SUMS"}
-DUMPS = {"data/mfbt-kg.ttl": "turtle", "data/mfbt-kg.nt": "nt", "data/mfbt-kg.rdf": "xml",
-         "data/mfbt-kg.jsonld": "json-ld", "data/mfbt-kg.standalone.jsonld": "json-ld"}
+DUMPS = {
+    "data/mfbt-kg.ttl": "turtle",
+    "data/mfbt-kg.nt": "nt",
+    "data/mfbt-kg.rdf": "xml",
+    "data/mfbt-kg.jsonld": "json-ld",
+    "data/mfbt-kg.standalone.jsonld": "json-ld",
+}
 # rdflib's closed DCAT and XSD namespaces warn when pytest probes module attributes; open copies do not.
 DCAT, XSD = Namespace(str(vocab.DCAT)), Namespace(str(vocab.XSD))
 DCTERMS, OWL, RDF, VOID = vocab.DCTERMS, vocab.OWL, vocab.RDF, vocab.VOID
@@ -83,13 +88,20 @@ def dcat_ap_no_report(data: Graph) -> tuple[bool, str]:
     ontology graph beside the data, RDFS inference, warnings count. Offline: owl:imports are not fetched,
     and the description states the authority-table entries it uses itself."""
     conforms, _, text = shacl_validate(
-        data_graph=data, shacl_graph=Graph().parse(DCAT_AP_NO / "DCAT-AP-NO-shacl_shapes_2.00.ttl"),
-        ont_graph=Graph().parse(DCAT_AP_NO / "ontologies.ttl"), inference="rdfs", inplace=False,
-        meta_shacl=False, do_owl_imports=False, advanced=False)
+        data_graph=data,
+        shacl_graph=Graph().parse(DCAT_AP_NO / "DCAT-AP-NO-shacl_shapes_2.00.ttl"),
+        ont_graph=Graph().parse(DCAT_AP_NO / "ontologies.ttl"),
+        inference="rdfs",
+        inplace=False,
+        meta_shacl=False,
+        do_owl_imports=False,
+        advanced=False,
+    )
     return bool(conforms), text
 
 
 # --- the files ----------------------------------------------------------------------
+
 
 def test_sha256sums_cover_every_file(bundle: Path) -> None:
     files = files_of(bundle)
@@ -137,9 +149,10 @@ def test_one_csv_per_runnable_query(bundle: Path, store) -> None:
             continue
         if needed:  # run once per resource it accepts: the values asked for lead, then the query's columns
             rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
-            assert rows[0][:len(needed)] == [p.name if p.name not in rows[0][len(needed):] else p.name + "_asked"
-                                             for p in needed], name
-            assert rows[0][len(needed):] == [c.name for c in query.columns], name
+            assert rows[0][: len(needed)] == [
+                p.name if p.name not in rows[0][len(needed) :] else p.name + "_asked" for p in needed
+            ], name
+            assert rows[0][len(needed) :] == [c.name for c in query.columns], name
             continue
         if not path.exists():
             assert re.search(rf"`{re.escape(name)}`.*default does not resolve", readme), name
@@ -151,6 +164,7 @@ def test_one_csv_per_runnable_query(bundle: Path, store) -> None:
 
 
 # --- the DCAT description -----------------------------------------------------------
+
 
 def test_dataset_has_what_dcat_ap_no_asks(dcat: Graph, store) -> None:
     def texts(subject, predicate) -> dict[str | None, str]:
@@ -165,8 +179,7 @@ def test_dataset_has_what_dcat_ap_no_asks(dcat: Graph, store) -> None:
     assert EU_DATA_THEME["HEAL"] in set(dcat.objects(DATASET, DCAT.theme))
     assert dcat.value(DATASET, DCTERMS.spatial) == EU_COUNTRY["NOR"]
     assert dcat.value(dcat.value(DATASET, DCAT.contactPoint), RDF.type) is not None
-    ontology_modified = store.select(
-        f"SELECT ?m WHERE {{ <{ONTOLOGY_IRI}> <{DCTERMS.modified}> ?m }}").rows[0][0].value
+    ontology_modified = store.select(f"SELECT ?m WHERE {{ <{ONTOLOGY_IRI}> <{DCTERMS.modified}> ?m }}").rows[0][0].value
     assert str(dcat.value(DATASET, DCTERMS.modified)) == ontology_modified, "modified comes from the ontology"
     assert dcat.value(DATASET, OWL.versionInfo) is not None
     assert dcat.value(DATASET, DCTERMS.issued) is None, "no issued date unless configured: no clock"
@@ -208,8 +221,13 @@ def test_dcat_conforms_to_dcat_ap_no(dcat: Graph) -> None:
 
 
 def test_configured_publisher_conforms_too() -> None:
-    settings = PublishSettings(publisher_orgnr=TEST_ORGNR, issued="2026-12-01", contact_email="kontakt@example.org",
-                              base_url="https://data.example.org/mfbt-kg", endpoint_url="https://data.example.org/sparql")
+    settings = PublishSettings(
+        publisher_orgnr=TEST_ORGNR,
+        issued="2026-12-01",
+        contact_email="kontakt@example.org",
+        base_url="https://data.example.org/mfbt-kg",
+        endpoint_url="https://data.example.org/sparql",
+    )
     description = publication(ROOT, settings).description
     assert description.value(DATASET, DCTERMS.publisher) == ORGANIZATION_CATALOG[TEST_ORGNR]
     assert description.value(DATASET, DCTERMS.issued) == Literal("2026-12-01", datatype=XSD.date)
@@ -243,6 +261,7 @@ def test_readme_says_the_publisher_has_no_number(bundle: Path) -> None:
 
 # --- same input, same bytes; bad input, no bundle ------------------------------------
 
+
 @pytest.mark.slow  # a second export in a new Python process
 def test_reexport_in_another_process_is_byte_identical(bundle: Path, tmp_path: Path) -> None:
     again = tmp_path / "again"
@@ -252,8 +271,13 @@ def test_reexport_in_another_process_is_byte_identical(bundle: Path, tmp_path: P
         sums.write(f"{hashlib.sha256(b'left over').hexdigest()}  queries/stale.csv\n")
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     env = {k: v for k, v in env.items() if not k.startswith("MFBT_KG_")}
-    done = subprocess.run([sys.executable, "-m", "mfbt_kg.cli", "--root", str(ROOT), "export", "--out", str(again),
-                           "--local"], capture_output=True, text=True, env=env, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "mfbt_kg.cli", "--root", str(ROOT), "export", "--out", str(again), "--local"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert "no publisher organisation number" in done.stderr
     first, second = files_of(bundle), files_of(again)
@@ -276,12 +300,15 @@ def test_invalid_graph_is_refused(project_copy: Path, tmp_path: Path, capsys) ->
     assert not out.exists()
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--publisher-orgnr", "991825828"], "check digit"),
-    (["--publisher-orgnr", "12345"], "nine digits"),
-    (["--base-url", "ftp://example.org/"], "base-url must be an http(s) URL"),
-    (["--issued", "22.11.2026"], "issued must be a date"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--publisher-orgnr", "991825828"], "check digit"),
+        (["--publisher-orgnr", "12345"], "nine digits"),
+        (["--base-url", "ftp://example.org/"], "base-url must be an http(s) URL"),
+        (["--issued", "22.11.2026"], "issued must be a date"),
+    ],
+)
 def test_cli_refuses_bad_settings_with_exit_2(args: list[str], message: str, tmp_path: Path, capsys) -> None:
     assert main(["--root", str(ROOT), "export", "--out", str(tmp_path / "out"), "--local", *args]) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -308,15 +335,27 @@ def test_orgnr_check_digit() -> None:
             check_orgnr(bad)
 
 
-@pytest.mark.parametrize("args,refused", [
-    ([], ["base-url is not set", "endpoint-url is not set"]),
-    (["--base-url", "https://data.example.org/mfbt-kg/", "--endpoint-url", "http://localhost:8000/sparql"],
-     ["endpoint-url http://localhost:8000/sparql names this machine"]),
-    (["--base-url", "http://127.0.0.1:8001/dump/", "--endpoint-url", "https://data.example.org/sparql"],
-     ["base-url http://127.0.0.1:8001/dump/ names this machine"]),
-    (["--base-url", "http://[::1]/d/", "--endpoint-url", "http://0.0.0.0:8000/sparql"],
-     ["base-url http://[::1]/d/ names this machine", "endpoint-url http://0.0.0.0:8000/sparql names this machine"]),
-])
+@pytest.mark.parametrize(
+    "args,refused",
+    [
+        ([], ["base-url is not set", "endpoint-url is not set"]),
+        (
+            ["--base-url", "https://data.example.org/mfbt-kg/", "--endpoint-url", "http://localhost:8000/sparql"],
+            ["endpoint-url http://localhost:8000/sparql names this machine"],
+        ),
+        (
+            ["--base-url", "http://127.0.0.1:8001/dump/", "--endpoint-url", "https://data.example.org/sparql"],
+            ["base-url http://127.0.0.1:8001/dump/ names this machine"],
+        ),
+        (
+            ["--base-url", "http://[::1]/d/", "--endpoint-url", "http://0.0.0.0:8000/sparql"],
+            [
+                "base-url http://[::1]/d/ names this machine",
+                "endpoint-url http://0.0.0.0:8000/sparql names this machine",
+            ],
+        ),
+    ],
+)
 def test_export_refuses_urls_on_this_machine_unless_local(args, refused, tmp_path: Path, capsys, monkeypatch) -> None:
     for variable in ("MFBT_KG_BASE_URL", "MFBT_KG_ENDPOINT_URL"):
         monkeypatch.delenv(variable, raising=False)
@@ -355,7 +394,8 @@ def test_dcat_has_what_the_national_catalogue_uses_for_discovery_and_upkeep(dcat
     assert set(dcat.objects(DATASET, DCAT.theme)) == {EU_DATA_THEME["HEAL"], URIRef(LOS_HEALTH_AND_CARE)}
     assert dcat.value(DATASET, DCAT.landingPage) == URIRef(PublishSettings().base_url + "README.md")
     assert dcat.value(DATASET, DCTERMS.accrualPeriodicity) == URIRef(
-        "http://publications.europa.eu/resource/authority/frequency/IRREG")
+        "http://publications.europa.eu/resource/authority/frequency/IRREG"
+    )
     provenance = dcat.value(DATASET, DCTERMS.provenance)
     assert (provenance, RDF.type, DCTERMS.ProvenanceStatement) in dcat
     assert {o.language for o in dcat.objects(provenance, vocab.RDFS.label)} == {"nb", "en"}
@@ -368,8 +408,11 @@ def test_dcat_has_what_the_national_catalogue_uses_for_discovery_and_upkeep(dcat
 
 
 def test_a_landing_page_can_be_given(tmp_path: Path) -> None:
-    settings = PublishSettings(landing_page="https://data.example.org/mfbt-kg", base_url="https://data.example.org/d/",
-                               endpoint_url="https://data.example.org/sparql")
+    settings = PublishSettings(
+        landing_page="https://data.example.org/mfbt-kg",
+        base_url="https://data.example.org/d/",
+        endpoint_url="https://data.example.org/sparql",
+    )
     description = publication(ROOT, settings).dcat
     assert description.value(DATASET, DCAT.landingPage) == URIRef("https://data.example.org/mfbt-kg")
     with pytest.raises(SettingsError, match="landing-page must be an http"):

@@ -29,8 +29,10 @@ LISTENER = "http://127.0.0.1:9999/"  # the review's listener; nothing here conne
 
 def suite_tests(kind: str) -> list[Path]:
     manifest = rdflib.Graph().parse(SUITE / "manifest.ttl", format="turtle")
-    files = [SUITE / str(manifest.value(test, MF.action)).rsplit("/", 1)[1]
-             for test in manifest.subjects(rdflib.RDF.type, MF[kind])]
+    files = [
+        SUITE / str(manifest.value(test, MF.action)).rsplit("/", 1)[1]
+        for test in manifest.subjects(rdflib.RDF.type, MF[kind])
+    ]
     return sorted(files)
 
 
@@ -87,8 +89,8 @@ NAMES = {
     "ex:load": "PREFIX ex: <http://e/> SELECT * WHERE { ?s ex:load ?o ; ex:service ?x ; ex:insert ?y ; ex:from ?z }",
     "variables": "SELECT ?insert ?delete ?service ?from ?load WHERE { ?insert ?delete ?service . ?from ?load 1 }",
     "subjects": "PREFIX services: <http://e/s#> PREFIX from: <http://e/f#> SELECT * WHERE { services:x ?p ?o . "
-                "from:y ?p services:z FILTER(?o != services:q) }",
-    "words in strings": "SELECT * WHERE { ?s ?p \"SERVICE <x> { } ; DROP ALL FROM <y>\" } # SERVICE FROM LOAD",
+    "from:y ?p services:z FILTER(?o != services:q) }",
+    "words in strings": 'SELECT * WHERE { ?s ?p "SERVICE <x> { } ; DROP ALL FROM <y>" } # SERVICE FROM LOAD',
 }
 
 
@@ -110,8 +112,13 @@ DESYNC = {
     "S28": f"SELECT * WHERE {{ BIND(1<'>' AS ?b) OPTIONAL {{ SERVICE SILENT <{LISTENER}s28> {{ ?s ?p ?o }} }} }} #'",
     "S36": "SELECT * WHERE { BIND(1<'>' AS ?b) SERVICE <http://127.0.0.1:9997/internal> { ?s ?p ?o } } #'",
     "F07": f"SELECT (1<'>' AS ?b) FROM <{LISTENER}f07> WHERE {{ ?s ?p ?o }} LIMIT 1 #'",
-    "N45": "SELECT * WHERE { BIND(1 AS ?a) BIND(2 AS ?b) FILTER(?a<?b#>" + ")" * 5000 + "\n) FILTER("
-           + "(" * 5000 + "1" + ")" * 5000 + ") }",
+    "N45": "SELECT * WHERE { BIND(1 AS ?a) BIND(2 AS ?b) FILTER(?a<?b#>"
+    + ")" * 5000
+    + "\n) FILTER("
+    + "(" * 5000
+    + "1"
+    + ")" * 5000
+    + ") }",
     "N49": "SELECT * WHERE { BIND(1<'>' AS ?b) FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") } #'",
     "N50": "SELECT * WHERE { BIND(1<'>' AS ?b) " + "{" * 5000 + "}" * 5000 + " } #'",
 }
@@ -136,19 +143,22 @@ def test_less_than_is_less_than_where_an_operand_ended() -> None:
     assert read_query("ASK { ?s ?p <http://e/x> FILTER(?s = <http://e/y>) }") is not None
 
 
-@pytest.mark.parametrize("query,named", [
-    ("SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }", "SERVICE"),
-    ("PREFIX ex: <http://127.0.0.1:1/> SELECT * WHERE { SERVICEex:x { ?s ?p ?o } }", "SERVICE"),  # glued
-    ("SELECT * WHERE { \\u0053ERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }", "SERVICE"),  # as the spec unescapes
-    ("SELECT * WHERE { ?s ?p 1SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }", "SERVICE"),
-    ("SELECT * FROM <http://127.0.0.1:1/g> WHERE { ?s ?p ?o }", "FROM"),
-    ("PREFIX ex: <http://127.0.0.1:1/> SELECT * FROMex:g WHERE { ?s ?p ?o }", "FROM"),
-    ("LOAD <http://127.0.0.1:1/x>", "(LOAD)"),
-    ("INSERT DATA { <http://e/a> <http://e/b> 1 }", "(INSERT)"),
-    ("SELECT * WHERE { ?s ?p ?o } ; CLEAR ALL", "(CLEAR)"),
-    ("ASK { " + "{" * (MAX_NESTING + 1) + "}" * (MAX_NESTING + 1) + " }", f"nested deeper than {MAX_NESTING}"),
-    ("ASK { FILTER(" + "(" * MAX_NESTING + "1" + ")" * MAX_NESTING + ") }", f"nested deeper than {MAX_NESTING}"),
-])
+@pytest.mark.parametrize(
+    "query,named",
+    [
+        ("SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }", "SERVICE"),
+        ("PREFIX ex: <http://127.0.0.1:1/> SELECT * WHERE { SERVICEex:x { ?s ?p ?o } }", "SERVICE"),  # glued
+        ("SELECT * WHERE { \\u0053ERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }", "SERVICE"),  # as the spec unescapes
+        ("SELECT * WHERE { ?s ?p 1SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }", "SERVICE"),
+        ("SELECT * FROM <http://127.0.0.1:1/g> WHERE { ?s ?p ?o }", "FROM"),
+        ("PREFIX ex: <http://127.0.0.1:1/> SELECT * FROMex:g WHERE { ?s ?p ?o }", "FROM"),
+        ("LOAD <http://127.0.0.1:1/x>", "(LOAD)"),
+        ("INSERT DATA { <http://e/a> <http://e/b> 1 }", "(INSERT)"),
+        ("SELECT * WHERE { ?s ?p ?o } ; CLEAR ALL", "(CLEAR)"),
+        ("ASK { " + "{" * (MAX_NESTING + 1) + "}" * (MAX_NESTING + 1) + " }", f"nested deeper than {MAX_NESTING}"),
+        ("ASK { FILTER(" + "(" * MAX_NESTING + "1" + ")" * MAX_NESTING + ") }", f"nested deeper than {MAX_NESTING}"),
+    ],
+)
 def test_a_refusal_names_what_it_refused(query: str, named: str) -> None:
     with pytest.raises(QueryRefused) as refused:
         check_query(query, frozenset())

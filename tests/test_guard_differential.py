@@ -37,15 +37,26 @@ from mfbt_kg.sparql.guard import MAX_NESTING, QueryRefused, check_query, read_qu
 
 PORT_1 = "http://127.0.0.1:1/"  # refused by oxigraph's client itself: nothing is sent anywhere
 SUITE = Path(__file__).parent / "external" / "w3c-sparql11-syntax-query"
-def bounded(examples: int) -> settings:
-    return settings(max_examples=examples, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
-PROLOGUE = ("PREFIX ex: <http://e/> PREFIX services: <http://e/s#> PREFIX from: <http://e/f#> "
-            "PREFIX serviceLevel: <http://e/l#> PREFIX fromage: <http://e/c#> PREFIX : <http://e/d#>\n")
+
+def bounded(examples: int) -> settings:
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+
+
+PROLOGUE = (
+    "PREFIX ex: <http://e/> PREFIX services: <http://e/s#> PREFIX from: <http://e/f#> "
+    "PREFIX serviceLevel: <http://e/l#> PREFIX fromage: <http://e/c#> PREFIX : <http://e/d#>\n"
+)
 
 
 # --- the readings ----------------------------------------------------------------------------------------
+
 
 def engine_ran_service(text: str) -> bool:
     """Run on an empty store; True when the engine executed a SERVICE (only port 1 is ever named)."""
@@ -108,6 +119,7 @@ def assert_nothing_hidden(text: str) -> None:
 
 # --- the generator: queries from the grammar, with the truth about them --------------------------------
 
+
 @dataclass(frozen=True)
 class Part:
     text: str
@@ -116,8 +128,12 @@ class Part:
     dataset: bool = False
 
     def __add__(self, other: Part) -> Part:
-        return Part(self.text + other.text, self.services + other.services, max(self.depth, other.depth),
-                    self.dataset or other.dataset)
+        return Part(
+            self.text + other.text,
+            self.services + other.services,
+            max(self.depth, other.depth),
+            self.dataset or other.dataset,
+        )
 
 
 def join(*parts: Part | str) -> Part:
@@ -133,18 +149,55 @@ def nest(opening: str, inner: Part, closing: str) -> Part:
 
 # Weighted towards what desynchronised the old guard: a comparison with no space before a string holding
 # '>' ("1<'>'"), later on the same line a SERVICE, and a comment holding a quote.
-SPACE = st.sampled_from([" "] * 6 + ["\n", "\t", " # a comment ' \" < > { SERVICE FROM\n", " #'\n", " #\"\r",
-                                     " #>\n"])
+SPACE = st.sampled_from([" "] * 6 + ["\n", "\t", " # a comment ' \" < > { SERVICE FROM\n", " #'\n", ' #"\r', " #>\n"])
 TIGHT = st.sampled_from(["", "", "", " ", "\n", " #'\n"])
 VARS = st.sampled_from(["?s", "?p", "?o", "?a", "?b", "$c", "?from", "?service", "?load", "?insert", "?with"])
-IRIS = st.sampled_from([f"<{PORT_1}x>", "<http://e/a'b>", "<http://e/#x>", "<http://e/x\\u0027y>", "ex:a",
-                        "services:x", "from:y", "serviceLevel:z", "ex:load", ":x", "ex:a\\#b", "ex:a.b",
-                        "fromage:c-d", "ex:service", "<http://e/SERVICE>"])
-STRINGS = st.sampled_from(["'>'", "'>'", '">"', '">"', '"<"', "'#'", "\"a'b\"", "'a\"b'", '"""a"b""c"""',
-                           "'''x'y'''", '"\\""',
-                           "'\\''", "'it\\u0027s'", "'SERVICE <x> {}'", f'"}} SERVICE <{PORT_1}> {{ "', "'#'",
-                           '"a\\u0022b"', "'>' ", "'<'@en", '"1"^^<http://www.w3.org/2001/XMLSchema#integer>',
-                           "'FROM <http://e/g>'", "'{{{{'", "')))'"])
+IRIS = st.sampled_from(
+    [
+        f"<{PORT_1}x>",
+        "<http://e/a'b>",
+        "<http://e/#x>",
+        "<http://e/x\\u0027y>",
+        "ex:a",
+        "services:x",
+        "from:y",
+        "serviceLevel:z",
+        "ex:load",
+        ":x",
+        "ex:a\\#b",
+        "ex:a.b",
+        "fromage:c-d",
+        "ex:service",
+        "<http://e/SERVICE>",
+    ]
+)
+STRINGS = st.sampled_from(
+    [
+        "'>'",
+        "'>'",
+        '">"',
+        '">"',
+        '"<"',
+        "'#'",
+        '"a\'b"',
+        "'a\"b'",
+        '"""a"b""c"""',
+        "'''x'y'''",
+        '"\\""',
+        "'\\''",
+        "'it\\u0027s'",
+        "'SERVICE <x> {}'",
+        f'"}} SERVICE <{PORT_1}> {{ "',
+        "'#'",
+        '"a\\u0022b"',
+        "'>' ",
+        "'<'@en",
+        '"1"^^<http://www.w3.org/2001/XMLSchema#integer>',
+        "'FROM <http://e/g>'",
+        "'{{{{'",
+        "')))'",
+    ]
+)
 NUMBERS = st.sampled_from(["1", "-1", "+1.5", "1e3", ".5", "0"])
 OPERATORS = st.sampled_from(["<"] * 6 + ["<="] * 2 + [">", ">=", "=", "!=", "&&", "||", "+", "-", "*", "/"])
 
@@ -168,8 +221,11 @@ def expression(draw: st.DrawFn, depth: int = 0) -> Part:
     if choice == 7:
         return join("STR", nest("(", draw(expression(depth + 1)), ")"))
     if choice == 8:
-        return join(draw(expression(depth + 1)), " IN ", nest("(", join(draw(expression(depth + 1)), ", ",
-                                                                        draw(expression(depth + 1))), ")"))
+        return join(
+            draw(expression(depth + 1)),
+            " IN ",
+            nest("(", join(draw(expression(depth + 1)), ", ", draw(expression(depth + 1))), ")"),
+        )
     return join("EXISTS ", draw(group(depth + 2)))
 
 
@@ -177,16 +233,20 @@ def expression(draw: st.DrawFn, depth: int = 0) -> Part:
 def element(draw: st.DrawFn, depth: int) -> Part:
     choice = draw(st.integers(0, 11 if depth < 3 else 3))
     if choice == 0:
-        return join(draw(VARS), " ", draw(st.one_of(VARS, IRIS)), " ", draw(st.one_of(VARS, IRIS, STRINGS, NUMBERS)),
-                    " .")
+        return join(
+            draw(VARS), " ", draw(st.one_of(VARS, IRIS)), " ", draw(st.one_of(VARS, IRIS, STRINGS, NUMBERS)), " ."
+        )
     if choice == 1:
         return join("FILTER", nest("(", draw(expression(depth)), ")"))
     if choice == 2:
-        return join("BIND", nest("(", join(draw(expression(depth)), " AS ?fresh", str(draw(st.integers(0, 99)))),
-                                 ")"))
+        return join("BIND", nest("(", join(draw(expression(depth)), " AS ?fresh", str(draw(st.integers(0, 99)))), ")"))
     if choice == 3:
-        return join("VALUES ?v", str(draw(st.integers(0, 99))), " ",
-                    nest("{", Part(" " + draw(st.one_of(STRINGS, IRIS, NUMBERS)) + " "), "}"))
+        return join(
+            "VALUES ?v",
+            str(draw(st.integers(0, 99))),
+            " ",
+            nest("{", Part(" " + draw(st.one_of(STRINGS, IRIS, NUMBERS)) + " "), "}"),
+        )
     if choice == 4:
         return join(draw(st.sampled_from(["OPTIONAL", "MINUS"])), " ", draw(group(depth + 1)))
     if choice == 5:
@@ -215,8 +275,11 @@ def query(draw: st.DrawFn) -> Part:
     where = draw(group())
     if draw(st.integers(0, 9)) == 0:  # past the limit, hidden or not
         levels = draw(st.integers(MAX_NESTING - 3, MAX_NESTING + 3))
-        where = nest("{", Part("{" * levels + "}" * levels, 0, levels), "}") if draw(st.booleans()) else \
-            nest("{", join("FILTER", Part("(" * levels + "1" + ")" * levels, 0, levels)), "}")
+        where = (
+            nest("{", Part("{" * levels + "}" * levels, 0, levels), "}")
+            if draw(st.booleans())
+            else nest("{", join("FILTER", Part("(" * levels + "1" + ")" * levels, 0, levels)), "}")
+        )
     dataset = draw(st.sampled_from(["", " FROM <http://e/g>", f" FROM NAMED <{PORT_1}g>"]))
     form = draw(st.sampled_from(["SELECT *", "ASK", "CONSTRUCT { ?s ?p ?o }"]))
     end = draw(st.sampled_from(["", " #'", ' #"', " #>", "\n"]))
@@ -235,8 +298,13 @@ def test_generated_queries_hide_nothing_from_the_guard(generated: Part) -> None:
         if engine_accepts(text):  # the engine read it as the grammar does: the generator's truth holds
             assert generated.services == 0 and not generated.dataset, text
             assert generated.depth <= MAX_NESTING, text
-    elif (generated.services == 0 and not generated.dataset and generated.depth <= MAX_NESTING
-          and "\\u" not in text and engine_accepts(text)):
+    elif (
+        generated.services == 0
+        and not generated.dataset
+        and generated.depth <= MAX_NESTING
+        and "\\u" not in text
+        and engine_accepts(text)
+    ):
         pytest.fail(f"a valid query without SERVICE, FROM or deep nesting was refused: {text!r}")
 
 
@@ -292,8 +360,17 @@ def reading(text: str) -> object:
 class token_by_token:  # noqa: N801 - used as a context manager
     """Switch off the patterns that read runs of simple terms in one step."""
 
-    NAMES = ("_CHAIN", "_SIMPLE_EXPRESSION", "_FILTERS", "_ARGUMENTS", "_TRIPLES", "_NODES", "_MORE_OBJECTS",
-             "_SEMICOLONS", "_DATA_VALUES")
+    NAMES = (
+        "_CHAIN",
+        "_SIMPLE_EXPRESSION",
+        "_FILTERS",
+        "_ARGUMENTS",
+        "_TRIPLES",
+        "_NODES",
+        "_MORE_OBJECTS",
+        "_SEMICOLONS",
+        "_DATA_VALUES",
+    )
 
     def __enter__(self) -> None:
         self.saved = {name: getattr(guard, name) for name in self.NAMES}
@@ -341,22 +418,57 @@ def test_the_w3c_syntax_tests(path: Path) -> None:
 
 
 # The 28 special fragments of the review's own fuzzing, in random runs before and after a SERVICE clause.
-FRAGMENTS = ["<", "'", '"', "#", ">", "\n", "\r", "(", ")", "{", "}", "FILTER(?a", "?a", "1", "'>'", '"""', "'''",
-             "\\", "\\u0027", "<'>", "||", "<=", ".", ";", ",", "AS ?b)", "BIND(1", " "]
+FRAGMENTS = [
+    "<",
+    "'",
+    '"',
+    "#",
+    ">",
+    "\n",
+    "\r",
+    "(",
+    ")",
+    "{",
+    "}",
+    "FILTER(?a",
+    "?a",
+    "1",
+    "'>'",
+    '"""',
+    "'''",
+    "\\",
+    "\\u0027",
+    "<'>",
+    "||",
+    "<=",
+    ".",
+    ";",
+    ",",
+    "AS ?b)",
+    "BIND(1",
+    " ",
+]
 
 
 @given(st.lists(st.sampled_from(FRAGMENTS), max_size=6), st.lists(st.sampled_from(FRAGMENTS), max_size=6))
 @bounded(200)
 def test_random_fragments_around_a_service_clause(before: list[str], after: list[str]) -> None:
-    text = (f"SELECT * WHERE {{ BIND(1 AS ?a) {''.join(before)} SERVICE <{PORT_1}> {{ ?s ?p ?o }} "
-            f"{''.join(after)} }}")
+    text = f"SELECT * WHERE {{ BIND(1 AS ?a) {''.join(before)} SERVICE <{PORT_1}> {{ ?s ?p ?o }} {''.join(after)} }}"
     assert_nothing_hidden(text)
 
 
-@given(st.one_of(st.text(max_size=200), st.lists(st.sampled_from(FRAGMENTS + ["SELECT", "ASK", "WHERE", "SERVICE",
-                                                                               "FROM", "PREFIX", ":", "a:b", "_:x",
-                                                                               "[", "]", "@en", "^^", "!"]),
-                                               max_size=40).map("".join)))
+@given(
+    st.one_of(
+        st.text(max_size=200),
+        st.lists(
+            st.sampled_from(
+                FRAGMENTS
+                + ["SELECT", "ASK", "WHERE", "SERVICE", "FROM", "PREFIX", ":", "a:b", "_:x", "[", "]", "@en", "^^", "!"]
+            ),
+            max_size=40,
+        ).map("".join),
+    )
+)
 @bounded(200)
 def test_any_text_gets_a_verdict(text: str) -> None:
     """No text makes the guard fail with anything but a refusal (no IndexError, no RecursionError)."""
@@ -368,8 +480,11 @@ def test_any_text_gets_a_verdict(text: str) -> None:
 
 def test_the_fast_paths_read_every_real_query_as_the_token_reader_does() -> None:
     root = Path(__file__).parent.parent
-    files = [*sorted((root / "queries").rglob("*.rq")), *sorted(SUITE.glob("*.rq")),
-             *sorted((Path(__file__).parent / "external" / "w3c-sparql-query-eval").rglob("*.rq"))]
+    files = [
+        *sorted((root / "queries").rglob("*.rq")),
+        *sorted(SUITE.glob("*.rq")),
+        *sorted((Path(__file__).parent / "external" / "w3c-sparql-query-eval").rglob("*.rq")),
+    ]
     assert len(files) > 500
     texts = [path.read_text(encoding="utf-8") for path in files]
     fast = [reading(text) for text in texts]

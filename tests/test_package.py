@@ -16,14 +16,20 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from service_fixtures import ROOT, free_port, wait_until_up
 
 pytestmark = pytest.mark.slow
 
 
 def _tracked_files() -> list[str]:
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                            capture_output=True, text=True, check=True).stdout.splitlines()
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
     return [name for name in listed if (ROOT / name).is_file()]
 
 
@@ -37,13 +43,21 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, target)
     dist = work / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(source)],
-                   check=True, capture_output=True, text=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(source)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     env_dir = work / "venv"
     venv.create(env_dir, with_pip=True)
     wheel = next(dist.glob("mfbt_kg-*.whl"))
-    subprocess.run([str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)],
-                   check=True, capture_output=True, text=True)
+    subprocess.run(
+        [str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return env_dir / "bin"
 
 
@@ -58,11 +72,17 @@ def test_the_wheel_carries_the_graph_the_catalogue_and_both_licences(installed: 
 
 
 def test_the_installed_command_runs_outside_a_checkout(installed: Path, tmp_path: Path) -> None:
-    version = subprocess.run([str(installed / "mfbt-kg"), "--version"], cwd=tmp_path, capture_output=True,
-                             text=True, check=True)
+    version = subprocess.run(
+        [str(installed / "mfbt-kg"), "--version"], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
     assert version.stdout.startswith("mfbt-kg ")
-    answer = subprocess.run([str(installed / "python"), "-m", "mfbt_kg", "query", "run", "offers-overview",
-                             "--format", "csv"], cwd=tmp_path, capture_output=True, text=True, check=True)
+    answer = subprocess.run(
+        [str(installed / "python"), "-m", "mfbt_kg", "query", "run", "offers-overview", "--format", "csv"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     rows = answer.stdout.strip().splitlines()
     # KBT 2018, «Geografisk plassering»: 14 offers (Vestre Viken's three units are one offer).
     assert len(rows) == 1 + 14, answer.stdout
@@ -71,8 +91,13 @@ def test_the_installed_command_runs_outside_a_checkout(installed: Path, tmp_path
 def test_the_installed_service_serves_the_real_data(installed: Path, tmp_path: Path) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([str(installed / "mfbt-kg"), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [str(installed / "mfbt-kg"), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         wait_until_up(f"{base}/health", proc)
         page = httpx.get(f"{base}/id/offer/unn-asgard", headers={"Accept": "text/html"})

@@ -27,11 +27,20 @@ HTML = {"Accept": "text/html"}
 # Lister DPS; seed 000 L14 «Åpen avdeling. Ikke tvang. Ikke rus.»; the curator's method→row groupings).
 CLAIMS = 75
 # Basis concepts as the markers name them (ontology/vocab-core.ttl, mfbt:BasisScheme).
-LABELS = {"nb": {"basis-group-applied": "gruppeutsagn anvendt av kurator", "basis-curator-reading": "kuratorens lesing",
-                 "basis-sources-disagree": "kildene er uenige", "basis-unknown": "ukjent"},
-          "en": {"basis-group-applied": "group statement applied by the curator",
-                 "basis-curator-reading": "curator's reading", "basis-sources-disagree": "sources disagree",
-                 "basis-unknown": "unknown"}}
+LABELS = {
+    "nb": {
+        "basis-group-applied": "gruppeutsagn anvendt av kurator",
+        "basis-curator-reading": "kuratorens lesing",
+        "basis-sources-disagree": "kildene er uenige",
+        "basis-unknown": "ukjent",
+    },
+    "en": {
+        "basis-group-applied": "group statement applied by the curator",
+        "basis-curator-reading": "curator's reading",
+        "basis-sources-disagree": "sources disagree",
+        "basis-unknown": "unknown",
+    },
+}
 
 
 class Markers(HTMLParser):
@@ -94,7 +103,7 @@ def test_the_offer_pages_show_a_known_number_of_claims_that_are_readings(claims)
 @pytest.mark.parametrize("lang", ["nb", "en"])
 def test_every_reading_an_offer_page_shows_carries_its_marker_and_note(client: TestClient, claims, lang: str) -> None:
     for offer, expected in sorted(claims.items()):
-        page = client.get("/" + offer[len(BASE):], params={"lang": lang}, headers=HTML)
+        page = client.get("/" + offer[len(BASE) :], params={"lang": lang}, headers=HTML)
         assert page.status_code == 200, offer
         shown = markers(page.text)
         assert set(shown) == set(expected), (offer, sorted(set(expected) ^ set(shown)))

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 from conftest import break_file
-
 from mfbt_kg.graph.files import load_graph
 from mfbt_kg.graph.references import Finding, find_problems, index_files
 
@@ -32,12 +31,18 @@ def test_a_misspelt_slug_is_a_dangling_reference_with_a_suggestion(project_copy:
     line = break_file(project_copy / "data/ttl/target-groups.ttl", ASGARD_REFERENCE, "    mfbt:about offer:unn-asgrd ;")
     found = findings(project_copy)
     assert [(f.kind, str(f.place), f.message) for f in found] == [
-        ("dangling", f"data/ttl/target-groups.ttl:{line}",
-         "offer:unn-asgrd is used here but described nowhere; did you mean offer:unn-asgard?")]
+        (
+            "dangling",
+            f"data/ttl/target-groups.ttl:{line}",
+            "offer:unn-asgrd is used here but described nowhere; did you mean offer:unn-asgard?",
+        )
+    ]
 
 
 def test_a_slug_typed_with_norwegian_letters_gets_the_slug_rule_as_suggestion(project_copy: Path) -> None:
-    line = break_file(project_copy / "data/ttl/target-groups.ttl", ASGARD_REFERENCE, "    mfbt:about offer:unn-åsgård ;")
+    line = break_file(
+        project_copy / "data/ttl/target-groups.ttl", ASGARD_REFERENCE, "    mfbt:about offer:unn-åsgård ;"
+    )
     found = findings(project_copy)
     assert [(f.kind, str(f.place)) for f in found] == [("dangling", f"data/ttl/target-groups.ttl:{line}")]
     assert found[0].message.endswith("did you mean offer:unn-asgard?")
@@ -59,8 +64,12 @@ def test_one_iri_described_in_two_files_is_named_at_both_places(project_copy: Pa
 
 def test_validate_refuses_a_dangling_reference_and_names_file_and_line(project_copy: Path) -> None:
     line = break_file(project_copy / "data/ttl/target-groups.ttl", ASGARD_REFERENCE, "    mfbt:about offer:unn-asgrd ;")
-    done = subprocess.run([sys.executable, "-m", "mfbt_kg", "--root", str(project_copy), "validate"],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "mfbt_kg", "--root", str(project_copy), "validate"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 1, done.stderr
     output = done.stdout + done.stderr
     assert f"[data/ttl/target-groups.ttl:{line}]" in output

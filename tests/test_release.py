@@ -35,15 +35,19 @@ def version_of(bundle: Path) -> str:
     return str(Graph().parse(bundle / "dcat.ttl").value(DATASET, OWL.versionInfo))
 
 
-def test_a_changed_fact_is_a_major_release_with_diff_changelog_and_links(first: Path, project_copy: Path,
-                                                                         tmp_path: Path, capsys) -> None:
-    break_file(project_copy / FIGURE, "mfbt:about offer:vegsund-dps ; mfbt:measure measure:day-places ;\n"
-               "    mfbt:value 3 ;", "mfbt:about offer:vegsund-dps ; mfbt:measure measure:day-places ;\n"
-               "    mfbt:value 4 ;")
+def test_a_changed_fact_is_a_major_release_with_diff_changelog_and_links(
+    first: Path, project_copy: Path, tmp_path: Path, capsys
+) -> None:
+    break_file(
+        project_copy / FIGURE,
+        "mfbt:about offer:vegsund-dps ; mfbt:measure measure:day-places ;\n    mfbt:value 3 ;",
+        "mfbt:about offer:vegsund-dps ; mfbt:measure measure:day-places ;\n    mfbt:value 4 ;",
+    )
     second = tmp_path / "second"
     assert version_of(first) == "1.4.2"
-    assert main(["--root", str(project_copy), "export", "--local", "--out", str(second),
-                 "--previous", str(first)]) == 0, capsys.readouterr().err
+    assert (
+        main(["--root", str(project_copy), "export", "--local", "--out", str(second), "--previous", str(first)]) == 0
+    ), capsys.readouterr().err
     assert version_of(second) == "2.0.0", "a changed fact is a major change"
     diff = (second / "changes" / "diff.txt").read_text(encoding="utf-8")
     assert "1 resources changed, 1 facts added, 1 removed; kind of change: major" in diff.splitlines()[0]
@@ -63,24 +67,46 @@ def test_a_changed_fact_is_a_major_release_with_diff_changelog_and_links(first: 
     assert all(f"  {p}\n" in sums for p in ("CHANGELOG.md", "changes/diff.txt", "changes/diff.ttl"))
 
 
-def test_a_wording_fix_is_a_patch_and_a_wrong_version_is_refused(first: Path, project_copy: Path,
-                                                                  tmp_path: Path, capsys) -> None:
-    break_file(project_copy / FIGURE, '"Day-treatment places, Vegsund DPS, 2 Jan 2018"@en',
-               '"Day treatment places, Vegsund DPS, 2 January 2018"@en')
+def test_a_wording_fix_is_a_patch_and_a_wrong_version_is_refused(
+    first: Path, project_copy: Path, tmp_path: Path, capsys
+) -> None:
+    break_file(
+        project_copy / FIGURE,
+        '"Day-treatment places, Vegsund DPS, 2 Jan 2018"@en',
+        '"Day treatment places, Vegsund DPS, 2 January 2018"@en',
+    )
     refused = tmp_path / "refused"
-    assert main(["--root", str(project_copy), "export", "--local", "--out", str(refused), "--previous", str(first),
-                 "--dataset-version", "1.5.0"]) == 2
+    assert (
+        main(
+            [
+                "--root",
+                str(project_copy),
+                "export",
+                "--local",
+                "--out",
+                str(refused),
+                "--previous",
+                str(first),
+                "--dataset-version",
+                "1.5.0",
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "version 1.5.0 does not follow the changes since 1.4.2" in err and "1.4.3" in err
     assert not refused.exists()
     patched = tmp_path / "patched"
-    assert main(["--root", str(project_copy), "export", "--local", "--out", str(patched),
-                 "--previous", str(first)]) == 0
+    assert (
+        main(["--root", str(project_copy), "export", "--local", "--out", str(patched), "--previous", str(first)]) == 0
+    )
     assert version_of(patched) == "1.4.3"
     assert Graph().parse(patched / "dcat.ttl").value(DATASET, ADMS.versionNotes) is not None
 
 
 def test_previous_must_be_an_export(tmp_path: Path, capsys) -> None:
-    assert main(["--root", str(ROOT), "export", "--local", "--out", str(tmp_path / "out"),
-                 "--previous", str(tmp_path)]) == 2
+    assert (
+        main(["--root", str(ROOT), "export", "--local", "--out", str(tmp_path / "out"), "--previous", str(tmp_path)])
+        == 2
+    )
     assert "not an earlier export" in capsys.readouterr().err

@@ -14,13 +14,13 @@ import time
 import httpx
 import pytest
 
-from mfbt_kg.sparql.catalogue import run
-from mfbt_kg.cli import main
-from mfbt_kg.api.query_page import example_values
-from mfbt_kg.sparql.answers import Table
-from mfbt_kg.publish.upload import upload
-from mfbt_kg.sparql.store import RemoteStore, StoreError, data_version, to_ntriples
 from conftest import break_file
+from mfbt_kg.api.query_page import example_values
+from mfbt_kg.cli import main
+from mfbt_kg.publish.upload import upload
+from mfbt_kg.sparql.answers import Table
+from mfbt_kg.sparql.catalogue import run
+from mfbt_kg.sparql.store import RemoteStore, StoreError, data_version, to_ntriples
 from service_fixtures import COUNT, ROOT, SLOW, Listener, OxigraphServer, Service, assert_generic
 
 pytestmark = pytest.mark.slow  # an Oxigraph server, an upload and a service of its own
@@ -63,9 +63,14 @@ def test_cli_load_uploads_and_reports(uploaded: str, graph, capsys) -> None:
 
 
 def test_cli_load_refuses_a_graph_that_does_not_conform(uploaded: str, graph, project_copy, capsys) -> None:
-    break_file(project_copy / "data/ttl/offers.ttl", "mfbt:region region:helse-nord ; mfbt:providedBy trust:unn ;",
-               "mfbt:providedBy trust:unn ;")
-    assert main(["--root", str(project_copy), "load", "--store", uploaded]) == 1  # violations: exit 1, as validate and export
+    break_file(
+        project_copy / "data/ttl/offers.ttl",
+        "mfbt:region region:helse-nord ; mfbt:providedBy trust:unn ;",
+        "mfbt:providedBy trust:unn ;",
+    )
+    assert (
+        main(["--root", str(project_copy), "load", "--store", uploaded]) == 1
+    )  # violations: exit 1, as validate and export
     err = capsys.readouterr().err
     assert "An offer needs its region" in err and "nothing uploaded" in err
     assert RemoteStore(uploaded).triple_count() == len(graph)  # the earlier upload is untouched
@@ -79,6 +84,7 @@ def test_upload_to_nowhere_is_a_clear_error() -> None:
 def _as_set(found: list[dict]) -> list[tuple]:
     """Rows in a comparable form; a GROUP_CONCAT list (of IRIs, or of texts joined by " | " or " / ") is compared
     as a set: its order is the engine's choice."""
+
     def value(term: object) -> str:
         text = str(term)
         words = text.strip('"').split(" ")
@@ -89,6 +95,7 @@ def _as_set(found: list[dict]) -> list[tuple]:
             if quoted and separator in quoted.group(1):
                 return separator.join(sorted(quoted.group(1).split(separator))) + (quoted.group(2) or "")
         return text
+
     return sorted(tuple(sorted((k, value(v)) for k, v in r.items())) for r in found)
 
 
@@ -113,8 +120,9 @@ def test_service_in_remote_mode_says_it_cannot_describe_the_data(remote_service:
     assert "mfbt-kg export" in httpx.get(f"{remote_service.base}/dataset", timeout=30).text
 
 
-def test_service_in_remote_mode_answers_and_ties_etags_to_the_upload(remote_service: Service, uploaded: str,
-                                                                    graph) -> None:
+def test_service_in_remote_mode_answers_and_ties_etags_to_the_upload(
+    remote_service: Service, uploaded: str, graph
+) -> None:
     health = remote_service.health()
     assert health["store"] == "remote" and health["data_version"] == data_version(to_ntriples(graph))
     assert remote_service.count() == len(graph)
@@ -134,20 +142,24 @@ def test_service_in_remote_mode_answers_and_ties_etags_to_the_upload(remote_serv
 def test_remote_mode_refuses_before_the_store_sees_the_query(remote_service: Service, uploaded: str) -> None:
     listener = Listener()
     try:
-        control = httpx.post(uploaded, data={"query": f"SELECT * WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}"},
-                             timeout=10)
+        control = httpx.post(
+            uploaded, data={"query": f"SELECT * WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}"}, timeout=10
+        )
         assert control.status_code and listener.settle() >= 1  # Oxigraph server alone does call out
         seen = listener.settle()
-        for query in [f"SELECT * WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}",
-                      f"PREFIX : <{listener.url}> SELECT * WHERE {{ SERVICE:x {{ ?s ?p ?o }} }}",
-                      f"SELECT * FROM <{listener.url}g> WHERE {{ ?s ?p ?o }}",
-                      "INSERT DATA { <http://e/a> <http://e/b> <http://e/c> }",
-                      f"LOAD <{listener.url}data.ttl>"]:
+        for query in [
+            f"SELECT * WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}",
+            f"PREFIX : <{listener.url}> SELECT * WHERE {{ SERVICE:x {{ ?s ?p ?o }} }}",
+            f"SELECT * FROM <{listener.url}g> WHERE {{ ?s ?p ?o }}",
+            "INSERT DATA { <http://e/a> <http://e/b> <http://e/c> }",
+            f"LOAD <{listener.url}data.ttl>",
+        ]:
             response = remote_service.get(query)
             assert response.status_code == 400
             assert_generic(response)
-        graph_param = httpx.get(f"{remote_service.base}/sparql", params={"query": COUNT, "default-graph-uri": listener.url},
-                                timeout=10)
+        graph_param = httpx.get(
+            f"{remote_service.base}/sparql", params={"query": COUNT, "default-graph-uri": listener.url}, timeout=10
+        )
         assert graph_param.status_code == 400
         assert listener.settle() == seen
     finally:

@@ -47,8 +47,12 @@ def both_ways(service: Service, query: str) -> list[httpx.Response]:
     return [
         service.get(query),
         httpx.post(f"{service.base}/sparql", data={"query": query}, timeout=30),
-        httpx.post(f"{service.base}/sparql", content=query.encode(), timeout=30,
-                   headers={"Content-Type": "application/sparql-query"}),
+        httpx.post(
+            f"{service.base}/sparql",
+            content=query.encode(),
+            timeout=30,
+            headers={"Content-Type": "application/sparql-query"},
+        ),
     ]
 
 
@@ -69,22 +73,23 @@ def workers_ready(service: Service, size: int = 4, limit: float = 30) -> None:  
 
 # --- rows 1–4: nothing leaves the machine ------------------------------------------------
 
+
 def service_variants(url: str) -> list[str]:
     """SERVICE in every case, position and spelling an engine might still read as SERVICE."""
     return [
-        f"SELECT * WHERE {{ SERVICE <{url}sparql> {{ ?s ?p ?o }} }}",                              # row 1
-        f"SELECT * WHERE {{ SERVICE SILENT <{url}sparql> {{ ?s ?p ?o }} }}",                       # row 2 ...
+        f"SELECT * WHERE {{ SERVICE <{url}sparql> {{ ?s ?p ?o }} }}",  # row 1
+        f"SELECT * WHERE {{ SERVICE SILENT <{url}sparql> {{ ?s ?p ?o }} }}",  # row 2 ...
         f"select * where {{ service <{url}sparql> {{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ SeRvIcE <{url}> {{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ ?x ?y ?z OPTIONAL {{ SERVICE <{url}> {{ ?s ?p ?o }} }} }}",
         f"SELECT * WHERE {{ {{ SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }} }} }}",
         f"ASK {{ FILTER EXISTS {{ SERVICE <{url}> {{ ?s ?p ?o }} }} }}",
         f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ MINUS {{ SERVICE <{url}> {{ ?s ?p ?o }} }} }}",
-        f"PREFIX : <{url}> SELECT * WHERE {{ SERVICE:x {{ ?s ?p ?o }} }}",                         # oxigraph reads SERVICE + :x
+        f"PREFIX : <{url}> SELECT * WHERE {{ SERVICE:x {{ ?s ?p ?o }} }}",  # oxigraph reads SERVICE + :x
         f"PREFIX ex: <{url}> SELECT * WHERE {{ SERVICEex:x {{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ ?s ?p ?o # a comment ends at CR\rSERVICE <{url}> {{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ ?s <http://e/\\u0062#x> ?o . SERVICE <{url}> {{ ?s ?p ?o }} }}",
-        f"SELECT * WHERE {{ \\u0053ERVICE <{url}> {{ ?s ?p ?o }} }}",                             # \\u escapes
+        f"SELECT * WHERE {{ \\u0053ERVICE <{url}> {{ ?s ?p ?o }} }}",  # \\u escapes
         f"SELECT * WHERE {{ ?s ?p 1SERVICE <{url}> {{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ ?s ?p ?o FILTER(1<2)SERVICE<{url}>{{?s ?p ?o}} }}",
         f"SELECT * WHERE {{ ?s ?p _:b SERVICE <{url}> {{ ?s ?p ?o }} }}",
@@ -92,7 +97,7 @@ def service_variants(url: str) -> list[str]:
         # Review finding 1 (S24-S28): '<' after an operand is "less than", so no phantom string hides SERVICE.
         f"SELECT * WHERE {{ BIND(1 AS ?a) FILTER(?a<'>' || true) SERVICE <{url}s24> {{ ?s ?p ?o }} }} #'",
         f"SELECT * WHERE {{ BIND(1 AS ?a) FILTER(?a<='>' || true) SERVICE <{url}s25> {{ ?s ?p ?o }} }} #'",
-        f"SELECT * WHERE {{ BIND(1<'>' AS ?b) SERVICE <{url}s26> {{ ?s ?p ?o }} }} #'",                 # + S29, S30
+        f"SELECT * WHERE {{ BIND(1<'>' AS ?b) SERVICE <{url}s26> {{ ?s ?p ?o }} }} #'",  # + S29, S30
         f"SELECT (1<'>' AS ?b) ?s WHERE {{ SERVICE <{url}s27> {{ ?s ?p ?o }} }} #'",
         f"SELECT * WHERE {{ BIND(1<'>' AS ?b) OPTIONAL {{ SERVICE SILENT <{url}s28> {{ ?s ?p ?o }} }} }} #'",
     ]
@@ -127,8 +132,9 @@ def test_row_3_same_message_for_a_file_and_a_closed_port(service: Service) -> No
     assert_generic(a)
 
 
-def test_row_4_from_outside_the_dataset_is_an_empty_graph_never_fetched(service: Service, listener: Listener,
-                                                                         tmp_path: Path) -> None:
+def test_row_4_from_outside_the_dataset_is_an_empty_graph_never_fetched(
+    service: Service, listener: Listener, tmp_path: Path
+) -> None:
     """The embedded engine never fetches a graph: one the data lacks is empty, as with default-graph-uri
     (a remote store, which might fetch, refuses both: test_remote_store)."""
     secret = tmp_path / "secret.ttl"
@@ -180,12 +186,17 @@ def test_row_6_update_operations_refused(service: Service, listener: Listener) -
     for update in UPDATES:
         update = update.replace("{url}", listener.url)
         responses = [
-            httpx.post(f"{service.base}/sparql", content=update, headers={"Content-Type": "application/sparql-update"},
-                       timeout=10),
+            httpx.post(
+                f"{service.base}/sparql",
+                content=update,
+                headers={"Content-Type": "application/sparql-update"},
+                timeout=10,
+            ),
             httpx.post(f"{service.base}/sparql", data={"update": update}, timeout=10),
             httpx.get(f"{service.base}/sparql", params={"update": update}, timeout=10),
-            httpx.post(f"{service.base}/sparql", params={"using-graph-uri": "http://e/g"}, data={"update": update},
-                       timeout=10),
+            httpx.post(
+                f"{service.base}/sparql", params={"using-graph-uri": "http://e/g"}, data={"update": update}, timeout=10
+            ),
         ]
         for response in responses:
             assert 400 <= response.status_code < 500 and "read-only" in response.json()["error"]
@@ -195,14 +206,18 @@ def test_row_6_update_operations_refused(service: Service, listener: Listener) -
 
 def test_row_7_a_query_followed_by_an_update(service: Service) -> None:
     before = service.count()
-    for query in ["SELECT * WHERE { ?s ?p ?o } ; INSERT DATA { <http://e/a> <http://e/b> <http://e/c> }",
-                  "SELECT * WHERE { ?s ?p ?o } ;\nCLEAR ALL", "ASK {} ; DROP ALL"]:
+    for query in [
+        "SELECT * WHERE { ?s ?p ?o } ; INSERT DATA { <http://e/a> <http://e/b> <http://e/c> }",
+        "SELECT * WHERE { ?s ?p ?o } ;\nCLEAR ALL",
+        "ASK {} ; DROP ALL",
+    ]:
         for response in both_ways(service, query):
             assert response.status_code == 400
     assert service.count() == before
 
 
 # --- rows 8–9: sizes before parsing ----------------------------------------------------------
+
 
 @pytest.mark.parametrize("opening,closing", [("{", "}"), ("(", ")"), ("[", "]")])
 def test_row_8_deep_nesting_refused_before_any_parser(service: Service, opening: str, closing: str) -> None:
@@ -222,8 +237,13 @@ def test_row_8_deep_nesting_refused_before_any_parser(service: Service, opening:
 def test_row_8_nesting_hidden_after_a_comparison_is_refused(service: Service) -> None:
     """Review N45, N49, N50: nesting the old guard lost count of behind ``?a<?b#>`` or ``1<'>'``."""
     queries = [
-        "SELECT * WHERE { BIND(1 AS ?a) BIND(2 AS ?b) FILTER(?a<?b#>" + ")" * 5000 + "\n) FILTER("
-        + "(" * 5000 + "1" + ")" * 5000 + ") }",
+        "SELECT * WHERE { BIND(1 AS ?a) BIND(2 AS ?b) FILTER(?a<?b#>"
+        + ")" * 5000
+        + "\n) FILTER("
+        + "(" * 5000
+        + "1"
+        + ")" * 5000
+        + ") }",
         "SELECT * WHERE { BIND(1<'>' AS ?b) FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") } #'",
         "SELECT * WHERE { BIND(1<'>' AS ?b) " + "{" * 5000 + "}" * 5000 + " } #'",
     ]
@@ -239,27 +259,37 @@ def test_a_64_kib_query_gets_the_engines_syntax_error(service: Service, unit: st
     """Review G02 / V07b: 'ASK {}' and 64 KiB of 'a1' took the guard 30-54 s of CPU (quadratic); now the
     guard lets it through to the engine's syntax error (its time: bench/guard.py, not asserted here)."""
     query = "ASK {}\n" + unit * ((64 * 1024 - 16) // len(unit.encode()))
-    response = httpx.post(f"{service.base}/sparql", content=query.encode(), timeout=30,
-                          headers={"Content-Type": "application/sparql-query"})
+    response = httpx.post(
+        f"{service.base}/sparql",
+        content=query.encode(),
+        timeout=30,
+        headers={"Content-Type": "application/sparql-query"},
+    )
     assert response.status_code == 400 and "syntax" in response.json()["error"].lower()  # the engine's message
 
 
 def test_row_9_size_limits(service: Service) -> None:
     big = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 1_000_000
-    direct = httpx.post(f"{service.base}/sparql", content=big, headers={"Content-Type": "application/sparql-query"},
-                        timeout=30)
+    direct = httpx.post(
+        f"{service.base}/sparql", content=big, headers={"Content-Type": "application/sparql-query"}, timeout=30
+    )
     form = httpx.post(f"{service.base}/sparql", data={"query": big}, timeout=30)
 
     def chunks():  # no Content-Length: the body is counted as it arrives
         for _ in range(100):
             yield b"x" * 10_000
 
-    chunked = httpx.post(f"{service.base}/sparql", content=chunks(), headers={"Content-Type": "application/sparql-query"},
-                         timeout=30)
+    chunked = httpx.post(
+        f"{service.base}/sparql", content=chunks(), headers={"Content-Type": "application/sparql-query"}, timeout=30
+    )
     long_url = service.get("SELECT * WHERE { ?s ?p ?o } #" + "x" * 20_000)
     huge_url = raw_get(service, "/sparql?query=" + "x" * 1_000_000)
-    medium = httpx.post(f"{service.base}/sparql", content="SELECT * WHERE { ?s ?p ?o } #" + "x" * 100_000,
-                        headers={"Content-Type": "application/sparql-query"}, timeout=30)
+    medium = httpx.post(
+        f"{service.base}/sparql",
+        content="SELECT * WHERE { ?s ?p ?o } #" + "x" * 100_000,
+        headers={"Content-Type": "application/sparql-query"},
+        timeout=30,
+    )
     assert direct.status_code == form.status_code == chunked.status_code == medium.status_code == 413
     assert long_url.status_code == 414 and "POST" in long_url.json()["error"]
     assert huge_url.startswith(b"HTTP/1.1 414")
@@ -276,7 +306,7 @@ def raw_get(service: Service, target: str) -> bytes:
     with socket.create_connection(("127.0.0.1", service.port), timeout=30) as sock:
         for start in range(0, len(request), 32_768):
             try:
-                sock.sendall(request[start:start + 32_768])
+                sock.sendall(request[start : start + 32_768])
             except OSError:
                 break
             if select.select([sock], [], [], 0.05)[0]:
@@ -294,10 +324,18 @@ def test_size_limits_follow_the_command_line() -> None:
     service = Service("--max-body-bytes", "2000", "--max-url-bytes", "3000")
     try:
         query = "ASK { ?s ?p ?o } #"
-        small = httpx.post(f"{service.base}/sparql", content=query + "x" * 1500,
-                           headers={"Content-Type": "application/sparql-query"}, timeout=10)
-        large = httpx.post(f"{service.base}/sparql", content=query + "x" * 2500,
-                           headers={"Content-Type": "application/sparql-query"}, timeout=10)
+        small = httpx.post(
+            f"{service.base}/sparql",
+            content=query + "x" * 1500,
+            headers={"Content-Type": "application/sparql-query"},
+            timeout=10,
+        )
+        large = httpx.post(
+            f"{service.base}/sparql",
+            content=query + "x" * 2500,
+            headers={"Content-Type": "application/sparql-query"},
+            timeout=10,
+        )
         assert small.status_code == 200 and large.status_code == 413
         assert service.get(query + "x" * 1000).status_code == 200
         assert service.get(query + "x" * 3500).status_code == 414
@@ -306,6 +344,7 @@ def test_size_limits_follow_the_command_line() -> None:
 
 
 # --- rows 10–13: the time limit ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize("query", [SLOW, SLOW + " ORDER BY ?c LIMIT 1"], ids=["row-10-count", "row-11-order-by"])
 def test_rows_10_11_time_limit_kills_the_worker_and_the_next_query_is_fine(service: Service, query: str) -> None:
@@ -336,8 +375,14 @@ def test_row_12_regex_answers_or_503_in_time(service: Service) -> None:
         assert response.json()["boolean"] is False
 
 
-@pytest.mark.parametrize("slow", [SLOW, 'SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i '
-                                        'FILTER(REGEX(CONCAT(STR(?c), STR(?f), STR(?i)), "^(a+)+$")) }'])
+@pytest.mark.parametrize(
+    "slow",
+    [
+        SLOW,
+        "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i "
+        'FILTER(REGEX(CONCAT(STR(?c), STR(?f), STR(?i)), "^(a+)+$")) }',
+    ],
+)
 def test_row_13_a_fast_query_answers_beside_a_slow_one(service: Service, slow: str) -> None:
     workers_ready(service)
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
@@ -355,6 +400,7 @@ def test_row_13_a_fast_query_answers_beside_a_slow_one(service: Service, slow: s
 
 # --- rows 14–16: caps and errors --------------------------------------------------------------
 
+
 def test_row_14_rows_capped_and_the_answer_says_so(service: Service) -> None:
     response = service.get("SELECT * WHERE { ?s ?p ?o } LIMIT 999999999999")
     assert response.status_code == 200 and response.headers["x-result-capped"] == "true"
@@ -370,16 +416,31 @@ def test_row_15_bad_requests_are_4xx_never_500(service: Service) -> None:
     cases = {
         "unsupported Accept": service.get(COUNT, "image/png"),
         "invalid UTF-8 in the URL": httpx.get(f"{service.base}/sparql?query=%FF%FE", timeout=10),
-        "invalid UTF-8 in a form": httpx.post(f"{service.base}/sparql", content=b"query=%FF%FE",
-                                              headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=10),
-        "invalid UTF-8 as the query": httpx.post(f"{service.base}/sparql", content=b"ASK { \xff }",
-                                                 headers={"Content-Type": "application/sparql-query"}, timeout=10),
+        "invalid UTF-8 in a form": httpx.post(
+            f"{service.base}/sparql",
+            content=b"query=%FF%FE",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=10,
+        ),
+        "invalid UTF-8 as the query": httpx.post(
+            f"{service.base}/sparql",
+            content=b"ASK { \xff }",
+            headers={"Content-Type": "application/sparql-query"},
+            timeout=10,
+        ),
         "query twice": httpx.get(f"{service.base}/sparql", params=[("query", COUNT), ("query", COUNT)], timeout=10),
-        "query twice in a form": httpx.post(f"{service.base}/sparql", content="query=ASK%7B%7D&query=ASK%7B%7D",
-                                            headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=10),
-        "query and update": httpx.post(f"{service.base}/sparql", data={"query": COUNT, "update": "CLEAR ALL"}, timeout=10),
-        "query and update in the URL": httpx.get(f"{service.base}/sparql", params={"query": COUNT, "update": "CLEAR ALL"},
-                                                 timeout=10),
+        "query twice in a form": httpx.post(
+            f"{service.base}/sparql",
+            content="query=ASK%7B%7D&query=ASK%7B%7D",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=10,
+        ),
+        "query and update": httpx.post(
+            f"{service.base}/sparql", data={"query": COUNT, "update": "CLEAR ALL"}, timeout=10
+        ),
+        "query and update in the URL": httpx.get(
+            f"{service.base}/sparql", params={"query": COUNT, "update": "CLEAR ALL"}, timeout=10
+        ),
         "a lone surrogate": service.get("SELECT ('\\uD800' AS ?x) {}"),
         "NUL bytes": service.get("SELECT * WHERE { ?s ?p ?o }\x00"),
     }
@@ -404,6 +465,7 @@ def test_row_16_no_error_body_names_a_file_host_or_trace(service: Service, liste
     for response in responses:
         assert response.status_code >= 400
         assert_generic(response)
+
     # A parameter value is echoed (as the CLI does) but the sentence never depends on what it names:
     # an existing file and a missing one, a listening port and a closed one, read the same.
     def message(value: str) -> str:
@@ -417,6 +479,7 @@ def test_row_16_no_error_body_names_a_file_host_or_trace(service: Service, liste
 
 
 # --- rows 17–20: the loaders ---------------------------------------------------------------------
+
 
 def load_error(path: Path) -> DataFileError:
     started = time.monotonic()
@@ -433,19 +496,25 @@ def test_row_17_rdf_xml_entities_refused_without_fetching(tmp_path: Path, listen
         "parameter": f'<!DOCTYPE r [<!ENTITY % p SYSTEM "{listener.url}p"> %p;]>',
     }.items():
         path = tmp_path / f"{name}.rdf"
-        path.write_text(f'<?xml version="1.0"?>\n{dtd}\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
-                        'xmlns:e="http://e/"><rdf:Description rdf:about="http://e/a"><e:p>&x;</e:p></rdf:Description></rdf:RDF>')
+        path.write_text(
+            f'<?xml version="1.0"?>\n{dtd}\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+            'xmlns:e="http://e/"><rdf:Description rdf:about="http://e/a"><e:p>&x;</e:p></rdf:Description></rdf:RDF>'
+        )
         error = load_error(path)
         assert error.line == 2 and "DOCTYPE" in error.message and "root:" not in str(error)
     assert listener.settle() == 0
 
 
 def test_row_18_billion_laughs_refused_at_once(tmp_path: Path) -> None:
-    entities = '<!ENTITY a0 "lol">' + "".join(f'<!ENTITY a{i} "{("&a" + str(i - 1) + ";") * 10}">' for i in range(1, 10))
+    entities = '<!ENTITY a0 "lol">' + "".join(
+        f'<!ENTITY a{i} "{("&a" + str(i - 1) + ";") * 10}">' for i in range(1, 10)
+    )
     path = tmp_path / "laughs.rdf"
-    path.write_text(f'<?xml version="1.0"?>\n<!DOCTYPE r [{entities}]>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/'
-                    '22-rdf-syntax-ns#" xmlns:e="http://e/"><rdf:Description rdf:about="http://e/a"><e:p>&a9;</e:p>'
-                    "</rdf:Description></rdf:RDF>")
+    path.write_text(
+        f'<?xml version="1.0"?>\n<!DOCTYPE r [{entities}]>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/'
+        '22-rdf-syntax-ns#" xmlns:e="http://e/"><rdf:Description rdf:about="http://e/a"><e:p>&a9;</e:p>'
+        "</rdf:Description></rdf:RDF>"
+    )
     assert len(path.read_bytes()) < 1200
     assert "DOCTYPE" in load_error(path).message
     assert os.getpid() > 0  # still here
@@ -489,8 +558,13 @@ def test_row_20_nesting_hidden_after_a_long_string_ending_in_a_quote(tmp_path: P
     the quotes); a pre-check that ended it at the first three took the fourth quote for a string hiding the
     brackets after it, and the file failed without a line number."""
     long = quote * 3 + "a" + quote * 4
-    text = (f"<http://e/s> <http://e/p> 1 .\n<http://e/s> <http://e/p> {long} ; <http://e/q> "
-            + "( " * 100_000 + "1 " + ") " * 100_000 + f"; <http://e/r> {quote}b{quote} .\n")
+    text = (
+        f"<http://e/s> <http://e/p> 1 .\n<http://e/s> <http://e/p> {long} ; <http://e/q> "
+        + "( " * 100_000
+        + "1 "
+        + ") " * 100_000
+        + f"; <http://e/r> {quote}b{quote} .\n"
+    )
     path = tmp_path / "deep_hidden_quad_quote.ttl"
     path.write_text(text)
     error = load_error(path)
@@ -505,16 +579,20 @@ def test_row_20_nesting_hidden_after_a_long_string_ending_in_a_quote(tmp_path: P
 
 # --- what the rows rest on ------------------------------------------------------------------------
 
+
 def test_the_guard_refuses_before_the_engine(listener: Listener) -> None:
     """Unit level: every SERVICE spelling is refused by the guard alone, and FROM only names known graphs."""
     for query in service_variants(listener.url):
         with pytest.raises(QueryRefused):
             check_query(query, frozenset())
-    assert check_query("PREFIX g: <http://g/> SELECT * FROM g:1 FROM NAMED <http://g/1> WHERE {}",
-                       frozenset({"http://g/1"})).from_graphs == ("http://g/1", "http://g/1")
-    for fine in ['SELECT ?service WHERE { ?service a <http://www.w3.org/ns/sparql-service-description#Service> }',
-                 'SELECT * WHERE { ?s ?p "SERVICE <x> { } ; DROP ALL" } # SERVICE',
-                 'PREFIX sd: <http://www.w3.org/ns/sparql-service-description#> SELECT * WHERE { ?s a sd:Service }']:
+    assert check_query(
+        "PREFIX g: <http://g/> SELECT * FROM g:1 FROM NAMED <http://g/1> WHERE {}", frozenset({"http://g/1"})
+    ).from_graphs == ("http://g/1", "http://g/1")
+    for fine in [
+        "SELECT ?service WHERE { ?service a <http://www.w3.org/ns/sparql-service-description#Service> }",
+        'SELECT * WHERE { ?s ?p "SERVICE <x> { } ; DROP ALL" } # SERVICE',
+        "PREFIX sd: <http://www.w3.org/ns/sparql-service-description#> SELECT * WHERE { ?s a sd:Service }",
+    ]:
         assert check_query(fine, frozenset()).form == "SELECT"
 
 
@@ -540,8 +618,11 @@ def test_twenty_concurrent_clients_get_correct_answers(service: Service, graph) 
         if index % 3 == 1:
             query = list(asks)[index % 2]
             return service.get(query).json()["boolean"] is asks[query]
-        run = httpx.get(f"{service.base}/api/queries/methods-backed-by-guideline",
-                        params={"unit": "unn-asgard", "guideline": "psykoselidelser-2013"}, timeout=30)
+        run = httpx.get(
+            f"{service.base}/api/queries/methods-backed-by-guideline",
+            params={"unit": "unn-asgard", "guideline": "psykoselidelser-2013"},
+            timeout=30,
+        )
         return len(run.json()["results"]["bindings"]) == 15
 
     with concurrent.futures.ThreadPoolExecutor(20) as pool:
@@ -573,8 +654,9 @@ def test_workers_die_with_the_service(small_memory_service: Service) -> None:
     workers_ready(service)
     pids = service.worker_pids()
     assert len(pids) == 4  # 2 general, the fast lane and its standby
-    slow = concurrent.futures.ThreadPoolExecutor(1).submit(lambda: httpx.get(
-        f"{service.base}/sparql", params={"query": SLOW}, timeout=30))
+    slow = concurrent.futures.ThreadPoolExecutor(1).submit(
+        lambda: httpx.get(f"{service.base}/sparql", params={"query": SLOW}, timeout=30)
+    )
     time.sleep(0.5)  # one worker is busy with a query that would run for hours
     service.proc.kill()
     service.proc.wait(timeout=10)

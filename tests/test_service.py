@@ -25,9 +25,18 @@ def service(services: ServicePool) -> Service:
 
 # --- dereferenceable IRIs ---------------------------------------------------------
 
-@pytest.mark.parametrize("path", ["/id/offer/unn-asgard", "/id/method/miljoterapi", "/id/guideline/psykoselidelser-2013",
-                                  "/id/source/kbt-2018-tabell-kapasitet", "/id/region/helse-nord",
-                                  "/id/figure/unn-asgard-earmarked-beds-2018-01-02"])
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/id/offer/unn-asgard",
+        "/id/method/miljoterapi",
+        "/id/guideline/psykoselidelser-2013",
+        "/id/source/kbt-2018-tabell-kapasitet",
+        "/id/region/helse-nord",
+        "/id/figure/unn-asgard-earmarked-beds-2018-01-02",
+    ],
+)
 def test_resource_iris_dereference(service: Service, path: str) -> None:
     turtle = httpx.get(service.base + path, headers={"Accept": "text/turtle"}, timeout=10)
     assert turtle.status_code == 200
@@ -35,7 +44,9 @@ def test_resource_iris_dereference(service: Service, path: str) -> None:
     assert (URIRef(f"https://w3id.org/mfbt-kg{path}"), None, None) in graph
     page = httpx.get(service.base + path, headers={"Accept": "text/html"}, timeout=10)
     assert page.status_code == 200 and '<html lang="nb">' in page.text and "<h1>" in page.text
-    assert httpx.get(service.base + path + ".jsonld", timeout=10).headers["content-type"].startswith("application/ld+json")
+    assert (
+        httpx.get(service.base + path + ".jsonld", timeout=10).headers["content-type"].startswith("application/ld+json")
+    )
     assert httpx.get(service.base + path + ".nt", timeout=10).text.count(" .\n") > 0
 
 
@@ -58,7 +69,7 @@ def test_every_download_url_of_the_dataset_description_resolves(service: Service
     description = Graph().parse(data=httpx.get(service.base + "/dataset.ttl", timeout=60).text, format="turtle")
     default_base = service.base + "/dump/"  # the address it listens on: never a port it does not listen on
     distributions = list(description.objects(URIRef(DATASET_IRI), DCAT.distribution))
-    paths = {str(description.value(node, DCAT.downloadURL))[len(default_base):]: node for node in distributions}
+    paths = {str(description.value(node, DCAT.downloadURL))[len(default_base) :]: node for node in distributions}
     assert {f"ontology/{p.name}" for p in (ROOT / "ontology").glob("*.ttl")} | {"data/context.jsonld"} < set(paths)
     # Turtle, N-Triples, RDF/XML, JSON-LD with its context beside it and JSON-LD with the context inline
     assert sum(path.startswith("data/mfbt-kg.") for path in paths) == 5

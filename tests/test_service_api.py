@@ -12,8 +12,8 @@ import io
 import httpx
 import pytest
 
-from mfbt_kg.cli import main
 from mfbt_kg.api.query_page import example_values
+from mfbt_kg.cli import main
 from service_fixtures import ROOT, Service, ServicePool, assert_generic
 
 
@@ -75,7 +75,11 @@ CLI_CASES = [
     ("offer-profile", {"offer": "unn-asgard", "colour": "red"}, "has no parameter 'colour'"),
     # a resource of the wrong kind, or a concept of another list, is refused, never an empty answer
     ("offer-profile", {"offer": "method/miljoterapi"}, "but 'method/miljoterapi' is a method"),
-    ("offers-accepting-compulsory-care", {"policy": "feature-crisis-plan"}, "must name a concept of CompulsoryCarePolicyScheme"),
+    (
+        "offers-accepting-compulsory-care",
+        {"policy": "feature-crisis-plan"},
+        "must name a concept of CompulsoryCarePolicyScheme",
+    ),
 ]
 
 
@@ -93,7 +97,9 @@ def test_errors_are_the_clis_as_json_4xx(service: Service, capsys, name: str, pa
 
 def test_unknown_query_is_404_with_a_pointer(service: Service) -> None:
     response = api(service, "/no-such-query")
-    assert response.status_code == 404 and response.json()["error"] == "no query named 'no-such-query' (see /api/queries)"
+    assert (
+        response.status_code == 404 and response.json()["error"] == "no query named 'no-such-query' (see /api/queries)"
+    )
 
 
 def test_parameter_values_are_bound_not_pasted(service: Service) -> None:
@@ -119,12 +125,26 @@ def test_openapi_describes_the_protocol_the_catalogue_and_health(service: Servic
     paths = doc["paths"]
     assert {"/sparql", "/store", "/api/queries", "/api/queries/{name}", "/health"} <= set(paths)
     get, post = paths["/sparql"]["get"], paths["/sparql"]["post"]
-    assert {p["name"] for p in get["parameters"]} == {"query", "default-graph-uri", "named-graph-uri",
-                                                      "format", "output", "results"}
+    assert {p["name"] for p in get["parameters"]} == {
+        "query",
+        "default-graph-uri",
+        "named-graph-uri",
+        "format",
+        "output",
+        "results",
+    }
     assert set(post["requestBody"]["content"]) == {"application/x-www-form-urlencoded", "application/sparql-query"}
     media = set(get["responses"]["200"]["content"])
-    assert {"application/sparql-results+json", "application/sparql-results+xml", "text/csv", "text/tab-separated-values",
-            "text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"} <= media
+    assert {
+        "application/sparql-results+json",
+        "application/sparql-results+xml",
+        "text/csv",
+        "text/tab-separated-values",
+        "text/turtle",
+        "application/n-triples",
+        "application/ld+json",
+        "application/rdf+xml",
+    } <= media
     assert {"400", "406", "414", "503"} <= set(get["responses"]) and {"413", "415"} <= set(post["responses"])
     assert paths["/api/queries/{name}"]["get"]["parameters"][0]["schema"]["enum"] == sorted(catalogue)
     for query in catalogue.values():

@@ -65,14 +65,20 @@ def test_last_modified_and_if_modified_since(service: Service) -> None:
 
 def test_post_is_never_304(service: Service) -> None:
     tag = service.get(COUNT).headers["etag"]
-    response = httpx.post(f"{service.base}/sparql", data={"query": COUNT},
-                          headers={"If-None-Match": tag, "Accept": "application/sparql-results+json"}, timeout=10)
+    response = httpx.post(
+        f"{service.base}/sparql",
+        data={"query": COUNT},
+        headers={"If-None-Match": tag, "Accept": "application/sparql-results+json"},
+        timeout=10,
+    )
     assert response.status_code == 200
 
 
 def test_refused_queries_are_never_304(service: Service) -> None:
     tag = service.get(COUNT).headers["etag"]
-    response = service.get("SELECT * WHERE { SERVICE <http://example.org/> { ?s ?p ?o } }", headers={"If-None-Match": tag})
+    response = service.get(
+        "SELECT * WHERE { SERVICE <http://example.org/> { ?s ?p ?o } }", headers={"If-None-Match": tag}
+    )
     assert response.status_code == 400
 
 
@@ -89,22 +95,35 @@ def test_cors_for_reads(service: Service) -> None:
     assert simple.headers["access-control-allow-origin"] == "*"
     exposed = simple.headers["access-control-expose-headers"]
     assert "ETag" in exposed and "X-Result-Capped" in exposed
-    preflight = httpx.options(f"{service.base}/sparql", headers={
-        "Origin": "https://analyst.example", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type"}, timeout=10)
+    preflight = httpx.options(
+        f"{service.base}/sparql",
+        headers={
+            "Origin": "https://analyst.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+        timeout=10,
+    )
     assert preflight.status_code == 200 and "POST" in preflight.headers["access-control-allow-methods"]
     assert "content-type" in preflight.headers["access-control-allow-headers"].lower()
     for method in ("PUT", "DELETE"):
-        refused = httpx.options(f"{service.base}/sparql", headers={
-            "Origin": "https://analyst.example", "Access-Control-Request-Method": method}, timeout=10)
+        refused = httpx.options(
+            f"{service.base}/sparql",
+            headers={"Origin": "https://analyst.example", "Access-Control-Request-Method": method},
+            timeout=10,
+        )
         assert refused.status_code == 400
     api = httpx.get(f"{service.base}/api/queries", headers={"Origin": "https://analyst.example"}, timeout=10)
     assert api.headers["access-control-allow-origin"] == "*"
 
 
 def test_head_gives_the_headers_without_the_body(service: Service) -> None:
-    for path, params in [("/sparql", {"query": COUNT}), ("/sparql", None), ("/api/queries", None),
-                         ("/api/queries/offer-profile", {"offer": "unn-asgard"})]:
+    for path, params in [
+        ("/sparql", {"query": COUNT}),
+        ("/sparql", None),
+        ("/api/queries", None),
+        ("/api/queries/offer-profile", {"offer": "unn-asgard"}),
+    ]:
         head = httpx.head(service.base + path, params=params, timeout=10)
         get = httpx.get(service.base + path, params=params, timeout=10)
         assert head.status_code == get.status_code == 200 and head.content == b""
@@ -113,7 +132,10 @@ def test_head_gives_the_headers_without_the_body(service: Service) -> None:
 
 def test_repeated_query_is_answered_from_kept_answers(service: Service) -> None:
     """The same query in the same format on the same data version: the same bytes, without a worker."""
-    query = "PREFIX mfbt: <https://w3id.org/mfbt-kg/ontology#> SELECT ?offer WHERE { ?offer a mfbt:TreatmentOffer } ORDER BY ?offer"
+    query = (
+        "PREFIX mfbt: <https://w3id.org/mfbt-kg/ontology#> "
+        "SELECT ?offer WHERE { ?offer a mfbt:TreatmentOffer } ORDER BY ?offer"
+    )
     accept = {"Accept": "application/sparql-results+json"}
     first = httpx.get(service.base + "/sparql", params={"query": query}, headers=accept, timeout=30)
     before = httpx.get(service.base + "/health", timeout=10).json()["answer_cache"]
@@ -122,7 +144,11 @@ def test_repeated_query_is_answered_from_kept_answers(service: Service) -> None:
     assert first.status_code == second.status_code == 200 and first.content == second.content
     assert len(first.json()["results"]["bindings"]) == 14  # KBT 2018, table 1: fourteen offers
     assert after["hits"] == before["hits"] + 1 and after["entries"] >= 1
-    refused = httpx.get(service.base + "/sparql", params={"query": "SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"},
-                        headers=accept, timeout=30)
+    refused = httpx.get(
+        service.base + "/sparql",
+        params={"query": "SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"},
+        headers=accept,
+        timeout=30,
+    )
     assert refused.status_code == 400
     assert httpx.get(service.base + "/health", timeout=10).json()["answer_cache"]["entries"] == after["entries"]

@@ -33,8 +33,11 @@ from service_fixtures import SLOW, Listener, Service, assert_generic
 
 ASK = "ASK { ?s ?p ?o }"
 # Finding 8 (M02): a 402-byte query whose rows double a string 11 times: 186 MB at LIMIT 1000.
-DOUBLING = ("SELECT ?a11 WHERE { ?s ?p ?o BIND(CONCAT(STR(?s), STR(?p)) AS ?a0) "
-            + " ".join(f"BIND(CONCAT(?a{i},?a{i}) AS ?a{i + 1})" for i in range(11)) + " } LIMIT 1000")
+DOUBLING = (
+    "SELECT ?a11 WHERE { ?s ?p ?o BIND(CONCAT(STR(?s), STR(?p)) AS ?a0) "
+    + " ".join(f"BIND(CONCAT(?a{i},?a{i}) AS ?a{i + 1})" for i in range(11))
+    + " } LIMIT 1000"
+)
 DENY = "from mfbt_kg.service.sandbox import deny_syscalls\nassert deny_syscalls({names!r})\n"
 
 
@@ -45,8 +48,11 @@ def client(address: str, timeout: float = 30) -> httpx.Client:
 
 def sparql(http: httpx.Client | None, service: Service, query: str, **headers: str) -> httpx.Response:
     get = http.get if http is not None else httpx.get
-    return get(f"{service.base}/sparql", params={"query": query},
-               headers={"Accept": "application/sparql-results+json", **headers})
+    return get(
+        f"{service.base}/sparql",
+        params={"query": query},
+        headers={"Accept": "application/sparql-results+json", **headers},
+    )
 
 
 # --- finding 1's second layer: no network from a worker in any environment ------------
@@ -146,6 +152,7 @@ def test_with_no_mechanism_user_sparql_is_refused_unless_allowed() -> None:
 
 # --- findings 3 and 8: memory bounded ---------------------------------------------------
 
+
 def test_cache_counts_its_keys_m01() -> None:
     """M01: distinct 64 KiB queries with tiny answers were counted as ~30 bytes each."""
     cache = AnswerCache(1)  # 1 MiB
@@ -181,12 +188,14 @@ def test_answers_are_capped_in_bytes_and_say_so_m02(small_answers: Service) -> N
 
 # --- finding 6 and 10: crashes, and their causes -----------------------------------------
 
+
 @pytest.fixture(scope="module")
 def roomy() -> Iterator[Service]:
     """Budgets on (6 worker seconds a client a minute: each test asks from its own 127.0.0.x), short
     request and keep-alive timeouts, the full row cap."""
-    with Service("--client-budget", "6", "--request-timeout", "1", "--keep-alive", "1", timeout=5,
-                 max_rows=10000) as service:
+    with Service(
+        "--client-budget", "6", "--request-timeout", "1", "--keep-alive", "1", timeout=5, max_rows=10000
+    ) as service:
         yield service
 
 
@@ -204,8 +213,10 @@ def test_long_chains_do_not_crash_a_worker(roomy: Service, name: str) -> None:
     """N-plus, N46-N48 each crashed a worker (SIGSEGV). Now the guard refuses them before the engine
     (and a worker's 256 MiB stack would carry them: see test_a_crash_is_named_as_a_crash for crashes)."""
     answer = client(f"127.0.1.{list(CHAINS).index(name) + 1}").post(
-        f"{roomy.base}/sparql", content=CHAINS[name].encode(),
-        headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
+        f"{roomy.base}/sparql",
+        content=CHAINS[name].encode(),
+        headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
+    )
     assert answer.status_code == 400 and "chain of operators" in answer.json()["error"], answer.text[:200]
 
 
@@ -216,8 +227,9 @@ def test_a_crash_is_named_as_a_crash(roomy: Service) -> None:
     for sig, words in ((signal.SIGSEGV, "crashed"), (signal.SIGKILL, "killed from outside")):
         busy_before = roomy.worker_pids()
         result: list[httpx.Response] = []
-        asker = threading.Thread(target=lambda out=result, n=int(sig): out.append(
-            sparql(client(f"127.0.2.{n}"), roomy, SLOW + f" #{n}")))
+        asker = threading.Thread(
+            target=lambda out=result, n=int(sig): out.append(sparql(client(f"127.0.2.{n}"), roomy, SLOW + f" #{n}"))
+        )
         asker.start()
         time.sleep(1.0)
         busy = [pid for pid in roomy.worker_pids() if pid in busy_before and _cpu_busy(pid)]
@@ -265,12 +277,15 @@ def test_a_worker_that_died_idle_never_meets_a_client(roomy: Service, kill: str)
 
 # --- finding 4: heavy queries cannot starve light ones -------------------------------------
 
+
 @pytest.mark.slow  # starts the service or a worker process
 def test_a_light_query_answers_at_once_beside_two_heavy_clients_c13_2(roomy: Service) -> None:
     """C13-2 / V08: two clients' heavy queries hold both general workers; a third client's ASK
     took 9.5 s. The fast lane answers it at once."""
-    heavy = [threading.Thread(target=lambda a=a: sparql(client(a), roomy, SLOW + f" #{a}")) for a in
-             ("127.0.0.2", "127.0.0.3")]
+    heavy = [
+        threading.Thread(target=lambda a=a: sparql(client(a), roomy, SLOW + f" #{a}"))
+        for a in ("127.0.0.2", "127.0.0.3")
+    ]
     for thread in heavy:
         thread.start()
     time.sleep(0.8)
@@ -322,6 +337,7 @@ def test_budgets_and_client_keys() -> None:
 
 # --- finding 5: idle and slow connections ---------------------------------------------------
 
+
 @pytest.mark.slow  # starts the service or a worker process
 def test_idle_sockets_beyond_the_fd_limit_do_not_stop_health_r04(small_answers: Service) -> None:
     """R04 at a smaller scale: started under ``ulimit -n 256``, 300 idle connections; /health answers."""
@@ -337,9 +353,16 @@ def test_idle_sockets_beyond_the_fd_limit_do_not_stop_health_r04(small_answers: 
             sock.close()
 
 
-@pytest.mark.parametrize("sent", [b"", b"GET /health HTTP/1.1\r\nHost: x\r\nX-a: ",
-                                  b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
-                                  b"Content-Length: 200000\r\n\r\nASK"], ids=["R01-idle", "R02-headers", "R03-body"])
+@pytest.mark.parametrize(
+    "sent",
+    [
+        b"",
+        b"GET /health HTTP/1.1\r\nHost: x\r\nX-a: ",
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        b"Content-Length: 200000\r\n\r\nASK",
+    ],
+    ids=["R01-idle", "R02-headers", "R03-body"],
+)
 @pytest.mark.slow  # starts the service or a worker process
 def test_idle_and_slow_connections_are_closed(roomy: Service, sent: bytes) -> None:
     with socket.create_connection(("127.0.0.1", roomy.port), timeout=10) as sock:
@@ -393,19 +416,22 @@ def test_health_stays_fast_while_result_pages_render_g07(roomy: Service) -> None
 @pytest.mark.slow  # starts the service or a worker process
 def test_a_forged_host_is_never_the_services_address_w94_w95(roomy: Service) -> None:
     own = f"http://127.0.0.1:{roomy.port}/sparql"
-    description = httpx.get(f"{roomy.base}/sparql", headers={"Host": "evil.example", "Accept": "text/turtle"},
-                            timeout=30)
+    description = httpx.get(
+        f"{roomy.base}/sparql", headers={"Host": "evil.example", "Accept": "text/turtle"}, timeout=30
+    )
     assert description.status_code == 200 and "evil.example" not in description.text and own in description.text
-    redirect = httpx.get(f"{roomy.base}/sparql/", params={"query": "ASK{}"}, headers={"Host": "evil.example"},
-                         timeout=30)
+    redirect = httpx.get(
+        f"{roomy.base}/sparql/", params={"query": "ASK{}"}, headers={"Host": "evil.example"}, timeout=30
+    )
     assert redirect.status_code in (301, 307, 308) and redirect.headers["location"].startswith(own)
 
 
 @pytest.mark.slow  # starts the service or a worker process
 def test_the_public_base_url_names_the_service(seccomp_only: Service) -> None:
     service = seccomp_only
-    redirect = httpx.get(f"{service.base}/sparql/", params={"query": "ASK{}"}, headers={"Host": "evil.example"},
-                         timeout=30)
+    redirect = httpx.get(
+        f"{service.base}/sparql/", params={"query": "ASK{}"}, headers={"Host": "evil.example"}, timeout=30
+    )
     assert redirect.headers["location"].startswith("https://kg.example.org/sparql")
     description = httpx.get(f"{service.base}/sparql", headers={"Accept": "text/turtle"}, timeout=30)
     assert "<https://kg.example.org/sparql>" in description.text
@@ -422,8 +448,10 @@ def test_if_none_match_any_on_an_invalid_query_is_400_w111(roomy: Service) -> No
 
 def test_repeated_log_lines_are_rate_limited_z01() -> None:
     limiter = RateLimitedLog(per_minute=10)
-    records = [logging.LogRecord("uvicorn.error", logging.WARNING, "", 0, "Invalid HTTP request received.", (), None)
-               for _ in range(100)]
+    records = [
+        logging.LogRecord("uvicorn.error", logging.WARNING, "", 0, "Invalid HTTP request received.", (), None)
+        for _ in range(100)
+    ]
     assert sum(limiter.filter(r) for r in records) == 10
     limiter._seen["Invalid HTTP request received."][0] -= 61  # a minute later
     later = logging.LogRecord("uvicorn.error", logging.WARNING, "", 0, "Invalid HTTP request received.", (), None)

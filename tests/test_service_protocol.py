@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
-from html import unescape
 import json
 import re
 import xml.etree.ElementTree as ET
+from html import unescape
 
 import httpx
 import pytest
@@ -38,19 +38,29 @@ def n_of(response: httpx.Response) -> int:
 
 # --- the three ways to send a query ---------------------------------------------
 
+
 def test_get_post_form_and_post_direct_agree_with_the_graph(service: Service, graph) -> None:
     via_get = service.get(COUNT)
     via_form = httpx.post(f"{service.base}/sparql", data={"query": COUNT}, timeout=30)
-    via_direct = httpx.post(f"{service.base}/sparql", content=COUNT,
-                            headers={"Content-Type": "application/sparql-query; charset=utf-8"}, timeout=30)
+    via_direct = httpx.post(
+        f"{service.base}/sparql",
+        content=COUNT,
+        headers={"Content-Type": "application/sparql-query; charset=utf-8"},
+        timeout=30,
+    )
     assert via_get.status_code == via_form.status_code == via_direct.status_code == 200
     assert via_get.json() == via_form.json() == via_direct.json()
     assert n_of(via_get) == len(graph)
 
 
 def test_post_direct_takes_dataset_parameters_from_the_url(service: Service) -> None:
-    response = httpx.post(f"{service.base}/sparql", params={"default-graph-uri": "http://example.org/none"},
-                          content=COUNT, headers={"Content-Type": "application/sparql-query"}, timeout=30)
+    response = httpx.post(
+        f"{service.base}/sparql",
+        params={"default-graph-uri": "http://example.org/none"},
+        content=COUNT,
+        headers={"Content-Type": "application/sparql-query"},
+        timeout=30,
+    )
     assert response.status_code == 200 and n_of(response) == 0  # read: the graph it names is not in the data
 
 
@@ -77,13 +87,16 @@ def test_select_in_every_row_format_says_the_same(service: Service) -> None:
     as_tsv = service.get(SELECT_ROWS, "text/tab-separated-values")
     lines = as_tsv.text.rstrip("\n").split("\n")
     assert lines[0] == "?p\t?o" and len(lines) == len(pairs) + 1
-    assert all(line.split("\t")[0] == f"<{p}>" for line, (p, _) in zip(lines[1:], pairs))
+    assert all(line.split("\t")[0] == f"<{p}>" for line, (p, _) in zip(lines[1:], pairs, strict=True))
 
 
-@pytest.mark.parametrize("accept,check", [
-    ("application/sparql-results+json", lambda r: r.json()["boolean"] is True),
-    ("application/sparql-results+xml", lambda r: ET.fromstring(r.content).find(RESULTS + "boolean").text == "true"),
-])
+@pytest.mark.parametrize(
+    "accept,check",
+    [
+        ("application/sparql-results+json", lambda r: r.json()["boolean"] is True),
+        ("application/sparql-results+xml", lambda r: ET.fromstring(r.content).find(RESULTS + "boolean").text == "true"),
+    ],
+)
 def test_ask_in_every_row_format(service: Service, accept: str, check) -> None:
     response = service.get(f"ASK {{ <{ASGARD}> ?p ?o }}", accept)
     assert response.status_code == 200 and check(response)
@@ -96,16 +109,28 @@ def test_ask_is_never_a_table(service: Service, accept: str) -> None:
         response = service.get(query, accept)
         assert response.status_code == 406 and "offered" in response.json()["error"]
         for name in ("csv", "tsv"):
-            assert httpx.get(f"{service.base}/sparql", params={"query": query, "format": name},
-                             headers={"Accept": accept}, timeout=10).status_code == 406
+            assert (
+                httpx.get(
+                    f"{service.base}/sparql",
+                    params={"query": query, "format": name},
+                    headers={"Accept": accept},
+                    timeout=10,
+                ).status_code
+                == 406
+            )
     fallback = service.get(f"ASK {{ <{ASGARD}> ?p ?o }}", accept + ", application/sparql-results+json;q=0.5")
     assert fallback.status_code == 200 and fallback.json()["boolean"] is True
 
 
-@pytest.mark.parametrize("accept,rdflib_format", [
-    ("text/turtle", "turtle"), ("application/n-triples", "nt"), ("application/ld+json", "json-ld"),
-    ("application/rdf+xml", "xml"),
-])
+@pytest.mark.parametrize(
+    "accept,rdflib_format",
+    [
+        ("text/turtle", "turtle"),
+        ("application/n-triples", "nt"),
+        ("application/ld+json", "json-ld"),
+        ("application/rdf+xml", "xml"),
+    ],
+)
 @pytest.mark.parametrize("form", ["CONSTRUCT", "DESCRIBE"])
 def test_graph_answers_in_every_rdf_format(service: Service, graph, accept: str, rdflib_format: str, form: str) -> None:
     query = CONSTRUCT if form == "CONSTRUCT" else f"DESCRIBE <{ASGARD}>"
@@ -120,22 +145,33 @@ def test_graph_answers_in_every_rdf_format(service: Service, graph, accept: str,
         assert len(answer) >= len(expected)
 
 
-@pytest.mark.parametrize("accept,expected", [
-    (None, "application/sparql-results+json"), ("*/*", "application/sparql-results+json"),
-    ("text/*", "text/csv"), ("application/sparql-results+json;q=0, */*;q=0.5", "application/sparql-results+xml"),
-    ("text/tab-separated-values;q=0.4, application/sparql-results+xml;q=0.9", "application/sparql-results+xml"),
-    ("application/json", "application/sparql-results+json"),
-])
+@pytest.mark.parametrize(
+    "accept,expected",
+    [
+        (None, "application/sparql-results+json"),
+        ("*/*", "application/sparql-results+json"),
+        ("text/*", "text/csv"),
+        ("application/sparql-results+json;q=0, */*;q=0.5", "application/sparql-results+xml"),
+        ("text/tab-separated-values;q=0.4, application/sparql-results+xml;q=0.9", "application/sparql-results+xml"),
+        ("application/json", "application/sparql-results+json"),
+    ],
+)
 def test_accept_is_negotiated_by_q_and_specificity(service: Service, accept: str | None, expected: str) -> None:
     headers = {"Accept": accept} if accept else {}
     response = httpx.get(f"{service.base}/sparql", params={"query": COUNT}, headers=headers, timeout=10)
     assert response.status_code == 200 and response.headers["content-type"].startswith(expected)
 
 
-@pytest.mark.parametrize("query,accept", [
-    (COUNT, "image/png"), (COUNT, "text/turtle"), (CONSTRUCT, "application/sparql-results+json"),
-    (CONSTRUCT, "text/csv"), (COUNT, "application/sparql-results+json;q=0"),
-])
+@pytest.mark.parametrize(
+    "query,accept",
+    [
+        (COUNT, "image/png"),
+        (COUNT, "text/turtle"),
+        (CONSTRUCT, "application/sparql-results+json"),
+        (CONSTRUCT, "text/csv"),
+        (COUNT, "application/sparql-results+json;q=0"),
+    ],
+)
 def test_406_when_nothing_acceptable(service: Service, query: str, accept: str) -> None:
     response = service.get(query, accept)
     assert response.status_code == 406 and "offered" in response.json()["error"]
@@ -149,12 +185,17 @@ def test_format_parameter_names_the_format(service: Service) -> None:
     # A value that cannot carry the answer is ignored: Accept decides (httpx sends */*), never a 406 it could meet.
     wrong = httpx.get(f"{service.base}/sparql", params={"query": COUNT, "format": "turtle"}, timeout=10)
     assert wrong.status_code == 200 and wrong.headers["content-type"] == "application/sparql-results+json"
-    refused = httpx.get(f"{service.base}/sparql", params={"query": COUNT, "format": "turtle"},
-                        headers={"Accept": "text/turtle"}, timeout=10)
+    refused = httpx.get(
+        f"{service.base}/sparql",
+        params={"query": COUNT, "format": "turtle"},
+        headers={"Accept": "text/turtle"},
+        timeout=10,
+    )
     assert refused.status_code == 406
 
 
 # --- errors --------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("query", ["SELECT * WHERE { ?s ?p }", "ASK {", "SELEC * WHERE { ?s ?p ?o }"])
 def test_malformed_query_is_400_with_the_parsers_message(service: Service, query: str) -> None:
@@ -165,10 +206,15 @@ def test_malformed_query_is_400_with_the_parsers_message(service: Service, query
     assert_generic(response)
 
 
-@pytest.mark.parametrize("content_type,status", [
-    ("text/plain", 415), (None, 415), ("application/sparql-query; charset=UTF-16", 415),
-    ("application/sparql-update", 403),
-])
+@pytest.mark.parametrize(
+    "content_type,status",
+    [
+        ("text/plain", 415),
+        (None, 415),
+        ("application/sparql-query; charset=UTF-16", 415),
+        ("application/sparql-update", 403),
+    ],
+)
 def test_post_media_types(service: Service, content_type: str | None, status: int) -> None:
     headers = {"Content-Type": content_type} if content_type else {}
     response = httpx.post(f"{service.base}/sparql", content=b"ASK {}", headers=headers, timeout=10)
@@ -188,6 +234,7 @@ def test_other_methods_are_405(service: Service) -> None:
 
 # --- the protocol dataset -----------------------------------------------------------
 
+
 def test_protocol_dataset_selects_only_graphs_of_the_dataset_and_fetches_nothing(service: Service) -> None:
     """A graph the data does not have is an empty graph, whichever way it is named; nothing is fetched."""
     listener = Listener()
@@ -195,12 +242,18 @@ def test_protocol_dataset_selects_only_graphs_of_the_dataset_and_fetches_nothing
     try:
         for key in ("default-graph-uri", "named-graph-uri"):
             query = COUNT if key == "default-graph-uri" else named
-            response = httpx.get(f"{service.base}/sparql", params={"query": query, key: listener.url + "data.ttl"},
-                                 headers={"Accept": "application/sparql-results+json"}, timeout=10)
+            response = httpx.get(
+                f"{service.base}/sparql",
+                params={"query": query, key: listener.url + "data.ttl"},
+                headers={"Accept": "application/sparql-results+json"},
+                timeout=10,
+            )
             assert response.status_code == 200 and n_of(response) == 0
-        for query in (f"SELECT (COUNT(*) AS ?n) FROM <{listener.url}data.ttl> WHERE {{ ?s ?p ?o }}",
-                      f"SELECT (COUNT(*) AS ?n) FROM NAMED <{listener.url}data.ttl> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
-                      f"BASE <{listener.url}> SELECT (COUNT(*) AS ?n) FROM <data.ttl> WHERE {{ ?s ?p ?o }}"):
+        for query in (
+            f"SELECT (COUNT(*) AS ?n) FROM <{listener.url}data.ttl> WHERE {{ ?s ?p ?o }}",
+            f"SELECT (COUNT(*) AS ?n) FROM NAMED <{listener.url}data.ttl> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+            f"BASE <{listener.url}> SELECT (COUNT(*) AS ?n) FROM <data.ttl> WHERE {{ ?s ?p ?o }}",
+        ):
             response = service.get(query)
             assert response.status_code == 200 and n_of(response) == 0
         assert listener.settle() == 0
@@ -221,10 +274,17 @@ def test_relative_iris_resolve_against_the_endpoint(service: Service) -> None:
 
 # --- service description and query page -------------------------------------------------
 
-@pytest.mark.parametrize("accept,rdflib_format", [
-    ("text/turtle", "turtle"), (None, "turtle"), ("application/n-triples", "nt"), ("application/ld+json", "json-ld"),
-    ("application/rdf+xml", "xml"),
-])
+
+@pytest.mark.parametrize(
+    "accept,rdflib_format",
+    [
+        ("text/turtle", "turtle"),
+        (None, "turtle"),
+        ("application/n-triples", "nt"),
+        ("application/ld+json", "json-ld"),
+        ("application/rdf+xml", "xml"),
+    ],
+)
 def test_service_description(service: Service, accept: str | None, rdflib_format: str, graph) -> None:
     response = httpx.get(f"{service.base}/sparql", headers={"Accept": accept} if accept else {}, timeout=10)
     assert response.status_code == 200
@@ -249,7 +309,9 @@ def test_query_page_works_offline_and_offers_every_catalogue_query(service: Serv
     page = httpx.get(f"{service.base}/sparql", headers={"Accept": BROWSER}, timeout=30)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     text = page.text
-    assert '<form id="query-form" method="get" action="/sparql">' in text and '<textarea id="query" name="query"' in text
+    assert (
+        '<form id="query-form" method="get" action="/sparql">' in text and '<textarea id="query" name="query"' in text
+    )
     external = re.findall(r'<(?:script|link|img|iframe)[^>]+(?:src|href)="(?:https?:)?//', text)
     assert external == [] and "cdn" not in text.lower()
     for query in catalogue.values():
@@ -263,7 +325,7 @@ def test_every_example_on_the_page_runs(service: Service) -> None:
     for link in links:
         response = httpx.get(service.base + link.replace("&amp;", "&"), headers={"Accept": BROWSER}, timeout=30)
         assert response.status_code == 200, (link, response.text[:200])
-        assert "<table class=\"sortable\">" in response.text or "<strong>" in response.text
+        assert '<table class="sortable">' in response.text or "<strong>" in response.text
 
 
 def test_query_page_shows_results_as_a_table(service: Service) -> None:

@@ -22,12 +22,11 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import VOID
 
 from mfbt_kg.namespaces import DATASET_IRI
-
 from service_fixtures import COUNT, Service
 
 
 def triples(n: int, tag: str) -> str:
-    return "".join(f"<http://example.org/{tag}/{i}> <http://example.org/p> \"{i}\" .\n" for i in range(n))
+    return "".join(f'<http://example.org/{tag}/{i}> <http://example.org/p> "{i}" .\n' for i in range(n))
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +83,9 @@ def test_reload_swaps_everything_at_once(service: Service, data: Path) -> None:
     assert new_health["data_version"] != old_health["data_version"] and new_health["triples"] == 3000
     assert new_health["data_modified"] > old_health["data_modified"]
     assert service.get(COUNT, headers={"If-None-Match": old_etag}).status_code == 200  # the old ETag no longer matches
-    wait_for(lambda: not (service.worker_pids() & old_pids) and len(service.worker_pids()) == 4, limit=20)  # 2 + fast + standby
+    wait_for(
+        lambda: not (service.worker_pids() & old_pids) and len(service.worker_pids()) == 4, limit=20
+    )  # 2 + fast + standby
 
 
 def test_reload_without_change_keeps_the_workers(service: Service) -> None:
@@ -105,7 +106,8 @@ def test_dataset_and_dumps_describe_the_data_being_served(service: Service) -> N
     assert dump.status_code == 200
     assert {q.triple for q in ox.parse(dump.content, format=ox.RdfFormat.N_TRIPLES)} == {
         ox.Triple(ox.NamedNode(f"http://example.org/new/{i}"), ox.NamedNode("http://example.org/p"), ox.Literal(str(i)))
-        for i in range(3000)}
+        for i in range(3000)
+    }
 
 
 def test_failed_reload_keeps_serving_the_previous_data(service: Service, data: Path) -> None:
@@ -121,19 +123,21 @@ def test_failed_reload_keeps_serving_the_previous_data(service: Service, data: P
 def test_reload_refuses_project_data_that_does_not_conform(project_copy: Path) -> None:
     """The service validates the project's graph whenever it (re)reads it (graph.validate.validated):
     new data with a violation is refused, the old data stays served, and /health says why, without paths."""
+    from conftest import break_file
     from mfbt_kg.api.health import health
     from mfbt_kg.service.service import Service as Running
     from mfbt_kg.service.settings import Settings
-
-    from conftest import break_file
 
     async def scenario() -> tuple[str, str, bool, dict]:
         running = Running(Settings(root=project_copy, workers=1))
         await running.start()
         try:
             before = running.version
-            break_file(project_copy / "data/ttl/offers.ttl", "mfbt:region region:helse-nord ; mfbt:providedBy trust:unn ;",
-                       "mfbt:providedBy trust:unn ;")
+            break_file(
+                project_copy / "data/ttl/offers.ttl",
+                "mfbt:region region:helse-nord ; mfbt:providedBy trust:unn ;",
+                "mfbt:providedBy trust:unn ;",
+            )
             changed = await running.reload()
             body = json.loads((await health(running)).body)
             return before, running.version, changed, body

@@ -91,7 +91,7 @@ def test_only_the_most_recently_used_copies_are_kept(tmp_path: Path, monkeypatch
     monkeypatch.setattr(snapshot, "KEEP", 2)
     cache = tmp_path / "cache"
     for n in range(3):
-        snapshot.keep_ntriples(cache, f"key{n}", f"<urn:a> <urn:b> \"{n}\" .\n".encode())
+        snapshot.keep_ntriples(cache, f"key{n}", f'<urn:a> <urn:b> "{n}" .\n'.encode())
         assert snapshot.kept_ntriples(cache, "key0") is not None  # read after each write: key0 stays recent
     assert snapshot.kept_ntriples(cache, "key1") is None  # the least recently used went
     assert snapshot.kept_ntriples(cache, "key0") == b'<urn:a> <urn:b> "0" .\n'

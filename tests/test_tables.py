@@ -84,14 +84,16 @@ def test_risky_texts_carry_the_mark_and_integers_are_bare(bundles) -> None:
     data = (bundles["nb"] / "tables" / "start-dates-vs-deadline.csv").read_text(encoding="utf-8")
     assert f'"{TEXT_MARK}3.10.2016"' in data
     overview = (bundles["nb"] / "tables" / "units-per-region-vs-required.csv").read_text(encoding="utf-8")
-    assert ';1;' in overview  # a count is a number, not text
+    assert ";1;" in overview  # a count is a number, not text
 
 
 def test_a_question_needing_a_value_is_run_for_every_resource(bundles, store) -> None:
     bundle = bundles["nb"]
     rows = read_back((bundle / "tables" / "offer-profile.csv").read_bytes())
-    offers = {row["o"].value for row in store.select(
-        "SELECT ?o WHERE { ?o a <https://w3id.org/mfbt-kg/ontology#TreatmentOffer> }").records()}
+    offers = {
+        row["o"].value
+        for row in store.select("SELECT ?o WHERE { ?o a <https://w3id.org/mfbt-kg/ontology#TreatmentOffer> }").records()
+    }
     assert rows[0][0] == "spurt om: offer"
     assert {r[0] for r in rows[1:]} == offers, "one profile per offer, every offer"
     sparql = sparql_rows(bundle, "offer-profile")
@@ -116,9 +118,23 @@ def test_libreoffice_opens_the_tables_as_columns_and_keeps_values(bundles, tmp_p
     openpyxl = pytest.importorskip("openpyxl", reason="openpyxl is in the test extra: pip install -e '.[test]'")
     names = ("start-dates-vs-deadline", "graded-recommendations", "units-per-region-vs-required")
     sources = [bundles["nb"] / "tables" / f"{n}.csv" for n in names]
-    done = subprocess.run([SOFFICE, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/profile",
-                           f"--infilter={NORWEGIAN_IMPORT}", "--convert-to", "xlsx", "--outdir", str(tmp_path),
-                           *map(str, sources)], capture_output=True, text=True, timeout=240)
+    done = subprocess.run(
+        [
+            SOFFICE,
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            f"--infilter={NORWEGIAN_IMPORT}",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(tmp_path),
+            *map(str, sources),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert done.returncode == 0, done.stderr
 
     def sheet(name: str) -> list[list[object]]:

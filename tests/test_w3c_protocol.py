@@ -38,9 +38,18 @@ SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 # test name -> (what the manifest expects, what this read-only endpoint does instead)
 EXPECTED_FAILURES = {
     "update_dataset_default_graph": ("update with using-graph-uri succeeds (2xx)", "403: read-only; nothing changes"),
-    "update_dataset_default_graphs": ("update with two using-graph-uri succeeds (2xx)", "403: read-only; nothing changes"),
-    "update_dataset_named_graphs": ("update with using-named-graph-uri succeeds (2xx)", "403: read-only; nothing changes"),
-    "update_dataset_full": ("update with using-graph-uri and using-named-graph-uri succeeds (2xx)", "403: read-only; nothing changes"),
+    "update_dataset_default_graphs": (
+        "update with two using-graph-uri succeeds (2xx)",
+        "403: read-only; nothing changes",
+    ),
+    "update_dataset_named_graphs": (
+        "update with using-named-graph-uri succeeds (2xx)",
+        "403: read-only; nothing changes",
+    ),
+    "update_dataset_full": (
+        "update with using-graph-uri and using-named-graph-uri succeeds (2xx)",
+        "403: read-only; nothing changes",
+    ),
     "update_post_form": ("update=CLEAR ALL by form POST succeeds (2xx)", "403: read-only; nothing changes"),
     "update_post_direct": ("CLEAR ALL as application/sparql-update succeeds (2xx)", "403: read-only; nothing changes"),
     "update_base_uri": ("INSERT DATA resolving a relative IRI succeeds (2xx)", "403: read-only; nothing changes"),
@@ -90,7 +99,7 @@ def _requests(test: URIRef) -> list[URIRef]:
 def _send(service: Service, request: URIRef) -> httpx.Response:
     """The request as written, its path's ``/sparql/`` prefix mapped to this endpoint (as the manifest asks)."""
     method = str(MANIFEST.value(request, HT.methodName))
-    path = "/sparql" + str(MANIFEST.value(request, HT.absolutePath))[len("/sparql/"):]
+    path = "/sparql" + str(MANIFEST.value(request, HT.absolutePath))[len("/sparql/") :]
     headers = {}
     header_list = MANIFEST.value(request, HT.headers)
     if header_list is not None:
@@ -110,8 +119,9 @@ def _statuses(expected: URIRef) -> set[str]:
 
 def _check(response: httpx.Response, expected: URIRef) -> None:
     statuses = _statuses(expected)
-    assert f"{str(response.status_code)[0]}xx" in statuses, \
+    assert f"{str(response.status_code)[0]}xx" in statuses, (
         f"status {response.status_code}, expected {statuses}: {response.text[:200]}"
+    )
     fmt = MANIFEST.value(expected, MF.expectedFormat)
     boolean = MANIFEST.value(expected, MF.expectedBoolean)
     media = response.headers.get("content-type", "").split(";")[0]
@@ -119,10 +129,16 @@ def _check(response: httpx.Response, expected: URIRef) -> None:
         assert media == "application/sparql-results+json" and json.loads(response.text)["boolean"] is boolean.toPython()
     if fmt is not None and str(fmt) == "RDF":
         assert media in ("application/rdf+xml", "text/turtle", "application/n-triples")
-        Graph().parse(data=response.content, format={"application/rdf+xml": "xml", "text/turtle": "turtle"}.get(media, "nt"))
+        Graph().parse(
+            data=response.content, format={"application/rdf+xml": "xml", "text/turtle": "turtle"}.get(media, "nt")
+        )
     elif fmt is not None and str(fmt) == "tabular":
-        assert media in ("application/sparql-results+xml", "application/sparql-results+json", "text/csv",
-                         "text/tab-separated-values")
+        assert media in (
+            "application/sparql-results+xml",
+            "application/sparql-results+json",
+            "text/csv",
+            "text/tab-separated-values",
+        )
 
 
 PROTOCOL_TESTS = [t for t in ENTRIES if (t, RDF.type, MF.ProtocolTest) in MANIFEST]
@@ -153,8 +169,12 @@ def test_protocol(service: Service, test: URIRef) -> None:
 
 
 def test_refusals_changed_nothing(service: Service) -> None:
-    answer = httpx.get(f"{service.base}/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"},
-                       headers={"Accept": "application/sparql-results+json"}, timeout=10).json()
+    answer = httpx.get(
+        f"{service.base}/sparql",
+        params={"query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=10,
+    ).json()
     assert int(answer["results"]["bindings"][0]["n"]["value"]) == 3
 
 
@@ -172,10 +192,24 @@ def test_service_description(service: Service, test: URIRef) -> None:
     elif name == "has-endpoint-triple":
         assert (node, SD.endpoint, URIRef(endpoint)) in description
     else:
-        terms = {p for p in description.predicates() if str(p).startswith(str(SD))} | \
-                {o for o in description.objects(None, RDF.type) if str(o).startswith(str(SD))}
-        known = {SD.endpoint, SD.supportedLanguage, SD.resultFormat, SD.defaultDataset, SD.defaultGraph, SD.namedGraph,
-                 SD.name, SD.Service, SD.Dataset, SD.Graph, SD.NamedGraph, SD.feature, SD.graph}
+        terms = {p for p in description.predicates() if str(p).startswith(str(SD))} | {
+            o for o in description.objects(None, RDF.type) if str(o).startswith(str(SD))
+        }
+        known = {
+            SD.endpoint,
+            SD.supportedLanguage,
+            SD.resultFormat,
+            SD.defaultDataset,
+            SD.defaultGraph,
+            SD.namedGraph,
+            SD.name,
+            SD.Service,
+            SD.Dataset,
+            SD.Graph,
+            SD.NamedGraph,
+            SD.feature,
+            SD.graph,
+        }
         assert terms and terms <= known
         assert set(description.objects(node, SD.supportedLanguage)) == {SD.SPARQL11Query}
         dataset = description.value(node, SD.defaultDataset)

@@ -52,10 +52,12 @@ RS = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/result-set#")
 KINDS = (MF.QueryEvaluationTest, MF.CSVResultFormatTest)
 
 RDF_FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".rdf": ox.RdfFormat.RDF_XML}
-RESULT_FORMATS = {".srx": ("application/sparql-results+xml", ox.QueryResultsFormat.XML),
-                  ".srj": ("application/sparql-results+json", ox.QueryResultsFormat.JSON),
-                  ".tsv": ("text/tab-separated-values", ox.QueryResultsFormat.TSV),
-                  ".csv": ("text/csv", ox.QueryResultsFormat.CSV)}
+RESULT_FORMATS = {
+    ".srx": ("application/sparql-results+xml", ox.QueryResultsFormat.XML),
+    ".srj": ("application/sparql-results+json", ox.QueryResultsFormat.JSON),
+    ".tsv": ("text/tab-separated-values", ox.QueryResultsFormat.TSV),
+    ".csv": ("text/csv", ox.QueryResultsFormat.CSV),
+}
 
 
 @dataclass(frozen=True)
@@ -90,10 +92,16 @@ def _cases() -> list[Case]:
                 else:  # [ qt:graph <file> ; rdfs:label "name" ]
                     graphs.append((str(manifest.value(item, RDFS.label)), _path(manifest.value(item, QT.graph))))
             local = re.split(r"[#/]", str(test))[-1]
-            found.append(Case(f"{folder}/{local}", _path(manifest.value(action, QT.query)),
-                              tuple(sorted(_path(d) for d in manifest.objects(action, QT.data))),
-                              tuple(sorted(graphs)), _path(manifest.value(test, MF.result)),
-                              (test, MF.resultCardinality, MF.LaxCardinality) in manifest))
+            found.append(
+                Case(
+                    f"{folder}/{local}",
+                    _path(manifest.value(action, QT.query)),
+                    tuple(sorted(_path(d) for d in manifest.objects(action, QT.data))),
+                    tuple(sorted(graphs)),
+                    _path(manifest.value(test, MF.result)),
+                    (test, MF.resultCardinality, MF.LaxCardinality) in manifest,
+                )
+            )
     return found
 
 
@@ -104,9 +112,11 @@ CASES = _cases()
 # loads them (every xsd integer subtype becomes xsd:integer, "01" becomes "1", "1.0e6"^^xsd:double becomes
 # "1000000", "2006-08-23+00:00" becomes "2006-08-23Z"), so distinct terms merge or change; "canonical lexical
 # form" — a value is right but written in the engine's canonical form ("1.0" -> "1", "3.0E4" -> "30000").
-LOADED = "canonical on load: the store rewrites literals (xsd:int -> xsd:integer, \"01\" -> \"1\")"
-LEXICAL = ("canonical lexical form: the value is right, written in the engine's form (\"1.0\" -> \"1\", "
-           "\"3.0E4\" -> \"30000\", \"+00:00\" -> \"Z\")")
+LOADED = 'canonical on load: the store rewrites literals (xsd:int -> xsd:integer, "01" -> "1")'
+LEXICAL = (
+    'canonical lexical form: the value is right, written in the engine\'s form ("1.0" -> "1", '
+    '"3.0E4" -> "30000", "+00:00" -> "Z")'
+)
 EXPECTED_FAILURES: dict[str, str] = {
     "sparql10/distinct/no-distinct-1": LEXICAL,
     "sparql10/distinct/no-distinct-9": LEXICAL,
@@ -231,8 +241,9 @@ def _results(body: bytes, fmt: ox.QueryResultsFormat) -> Answer:
 
 
 def _graph(body: bytes, fmt: ox.RdfFormat, base: str | None = None) -> Answer:
-    return Answer("graph", [(str(t.subject), str(t.predicate), str(t.object))
-                            for t in ox.parse(body, format=fmt, base_iri=base)])
+    return Answer(
+        "graph", [(str(t.subject), str(t.predicate), str(t.object)) for t in ox.parse(body, format=fmt, base_iri=base)]
+    )
 
 
 def _csv(text: str) -> Answer:
@@ -243,8 +254,9 @@ def _result_set_in_rdf(path: Path) -> Answer | None:
     """A result set written in RDF (rs:ResultSet), as rows; None when the file is a graph."""
     triples = list(ox.parse(path=path, format=RDF_FORMATS[path.suffix], base_iri=path.as_uri()))
     rs = str(RS)
-    node = next((t.subject for t in triples
-                 if t.predicate.value == str(RDF.type) and t.object.value == rs + "ResultSet"), None)
+    node = next(
+        (t.subject for t in triples if t.predicate.value == str(RDF.type) and t.object.value == rs + "ResultSet"), None
+    )
     if node is None:
         return None
     out: dict[str, list] = {}
@@ -429,8 +441,14 @@ class Outcome:
 def _direct(store: ox.Store, case: Case, media: str) -> Answer:
     """pyoxigraph alone: the same query text, base and dataset, the answer written and read as the endpoint's is."""
     dataset = _protocol_dataset(case)
-    kwargs = {} if dataset is None else {"default_graph": [ox.NamedNode(g) for g in dataset["default-graph-uri"]],
-                                         "named_graphs": [ox.NamedNode(g) for g in dataset["named-graph-uri"]]}
+    kwargs = (
+        {}
+        if dataset is None
+        else {
+            "default_graph": [ox.NamedNode(g) for g in dataset["default-graph-uri"]],
+            "named_graphs": [ox.NamedNode(g) for g in dataset["named-graph-uri"]],
+        }
+    )
     try:
         result = store.query(case.query.read_text(encoding="utf-8"), base_iri=case.query.as_uri(), **kwargs)
     except (SyntaxError, ValueError, RuntimeError, OSError) as exc:
@@ -445,9 +463,12 @@ def _direct(store: ox.Store, case: Case, media: str) -> Answer:
 def _through(client: httpx.Client, base: str, case: Case, media: str) -> Answer:
     """The query POSTed as written, after a BASE naming its file; the dataset in the URL's protocol parameters."""
     text = case.query.read_text(encoding="utf-8")
-    response = client.post(f"{base}/sparql", params=_protocol_dataset(case),
-                           content=f"BASE <{case.query.as_uri()}>\n{text}".encode(),
-                           headers={"Content-Type": "application/sparql-query", "Accept": media})
+    response = client.post(
+        f"{base}/sparql",
+        params=_protocol_dataset(case),
+        content=f"BASE <{case.query.as_uri()}>\n{text}".encode(),
+        headers={"Content-Type": "application/sparql-query", "Accept": media},
+    )
     if response.status_code != 200:
         return Answer("error", f"{response.status_code} {response.text[:200]}")
     return _read(response.content, response.headers["content-type"].split(";")[0])
@@ -463,16 +484,30 @@ def outcomes(tmp_path_factory) -> dict[str, Outcome]:
     store = ox.Store()
     store.bulk_load(data, format=ox.RdfFormat.N_QUADS)  # as the service loads it
     found = {}
-    service = Service("--data", str(dataset), "--workers", "2", "--fast-workers", "0", "--answer-cache-mb", "0",
-                      timeout=10.0, max_rows=10000)
+    service = Service(
+        "--data",
+        str(dataset),
+        "--workers",
+        "2",
+        "--fast-workers",
+        "0",
+        "--answer-cache-mb",
+        "0",
+        timeout=10.0,
+        max_rows=10000,
+    )
     try:
         with httpx.Client(timeout=30) as client:
             for case in CASES:
                 expected, media = _expected(case)
                 through = _through(client, service.base, case, media)
                 direct = _direct(store, case, media)
-                found[case.name] = Outcome(_same(expected, through, case), _same(expected, direct, case),
-                                           _same(_values(expected), _values(through), case), str(through.value)[:300])
+                found[case.name] = Outcome(
+                    _same(expected, through, case),
+                    _same(expected, direct, case),
+                    _same(_values(expected), _values(through), case),
+                    str(through.value)[:300],
+                )
     finally:
         service.stop()
         shutil.rmtree(folder, ignore_errors=True)

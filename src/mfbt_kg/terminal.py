@@ -22,15 +22,19 @@ GAP = "  "
 
 def compact(iri: str, prefixes: Iterable[tuple[str, str]]) -> str:
     """``prefix:local`` for the longest namespace that holds ``iri``, else ``<iri>``."""
-    best = max(((p, ns) for p, ns in prefixes if iri.startswith(ns) and len(iri) > len(ns)),
-               key=lambda item: len(item[1]), default=None)
-    if best is None or any(c in iri[len(best[1]):] for c in "/#?"):
+    best = max(
+        ((p, ns) for p, ns in prefixes if iri.startswith(ns) and len(iri) > len(ns)),
+        key=lambda item: len(item[1]),
+        default=None,
+    )
+    if best is None or any(c in iri[len(best[1]) :] for c in "/#?"):
         return f"<{iri}>"
-    return f"{best[0]}:{iri[len(best[1]):]}"
+    return f"{best[0]}:{iri[len(best[1]) :]}"
 
 
-def fitted_table(answer: Answer, label: Callable[[str], str | None], prefixes: Iterable[tuple[str, str]],
-                 width: int | None) -> str:
+def fitted_table(
+    answer: Answer, label: Callable[[str], str | None], prefixes: Iterable[tuple[str, str]], width: int | None
+) -> str:
     """``answer`` as a table ``width`` characters wide at most (None: as wide as the rows are)."""
     if not isinstance(answer, Table):
         return render_table(answer, label)
@@ -48,11 +52,15 @@ def fitted_table(answer: Answer, label: Callable[[str], str | None], prefixes: I
         return term.value if isinstance(term, ox.Literal) else str(term)
 
     rows = [[cell(i, term) for i, term in enumerate(row)] for row in answer.rows]
-    natural = [max([len(v)] + [max((len(line) for line in r[i].splitlines()), default=0) for r in rows])
-               for i, v in enumerate(variables)]
+    natural = [
+        max([len(v)] + [max((len(line) for line in r[i].splitlines()), default=0) for r in rows])
+        for i, v in enumerate(variables)
+    ]
     widths = _fit(natural, width)
-    out = [_line([_wrap(v, w) for v, w in zip(variables, widths, strict=True)], widths),
-           GAP.join("-" * w for w in widths)]
+    out = [
+        _line([_wrap(v, w) for v, w in zip(variables, widths, strict=True)], widths),
+        GAP.join("-" * w for w in widths),
+    ]
     for row in rows:
         out.append(_line([_wrap(text, w) for text, w in zip(row, widths, strict=True)], widths))
     out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
@@ -87,5 +95,7 @@ def _wrap(text: str, width: int) -> list[str]:
 
 def _line(cells: list[list[str]], widths: list[int]) -> str:
     height = max(len(c) for c in cells)
-    return "\n".join(GAP.join((c[k] if k < len(c) else "").ljust(w) for c, w in zip(cells, widths, strict=True))
-                     .rstrip() for k in range(height))
+    return "\n".join(
+        GAP.join((c[k] if k < len(c) else "").ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+        for k in range(height)
+    )

@@ -13,6 +13,8 @@ router = APIRouter(tags=["health"])
 @router.get("/health", summary="Liveness, data version, worker state")
 async def health(service: ServiceDep) -> JSONResponse:
     snapshot = service.snapshot
+    if snapshot is None:  # the service answers only once its first data version is loaded
+        return JSONResponse({"status": "starting"}, status_code=503)
     pool = service.pool
     body: dict[str, object] = {
         "status": "ok",
@@ -30,12 +32,18 @@ async def health(service: ServiceDep) -> JSONResponse:
     if service.reload_error:
         body["last_reload_error"] = f"the last reload failed; still serving the previous data: {service.reload_reason}"
     if pool is not None:
-        body["workers"] = {"size": pool.size, "fast_lane": pool.fast, "standby": pool.standby(),
-                           "alive": len(pool.pids()), "busy": pool.busy(),
-                           "restarts": pool.restarts, "network_isolated": pool.sandboxed,
-                           # the mechanisms that cut every worker off the network; "none" (then user SPARQL
-                           # is refused unless the service was started with --allow-worker-network)
-                           "network_isolation": " + ".join(pool.isolation) or "none",
-                           "user_sparql": bool(pool.isolation) or service.settings.allow_worker_network}
+        body["workers"] = {
+            "size": pool.size,
+            "fast_lane": pool.fast,
+            "standby": pool.standby(),
+            "alive": len(pool.pids()),
+            "busy": pool.busy(),
+            "restarts": pool.restarts,
+            "network_isolated": pool.sandboxed,
+            # the mechanisms that cut every worker off the network; "none" (then user SPARQL
+            # is refused unless the service was started with --allow-worker-network)
+            "network_isolation": " + ".join(pool.isolation) or "none",
+            "user_sparql": bool(pool.isolation) or service.settings.allow_worker_network,
+        }
         body["client_budgets"] = service.budgets.stats()
     return JSONResponse(body, headers={"Cache-Control": "no-store"})

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 log = logging.getLogger("mfbt_kg.api")
@@ -37,9 +38,17 @@ class BodyTooLarge(Exception):
 
 async def send_json(send: Send, status: int, message: str) -> None:
     body = json.dumps({"error": message}).encode("utf-8")
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"access-control-allow-origin", b"*")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"access-control-allow-origin", b"*"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 

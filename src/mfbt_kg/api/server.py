@@ -34,22 +34,38 @@ GIL_SWITCH_SECONDS = 0.001
 LOG_LINES_PER_MINUTE = 10  # of one kind (one message template); the rest are counted and said once a minute
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, log_level: str = "info",
-          access_log: bool = True) -> None:
+def serve(
+    settings: Settings, host: str = "127.0.0.1", port: int = 8000, log_level: str = "info", access_log: bool = True
+) -> None:
     """Serve until stopped: a start-up line with the address, and (at ``info``) one access-log line per request."""
     import uvicorn  # the web stack loads only for this command
 
     logging.basicConfig(level=getattr(logging, log_level.upper()), format="mfbt-kg: %(message)s")
     shown = f"[{host}]" if ":" in host else host
-    print(f"mfbt-kg: serving http://{shown}:{port}/ (SPARQL endpoint http://{shown}:{port}/sparql"
-          + (f", public address {settings.public_base_url}" if settings.public_base_url else "")
-          + f"); kill -HUP {os.getpid()} reloads the data, Ctrl-C stops", file=sys.stderr, flush=True)
+    # The start-up line is logged at warning level, so `--log-level warning` (quiet) still says where to look.
+    logging.getLogger("mfbt_kg.api").warning(
+        "serving http://%s:%s/ (SPARQL endpoint http://%s:%s/sparql%s); kill -HUP %s reloads the data, Ctrl-C stops",
+        shown,
+        port,
+        shown,
+        port,
+        f", public address {settings.public_base_url}" if settings.public_base_url else "",
+        os.getpid(),
+    )
     sys.setswitchinterval(GIL_SWITCH_SECONDS)
     trusted = list(settings.trusted_proxies)
-    config = uvicorn.Config(create_app(settings), host=host, port=port, log_level=log_level, access_log=access_log,
-                            timeout_graceful_shutdown=5, timeout_keep_alive=max(1, round(settings.keep_alive)),
-                            proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None,
-                            http=_http_protocol(settings, connection_limit(settings)))
+    config = uvicorn.Config(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=access_log,
+        timeout_graceful_shutdown=5,
+        timeout_keep_alive=max(1, round(settings.keep_alive)),
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
+        http=_http_protocol(settings, connection_limit(settings)),
+    )
     rate_limit_logs()
     uvicorn.Server(config).run()
 
@@ -105,8 +121,9 @@ def rate_limit_logs(limiter: RateLimitedLog | None = None) -> RateLimitedLog:
     per request, so a flood of bad requests cannot flood the log."""
     limiter = limiter or RateLimitedLog()
     # Not the access log: one line per request is its point (and every line shares one template).
-    loggers = [logging.getLogger()] + [logging.getLogger(name) for name in
-                                      ("uvicorn", "uvicorn.error", "mfbt_kg.api", "mfbt_kg.service")]
+    loggers = [logging.getLogger()] + [
+        logging.getLogger(name) for name in ("uvicorn", "uvicorn.error", "mfbt_kg.api", "mfbt_kg.service")
+    ]
     for logger in loggers:
         if limiter not in logger.filters:
             logger.addFilter(limiter)
@@ -154,8 +171,14 @@ def _http_protocol(settings: Settings, max_connections: int) -> type | str:
             return (cycle is None or cycle.response_complete) and not self.pipeline
 
         def _make_room(self) -> None:
-            candidates = [c for c in self.connections if c is not self and isinstance(c, BoundedHttpToolsProtocol)
-                          and c._idle() and not c.transport.is_closing()]
+            candidates = [
+                c
+                for c in self.connections
+                if c is not self
+                and isinstance(c, BoundedHttpToolsProtocol)
+                and c._idle()
+                and not c.transport.is_closing()
+            ]
             if not candidates:
                 self.transport.close()  # every other connection is busy: this one waits its turn elsewhere
                 return
@@ -207,9 +230,10 @@ def _http_protocol(settings: Settings, max_connections: int) -> type | str:
                 super().send_400_response(msg)
                 return
             body = json.dumps({"error": URL_TOO_LONG}).encode()
-            self.transport.write(b"HTTP/1.1 414 URI Too Long\r\ncontent-type: application/json\r\n"
-                                 b"content-length: " + str(len(body)).encode()
-                                 + b"\r\nconnection: close\r\n\r\n" + body)
+            self.transport.write(
+                b"HTTP/1.1 414 URI Too Long\r\ncontent-type: application/json\r\n"
+                b"content-length: " + str(len(body)).encode() + b"\r\nconnection: close\r\n\r\n" + body
+            )
             self.transport.close()
 
     return BoundedHttpToolsProtocol

@@ -162,7 +162,9 @@ def parse_file(path: Path, root: Path | None = None, graph: Graph | None = None)
     shown = _display(path, root)
     found = for_extension(path.suffix.lstrip("."), GRAPH, aliases=True)
     if found is None or found.rdflib is None:
-        raise DataFileError(shown, None, f"unknown file type {path.suffix!r}; expected one of {', '.join(FILE_ENDINGS)}")
+        raise DataFileError(
+            shown, None, f"unknown file type {path.suffix!r}; expected one of {', '.join(FILE_ENDINGS)}"
+        )
     fmt = found.rdflib
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
@@ -217,8 +219,12 @@ def _tidy(message: str) -> str:
     return message
 
 
-def load_graph(root: Path, files: list[Path] | None = None, origins: dict | None = None,
-               texts: list[tuple[str, str, Graph]] | None = None) -> Graph:
+def load_graph(
+    root: Path,
+    files: list[Path] | None = None,
+    origins: dict | None = None,
+    texts: list[tuple[str, str, Graph]] | None = None,
+) -> Graph:
     """Parse every file, each alone first; merge only when all have parsed.
 
     ``origins``, when given, is filled with subject -> file, so a report can say
@@ -237,4 +243,3 @@ def load_graph(root: Path, files: list[Path] | None = None, origins: dict | None
             if origins is not None:
                 origins.setdefault(triple[0], shown)
     return merged
-

@@ -85,15 +85,20 @@ def find_problems(index: SourceIndex) -> list[Finding]:
             continue
         hint = _did_you_mean(iri, index.described)
         for place in sorted(set(places), key=lambda p: (p.file, p.line)):
-            findings.append(Finding("dangling", iri, place,
-                                    f"{_short(iri)} is used here but described nowhere{hint}"))
+            findings.append(Finding("dangling", iri, place, f"{_short(iri)} is used here but described nowhere{hint}"))
     for iri, places in sorted(index.blocks.items()):
         if len(places) > 1:
             others = ", ".join(str(p) for p in places)
             for place in places:
-                findings.append(Finding("duplicate", iri, place,
-                                        f"{_short(iri)} is described in {len(places)} places ({others}); "
-                                        "describe it once, or give the second thing its own slug"))
+                findings.append(
+                    Finding(
+                        "duplicate",
+                        iri,
+                        place,
+                        f"{_short(iri)} is described in {len(places)} places ({others}); "
+                        "describe it once, or give the second thing its own slug",
+                    )
+                )
     return findings
 
 
@@ -120,7 +125,7 @@ def _expand(name: str, prefixes: dict[str, str]) -> str | None:
 
 def _line_of(text: str, iri: str, prefixes: dict[str, str]) -> int:
     """The first line that spells ``iri``, in full or with one of the file's prefixes."""
-    spellings = [f"<{iri}>"] + [f"{p}:{iri[len(ns):]}" for p, ns in prefixes.items() if iri.startswith(ns)]
+    spellings = [f"<{iri}>"] + [f"{p}:{iri[len(ns) :]}" for p, ns in prefixes.items() if iri.startswith(ns)]
     found = [m.start() for s in spellings for m in re.finditer(re.escape(s) + r"(?![\w-])", text)]
     return text.count("\n", 0, min(found)) + 1 if found else 1
 
@@ -134,5 +139,4 @@ def _short(iri: str) -> str:
     if not best:
         return f"<{iri}>"
     prefix, _, ns = best.partition("|")
-    return f"{prefix}:{iri[len(ns):]}"
-
+    return f"{prefix}:{iri[len(ns) :]}"

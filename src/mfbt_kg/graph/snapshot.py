@@ -43,7 +43,7 @@ def kept_ntriples(cache: Path, key: str) -> bytes | None:
     except OSError:
         return None
     for path in candidates:
-        recorded = path.name[len(key) + 1:-len(SUFFIX)]
+        recorded = path.name[len(key) + 1 : -len(SUFFIX)]
         try:
             data = path.read_bytes()
         except OSError:
@@ -78,6 +78,7 @@ def keep_ntriples(cache: Path, key: str, data: bytes) -> None:
 
 def _prune(cache: Path) -> None:
     """Remove all but the ``KEEP`` most recently used copies (a report without its copy is only a digest away)."""
+
     def used(path: Path) -> float:
         try:
             return path.stat().st_mtime

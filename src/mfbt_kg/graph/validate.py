@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, SKOS
+from rdflib.term import Node
 
 from mfbt_kg.graph import snapshot
 from mfbt_kg.graph.files import load_graph, parse_file, shapes_file
@@ -60,8 +61,12 @@ class Report:
         return f"graph {state}: {self.triples} triples, {parts}"
 
     def as_json(self) -> dict[str, object]:
-        return {"conforms": self.conforms, "triples": self.triples, "counts": self.counts,
-                "violations": [asdict(v) for v in self.violations]}
+        return {
+            "conforms": self.conforms,
+            "triples": self.triples,
+            "counts": self.counts,
+            "violations": [asdict(v) for v in self.violations],
+        }
 
 
 def shacl_validate(*args: object, **kwargs: object) -> tuple:
@@ -75,17 +80,25 @@ def load_shapes(root: Path) -> Graph:
     return parse_file(shapes_file(root), root)
 
 
-def validate_graph(graph: Graph, shapes: Graph, origins: dict | None = None,
-                   index: SourceIndex | None = None) -> Report:
+def validate_graph(
+    graph: Graph, shapes: Graph, origins: dict | None = None, index: SourceIndex | None = None
+) -> Report:
     """Run SHACL, and with an ``index`` of the files also the reference checks (graph.references);
     count what the graph holds (the counting goes through the store)."""
-    conforms, results, _ = shacl_validate(graph, shacl_graph=shapes, inference="none", advanced=True,
-                                          allow_warnings=True)
+    conforms, results, _ = shacl_validate(
+        graph, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
+    )
     references = _reference_violations(index, graph) if index is not None else []
-    violations = sorted(_violations(results, graph, origins or {}, index) + references,
-                        key=lambda v: (v.file or "", v.line or 0, v.focus, v.message))
-    return Report(conforms=bool(conforms) and not references, triples=len(graph), counts=count_resources(graph),
-                  violations=violations)
+    violations = sorted(
+        _violations(results, graph, origins or {}, index) + references,
+        key=lambda v: (v.file or "", v.line or 0, v.focus, v.message),
+    )
+    return Report(
+        conforms=bool(conforms) and not references,
+        triples=len(graph),
+        counts=count_resources(graph),
+        violations=violations,
+    )
 
 
 def validate_project(root: Path) -> Report:
@@ -173,8 +186,12 @@ def _check_key(root: Path) -> str:
 def _kept_report(key: str) -> Report | None:
     try:
         kept = json.loads((CHECK_CACHE / f"{key}.json").read_text(encoding="utf-8"))
-        return Report(conforms=kept["conforms"], triples=kept["triples"], counts=kept["counts"],
-                      violations=[Violation(**v) for v in kept["violations"]])
+        return Report(
+            conforms=kept["conforms"],
+            triples=kept["triples"],
+            counts=kept["counts"],
+            violations=[Violation(**v) for v in kept["violations"]],
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -198,14 +215,25 @@ def count_ntriples(data: bytes) -> tuple[dict[str, int], int]:
     """What the graph holds (queries/internal/summary.rq) and its triples, asked of pyoxigraph."""
     store = EmbeddedStore(data)
     row = store.select(internal()["summary"]).records()[0]
-    return {name: int(value.value) if (value := row[name]) is not None else 0 for name in SUMMARY_FIELDS}, \
-        store.triple_count()
+    return {
+        name: int(value.value) if (value := row[name]) is not None else 0 for name in SUMMARY_FIELDS
+    }, store.triple_count()
 
 
 def _reference_violations(index: SourceIndex, data: Graph) -> list[Violation]:
-    return [Violation(focus=f.iri, label=_label(data, URIRef(f.iri)), file=f.place.file, line=f.place.line,
-                      path=None, value=None, message=f.message, severity="Violation")
-            for f in find_problems(index)]
+    return [
+        Violation(
+            focus=f.iri,
+            label=_label(data, URIRef(f.iri)),
+            file=f.place.file,
+            line=f.place.line,
+            path=None,
+            value=None,
+            message=f.message,
+            severity="Violation",
+        )
+        for f in find_problems(index)
+    ]
 
 
 def _violations(results: Graph, data: Graph, origins: dict, index: SourceIndex | None = None) -> list[Violation]:
@@ -217,24 +245,31 @@ def _violations(results: Graph, data: Graph, origins: dict, index: SourceIndex |
         severity = results.value(result, SH.resultSeverity)
         message = _message(results, result)
         place = index.place_of(str(focus)) if index is not None else None
-        out.append(Violation(
-            focus=str(focus), label=_label(data, focus), file=place.file if place else origins.get(focus),
-            line=place.line if place else None,
-            path=_qname(data, path) if isinstance(path, URIRef) else None,
-            value=str(value) if value is not None else None, message=message,
-            severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
-        ))
+        out.append(
+            Violation(
+                focus=str(focus),
+                label=_label(data, focus),
+                file=place.file if place else origins.get(focus),
+                line=place.line if place else None,
+                path=_qname(data, path) if isinstance(path, URIRef) else None,
+                value=str(value) if value is not None else None,
+                message=message,
+                severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
+            )
+        )
     return out
 
 
-def _message(results: Graph, result) -> str:
+def _message(results: Graph, result: Node) -> str:
     messages = list(results.objects(result, SH.resultMessage))
     english = [m for m in messages if isinstance(m, Literal) and m.language == "en"]
     chosen = english or messages
     return str(chosen[0]) if chosen else "does not conform"
 
 
-def _label(graph: Graph, node) -> str | None:
+def _label(graph: Graph, node: Node | None) -> str | None:
+    if node is None:  # rdflib reads None as 'any subject'
+        return None
     for prop in (SKOS.prefLabel, RDFS.label):
         labels = list(graph.objects(node, prop))
         for lang in ("nb", "nn", "en", None):

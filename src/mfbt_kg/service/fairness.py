@@ -106,12 +106,16 @@ class Budgets:
             if bucket.tokens <= 0:
                 self.refused += 1
                 wait = max(1, math.ceil((0.5 - bucket.tokens) / self.rate))
-                raise OverBudget(f"this client has used its share of query time ({self.capacity:g} worker seconds "
-                                 f"a minute); try again in {wait} s", wait)
+                raise OverBudget(
+                    f"this client has used its share of query time ({self.capacity:g} worker seconds "
+                    f"a minute); try again in {wait} s",
+                    wait,
+                )
             if bucket.inflight >= self.concurrency:
                 self.refused += 1
-                raise OverBudget(f"this client already has {bucket.inflight} queries running or waiting; "
-                                 "wait for one to finish", 1)
+                raise OverBudget(
+                    f"this client already has {bucket.inflight} queries running or waiting; wait for one to finish", 1
+                )
             bucket.inflight += 1
             used = self.capacity - bucket.tokens
             # A client whose last query was quick goes before one not known yet (whose first query may
@@ -133,5 +137,4 @@ class Budgets:
 
     def stats(self) -> dict[str, float | int]:
         with self._lock:
-            return {"worker_seconds_per_minute": self.capacity, "clients": len(self._buckets),
-                    "refused": self.refused}
+            return {"worker_seconds_per_minute": self.capacity, "clients": len(self._buckets), "refused": self.refused}

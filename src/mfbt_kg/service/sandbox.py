@@ -106,19 +106,19 @@ def deny_inet_sockets() -> bool:
     audit, nr = arch
     eacces, enosys = _RET_ERRNO | errno.EACCES, _RET_ERRNO | errno.ENOSYS
     program = [
-        _insn(_LD_W_ABS, 0, 0, 4),                      # 0 arch
-        _insn(_JEQ_K, 1, 0, audit),                     # 1 our ABI? go on : refuse
-        _insn(_RET_K, 0, 0, eacces),                    # 2 a foreign ABI (e.g. i386 on x86_64): no system calls
-        _insn(_LD_W_ABS, 0, 0, 0),                      # 3 syscall number
-        _insn(_JGE_K, 0, 1, _X32_BIT),                  # 4 x32 numbering: refuse
-        _insn(_RET_K, 0, 0, eacces),                    # 5
-        _insn(_JEQ_K, 0, 1, nr["io_uring_setup"]),      # 6
-        _insn(_RET_K, 0, 0, enosys),                    # 7
-        _insn(_JEQ_K, 0, 3, nr["socket"]),              # 8 not socket(): allow (11)
-        _insn(_LD_W_ABS, 0, 0, 16),                     # 9 socket's first argument (the family, low word)
-        _insn(_JEQ_K, 1, 0, _AF_UNIX),                  # 10 AF_UNIX: allow (12) : refuse (11)
-        _insn(_RET_K, 0, 0, eacces),                    # 11
-        _insn(_RET_K, 0, 0, _RET_ALLOW),                # 12
+        _insn(_LD_W_ABS, 0, 0, 4),  # 0 arch
+        _insn(_JEQ_K, 1, 0, audit),  # 1 our ABI? go on : refuse
+        _insn(_RET_K, 0, 0, eacces),  # 2 a foreign ABI (e.g. i386 on x86_64): no system calls
+        _insn(_LD_W_ABS, 0, 0, 0),  # 3 syscall number
+        _insn(_JGE_K, 0, 1, _X32_BIT),  # 4 x32 numbering: refuse
+        _insn(_RET_K, 0, 0, eacces),  # 5
+        _insn(_JEQ_K, 0, 1, nr["io_uring_setup"]),  # 6
+        _insn(_RET_K, 0, 0, enosys),  # 7
+        _insn(_JEQ_K, 0, 3, nr["socket"]),  # 8 not socket(): allow (11)
+        _insn(_LD_W_ABS, 0, 0, 16),  # 9 socket's first argument (the family, low word)
+        _insn(_JEQ_K, 1, 0, _AF_UNIX),  # 10 AF_UNIX: allow (12) : refuse (11)
+        _insn(_RET_K, 0, 0, eacces),  # 11
+        _insn(_RET_K, 0, 0, _RET_ALLOW),  # 12
     ]
     # 8's "false" jumps 3 ahead to 12 (allow); 10's "true" jumps 1 ahead to 12.
     return _install(program)
@@ -134,8 +134,12 @@ def deny_syscalls(names: list[str], code: int = errno.EPERM) -> bool:
         return False
     audit, nr = arch
     numbers = [nr[name] for name in names]
-    program = [_insn(_LD_W_ABS, 0, 0, 4), _insn(_JEQ_K, 1, 0, audit), _insn(_RET_K, 0, 0, _RET_ALLOW),
-               _insn(_LD_W_ABS, 0, 0, 0)]
+    program = [
+        _insn(_LD_W_ABS, 0, 0, 4),
+        _insn(_JEQ_K, 1, 0, audit),
+        _insn(_RET_K, 0, 0, _RET_ALLOW),
+        _insn(_LD_W_ABS, 0, 0, 0),
+    ]
     for number in numbers:
         program += [_insn(_JEQ_K, 0, 1, number), _insn(_RET_K, 0, 0, _RET_ERRNO | code)]
     program.append(_insn(_RET_K, 0, 0, _RET_ALLOW))

@@ -12,10 +12,11 @@ import asyncio
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -31,9 +32,9 @@ from mfbt_kg.service.fairness import Budgets
 from mfbt_kg.service.settings import Settings
 from mfbt_kg.service.workers import QueryTimeout, Retired, WorkerPool
 from mfbt_kg.sparql.answers import Job, Outcome, execute
-from mfbt_kg.sparql.media import DATA_FILE_EXTENSIONS, data_file_format
 from mfbt_kg.sparql.catalogue import NamedQuery, load_catalogue
 from mfbt_kg.sparql.guard import FOREIGN_GRAPH, CheckedQuery, QueryRefused, check_query
+from mfbt_kg.sparql.media import DATA_FILE_EXTENSIONS, data_file_format
 from mfbt_kg.sparql.store import EmbeddedStore, RemoteStore, Store, StoreError, data_version
 
 log = logging.getLogger("mfbt_kg.service")
@@ -92,8 +93,10 @@ class NetworkNotIsolated(Exception):
     """No mechanism could cut the workers off the network, and ``--allow-worker-network`` was not given."""
 
     def __init__(self) -> None:
-        super().__init__("this service does not run SPARQL sent to it: its query workers could not be cut off "
-                         "from the network on this host (the catalogue's queries still answer)")
+        super().__init__(
+            "this service does not run SPARQL sent to it: its query workers could not be cut off "
+            "from the network on this host (the catalogue's queries still answer)"
+        )
 
 
 class Service:
@@ -110,8 +113,11 @@ class Service:
         self.answers = AnswerCache(0 if settings.store_url else settings.answer_cache_mb)
         self.pages = AnswerCache(PAGE_CACHE_MB)  # rendered result pages, per data version (api/sparql.py)
         # Worker time per client (user SPARQL): a share each, the lightest client first, 429 beyond.
-        self.budgets = Budgets(settings.client_budget, concurrency=2 * (settings.workers + settings.fast_workers),
-                               fast_threshold=settings.fast_limit)
+        self.budgets = Budgets(
+            settings.client_budget,
+            concurrency=2 * (settings.workers + settings.fast_workers),
+            fast_threshold=settings.fast_limit,
+        )
         self.reloads = 0
         self.reload_error = ""
         self.reload_reason = ""  # why the last reload failed, in words safe to show anyone (/health)
@@ -131,8 +137,9 @@ class Service:
         """What the pages read: the current data, its page queries and labels (one label index per version)."""
         snapshot = self.snapshot
         assert snapshot is not None
-        return snapshot.kept("site", lambda: Site(snapshot.store, self.page_queries,
-                                                  LabelIndex(snapshot.store, self.page_queries)))
+        return snapshot.kept(
+            "site", lambda: Site(snapshot.store, self.page_queries, LabelIndex(snapshot.store, self.page_queries))
+        )
 
     def publication(self) -> Publication:
         """DCAT, VoID and the dump files of the data being served, computed from the snapshot's own
@@ -141,10 +148,14 @@ class Service:
         snapshot = self.snapshot
         assert snapshot is not None
         if snapshot.data is None:
-            raise DataNotHeld("this service answers from a remote store and does not hold the data, so it cannot "
-                              "describe it or hand out its files; 'mfbt-kg export' writes both for the project's graph")
-        return snapshot.kept("publication", lambda: publication(
-            self.root, self.settings.publish, Graph().parse(data=snapshot.ntriples(), format="nt")))
+            raise DataNotHeld(
+                "this service answers from a remote store and does not hold the data, so it cannot "
+                "describe it or hand out its files; 'mfbt-kg export' writes both for the project's graph"
+            )
+        return snapshot.kept(
+            "publication",
+            lambda: publication(self.root, self.settings.publish, Graph().parse(data=snapshot.ntriples(), format="nt")),
+        )
 
     @classmethod
     def over(cls, store: Store, settings: Settings, data: bytes | None = None) -> Service:
@@ -159,9 +170,14 @@ class Service:
             self.snapshot = await asyncio.to_thread(self._remote_snapshot)
             return
         settings = self.settings
-        self.pool = WorkerPool(settings.workers, settings.timeout, settings.worker_memory_mb,
-                               fast=settings.fast_workers, fast_limit=settings.fast_limit,
-                               max_answer_bytes=int(settings.max_answer_mb * 1024 * 1024))
+        self.pool = WorkerPool(
+            settings.workers,
+            settings.timeout,
+            settings.worker_memory_mb,
+            fast=settings.fast_workers,
+            fast_limit=settings.fast_limit,
+            max_answer_bytes=int(settings.max_answer_mb * 1024 * 1024),
+        )
         await self.reload()
         if self.snapshot is None:
             raise RuntimeError(self.reload_error or "no data loaded")
@@ -245,17 +261,28 @@ class Service:
             return self.check(sparql, base_iri, protocol_dataset)
         return await asyncio.to_thread(self.check, sparql, base_iri, protocol_dataset)
 
-    async def run(self, sparql: str, fmt: str, default_graphs: tuple[str, ...] | None = None,
-                  named_graphs: tuple[str, ...] | None = None, base_iri: str | None = None,
-                  checked: CheckedQuery | None = None, client: str | None = None,
-                  user_supplied: bool = False) -> tuple[Outcome, Snapshot]:
+    async def run(
+        self,
+        sparql: str,
+        fmt: str,
+        default_graphs: tuple[str, ...] | None = None,
+        named_graphs: tuple[str, ...] | None = None,
+        base_iri: str | None = None,
+        checked: CheckedQuery | None = None,
+        client: str | None = None,
+        user_supplied: bool = False,
+    ) -> tuple[Outcome, Snapshot]:
         """Check (unless ``checked`` still holds), then run within the time limit; the outcome and
         the snapshot it was answered from. ``client`` (a ``fairness.client_key``): charge its worker
         time and order it among the others (``OverBudget`` when its share is spent).
         ``user_supplied``: SPARQL from a request, refused (``NetworkNotIsolated``) when no worker
         could drop its network, unless the service was started with ``--allow-worker-network``."""
-        if user_supplied and self.pool is not None and not self.pool.isolation \
-                and not self.settings.allow_worker_network:
+        if (
+            user_supplied
+            and self.pool is not None
+            and not self.pool.isolation
+            and not self.settings.allow_worker_network
+        ):
             raise NetworkNotIsolated()
         for _ in range(3):
             snapshot = self.snapshot
@@ -263,7 +290,9 @@ class Service:
             dataset_given = default_graphs is not None or named_graphs is not None
             if checked is None or (self.remote is not None and not set(checked.from_graphs) <= snapshot.graphs):
                 checked = await self.inspect(sparql, base_iri, dataset_given)
-            job = Job(checked.text, fmt, self.settings.max_rows, default_graphs, named_graphs, base_iri, ANSWER_PREFIXES)
+            job = Job(
+                checked.text, fmt, self.settings.max_rows, default_graphs, named_graphs, base_iri, ANSWER_PREFIXES
+            )
             if self.pool is None:
                 return await self._run_remote(job, snapshot), snapshot
             kept = self.answers.get(snapshot.version, job)
@@ -289,9 +318,10 @@ class Service:
                 raise QueryRefused(FOREIGN_GRAPH)
         loop = asyncio.get_running_loop()
         try:
-            outcome = await asyncio.wait_for(loop.run_in_executor(self._remote_threads, execute, snapshot.store, job),
-                                             timeout=self.settings.timeout)
-        except (asyncio.TimeoutError, TimeoutError):
+            outcome = await asyncio.wait_for(
+                loop.run_in_executor(self._remote_threads, execute, snapshot.store, job), timeout=self.settings.timeout
+            )
+        except TimeoutError:
             raise QueryTimeout() from None
         except StoreError:
             outcome = Outcome(ok=False, status=502, error="the remote store could not answer")
@@ -301,8 +331,10 @@ class Service:
 def _reason(exc: Exception) -> str:
     """Why new data was not taken, without paths or engine messages."""
     if isinstance(exc, InvalidGraphError):
-        return (f"the new data does not conform to the shapes ({len(exc.report.violations)} violation(s)); "
-                "'mfbt-kg validate' lists them")
+        return (
+            f"the new data does not conform to the shapes ({len(exc.report.violations)} violation(s)); "
+            "'mfbt-kg validate' lists them"
+        )
     if isinstance(exc, DataFileError):
         return "a data file does not load; 'mfbt-kg validate' says which and where"
     return "the new data could not be read"
@@ -321,4 +353,4 @@ def _embedded(data: bytes, fmt: str) -> EmbeddedStore:
 
 
 def _utc(timestamp: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(int(timestamp), dt.timezone.utc)
+    return dt.datetime.fromtimestamp(int(timestamp), dt.UTC)

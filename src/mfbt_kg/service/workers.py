@@ -77,14 +77,20 @@ class WorkerCrashed(Exception):
 def crash_cause(returncode: int | None) -> str:
     """What a client is told when the worker running its query died, from how it died."""
     if returncode in (-signal.SIGSEGV, -signal.SIGBUS, -signal.SIGILL):
-        return ("the query stopped before it finished: the query engine crashed on it "
-                "(it may be nested or chained too deeply)")
+        return (
+            "the query stopped before it finished: the query engine crashed on it "
+            "(it may be nested or chained too deeply)"
+        )
     if returncode == -signal.SIGABRT:
-        return ("the query stopped before it finished: the query engine gave up on it "
-                "(it needed more memory than a query may use)")
+        return (
+            "the query stopped before it finished: the query engine gave up on it "
+            "(it needed more memory than a query may use)"
+        )
     if returncode == -signal.SIGKILL:
-        return ("the query stopped before it finished: its worker was killed from outside the service "
-                "(for example by the system when memory ran short)")
+        return (
+            "the query stopped before it finished: its worker was killed from outside the service "
+            "(for example by the system when memory ran short)"
+        )
     if returncode is not None and returncode < 0:
         return f"the query stopped before it finished: its worker was stopped by signal {-returncode}"
     if returncode is not None:
@@ -93,6 +99,7 @@ def crash_cause(returncode: int | None) -> str:
 
 
 # --- inside the worker -------------------------------------------------------
+
 
 def _bounded(store: ox.Store, job: Job, max_bytes: int) -> Outcome:
     """``execute``, reading rows only while their terms fit in ``max_bytes`` (counted as written in
@@ -145,13 +152,17 @@ def _answer(store: ox.Store, job: Job, max_bytes: int) -> Outcome:
         rows = min(outcome.rows - 1, int(outcome.rows * max_bytes / len(outcome.body) * 0.9))
         outcome = replace(_bounded(store, replace(job, max_rows=max(0, rows)), max_bytes), capped=True)
     if outcome.ok and max_bytes > 0 and len(outcome.body) > max_bytes:
-        return Outcome(ok=False, status=503, error=f"the answer is larger than the {max_bytes / 1048576:g} MB "
-                                                    "an answer may be, even with no rows")
+        return Outcome(
+            ok=False,
+            status=503,
+            error=f"the answer is larger than the {max_bytes / 1048576:g} MB an answer may be, even with no rows",
+        )
     return outcome
 
 
-def _worker_main(inbox: Connection, outbox: Connection, fmt: str, memory_mb: int, max_answer_bytes: int,
-                 isolation: tuple[str, ...]) -> None:
+def _worker_main(
+    inbox: Connection, outbox: Connection, fmt: str, memory_mb: int, max_answer_bytes: int, isolation: tuple[str, ...]
+) -> None:
     store = ox.Store()
     data_format = data_file_format(fmt)
     assert data_format is not None, fmt  # the service checked the file's extension
@@ -184,14 +195,24 @@ def _worker_process(argv: list[str]) -> None:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     threading.stack_size(stack_mb * 1024 * 1024)
-    runner = threading.Thread(target=_worker_main, name="query", args=(
-        Connection(int(in_fd), writable=False), Connection(int(out_fd), readable=False), fmt, memory_mb,
-        int(max_answer), isolation))
+    runner = threading.Thread(
+        target=_worker_main,
+        name="query",
+        args=(
+            Connection(int(in_fd), writable=False),
+            Connection(int(out_fd), readable=False),
+            fmt,
+            memory_mb,
+            int(max_answer),
+            isolation,
+        ),
+    )
     runner.start()
     runner.join()
 
 
 # --- in the service process --------------------------------------------------
+
 
 class Worker:
     """One worker process (``python -m mfbt_kg.service.workers``: it imports only pyoxigraph and this
@@ -202,9 +223,22 @@ class Worker:
         parent_reads, child_writes = os.pipe()
         self.lane = lane
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "mfbt_kg.service.workers", str(child_reads), str(child_writes), fmt, str(memory_mb),
-             str(max_answer_bytes), lane],
-            pass_fds=(child_reads, child_writes), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, close_fds=True)
+            [
+                sys.executable,
+                "-m",
+                "mfbt_kg.service.workers",
+                str(child_reads),
+                str(child_writes),
+                fmt,
+                str(memory_mb),
+                str(max_answer_bytes),
+                lane,
+            ],
+            pass_fds=(child_reads, child_writes),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            close_fds=True,
+        )
         os.close(child_reads)
         os.close(child_writes)
         self.inbox = Connection(parent_reads, writable=False)
@@ -305,8 +339,16 @@ class _Generation:
 class WorkerPool:
     """General workers and a reserved fast lane; a query waits for a worker, runs, or is killed at its deadline."""
 
-    def __init__(self, size: int, timeout: float, memory_mb: int = 0, *, fast: int = 1, fast_limit: float = 1.0,
-                 max_answer_bytes: int = 0) -> None:
+    def __init__(
+        self,
+        size: int,
+        timeout: float,
+        memory_mb: int = 0,
+        *,
+        fast: int = 1,
+        fast_limit: float = 1.0,
+        max_answer_bytes: int = 0,
+    ) -> None:
         self.size, self.timeout, self.memory_mb = max(1, size), timeout, memory_mb
         self.fast, self.fast_limit, self.max_answer_bytes = max(0, fast), fast_limit, max_answer_bytes
         self.restarts = 0
@@ -330,9 +372,16 @@ class WorkerPool:
         swap (the service loads its own store so; it then swaps its snapshot with no await in between)."""
         self._loop = asyncio.get_running_loop()
         lanes = [GENERAL] * self.size + [FAST] * (self.fast + (1 if self.fast else 0))  # + the standby
-        started = await asyncio.gather(*(self._loop.run_in_executor(
-            self._spawner, Worker, data, fmt, self.memory_mb, self.max_answer_bytes, lane) for lane in lanes),
-            *([alongside] if alongside is not None else []), return_exceptions=True)
+        started = await asyncio.gather(
+            *(
+                self._loop.run_in_executor(
+                    self._spawner, Worker, data, fmt, self.memory_mb, self.max_answer_bytes, lane
+                )
+                for lane in lanes
+            ),
+            *([alongside] if alongside is not None else []),
+            return_exceptions=True,
+        )
         if alongside is not None:
             started, beside = started[:-1], started[-1]
             if isinstance(beside, BaseException):
@@ -375,8 +424,9 @@ class WorkerPool:
                 limit = min(limit, self.fast_limit / 2 if ticket.new else self.fast_limit)
             # The thread owns the worker until the call ends, so a cancelled request never loses it.
             try:
-                return await loop.run_in_executor(self._calls, self._call, generation, worker, job,
-                                                  max(0.05, limit), ticket)
+                return await loop.run_in_executor(
+                    self._calls, self._call, generation, worker, job, max(0.05, limit), ticket
+                )
             except QueryTimeout:
                 if worker.lane == FAST:
                     # Too long for the fast lane, which had to be restarted for it: the client is charged
@@ -386,8 +436,9 @@ class WorkerPool:
                     raise
                 fast_ok = False  # wait for a general worker with the time left
 
-    async def _acquire(self, generation: _Generation, priority: float, fast_ok: bool, deadline: float,
-                       borrow: bool = False) -> Worker:
+    async def _acquire(
+        self, generation: _Generation, priority: float, fast_ok: bool, deadline: float, borrow: bool = False
+    ) -> Worker:
         """An idle worker of the lanes the query may use, or the first one given back to it. ``borrow``
         (a client known to send quick queries): while the fast lane is busy, its standby serves too."""
         assert self._loop is not None
@@ -464,8 +515,7 @@ class WorkerPool:
                 generation.waiters.remove(waiter)
                 waiter.future.set_result(worker)
                 return
-        if worker.lane == FAST and self.fast and not generation.standby \
-                and len(generation.idle[FAST]) >= self.fast:
+        if worker.lane == FAST and self.fast and not generation.standby and len(generation.idle[FAST]) >= self.fast:
             generation.standby.append(worker)  # a borrowed standby goes back to its place
             return
         generation.idle[worker.lane].append(worker)

@@ -356,7 +356,7 @@ def _nearest(store: Store, raw: str, kinds: tuple[str, ...]) -> list[str]:
     slugs: list[str] = []
     for kind in kinds or KINDS:
         rows = store.select(internal()["resources-of-kind"], {"space": ox.Literal(f"{ID}{kind}/")}).records()
-        slugs += [row["resource"].value[len(f"{ID}{kind}/"):] for row in rows]
+        slugs += [term.value[len(f"{ID}{kind}/") :] for row in rows if (term := row["resource"]) is not None]
     wanted = raw.rsplit("/", 1)[-1]
     close = difflib.get_close_matches(wanted, slugs, n=3, cutoff=0.6)
     starts = [s for s in slugs if s.startswith(wanted) and s not in close] if len(wanted) >= 3 else []

@@ -30,6 +30,8 @@ def chain_refusal(text: str) -> str | None:
     """Why the query is refused for its chains, or None."""
     count = chain_elements(text)
     if count > CHAIN_LIMIT:
-        return (f"query too long a chain of operators or group elements ({count}; at most {CHAIN_LIMIT} "
-                "of && || + * = BIND MINUS OPTIONAL UNION FILTER)")
+        return (
+            f"query too long a chain of operators or group elements ({count}; at most {CHAIN_LIMIT} "
+            "of && || + * = BIND MINUS OPTIONAL UNION FILTER)"
+        )
     return None

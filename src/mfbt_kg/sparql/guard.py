@@ -44,8 +44,10 @@ FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH", "USING")
 
 NO_SERVICE = "SERVICE (federated query) is not accepted: this endpoint answers from its own dataset only"
-FOREIGN_GRAPH = ("FROM, FROM NAMED, default-graph-uri and named-graph-uri may only name graphs of this dataset "
-                 "(the service description lists them); nothing is ever fetched")
+FOREIGN_GRAPH = (
+    "FROM, FROM NAMED, default-graph-uri and named-graph-uri may only name graphs of this dataset "
+    "(the service description lists them); nothing is ever fetched"
+)
 BAD_ESCAPE = "the query contains an invalid \\u or \\U escape"
 TOO_DEEP = f"query nested deeper than {MAX_NESTING} levels of {{ ( ["
 
@@ -78,8 +80,13 @@ class Reading:
 CACHED_CHARS = 16 * 1024  # verdicts on texts up to this size are remembered (dashboards repeat queries)
 
 
-def check_query(text: str, graphs: frozenset[str] | None = frozenset(), base_iri: str | None = None,
-                protocol_dataset: bool = False, any_graph: bool = False) -> CheckedQuery:
+def check_query(
+    text: str,
+    graphs: frozenset[str] | None = frozenset(),
+    base_iri: str | None = None,
+    protocol_dataset: bool = False,
+    any_graph: bool = False,
+) -> CheckedQuery:
     """Refuse what must never run; return the form and the FROM graphs of what may.
 
     ``graphs``: the named graphs of the dataset, which FROM / FROM NAMED may select
@@ -97,8 +104,13 @@ def check_query(text: str, graphs: frozenset[str] | None = frozenset(), base_iri
     return verdict
 
 
-def _verdict(text: str, graphs: frozenset[str] | None, base_iri: str | None,
-             protocol_dataset: bool = False, any_graph: bool = False) -> CheckedQuery | str:
+def _verdict(
+    text: str,
+    graphs: frozenset[str] | None,
+    base_iri: str | None,
+    protocol_dataset: bool = False,
+    any_graph: bool = False,
+) -> CheckedQuery | str:
     """The checked query, or the refusal message."""
     try:
         if len(text.encode("utf-8", "surrogatepass")) > MAX_QUERY_BYTES:
@@ -115,10 +127,12 @@ def _verdict(text: str, graphs: frozenset[str] | None, base_iri: str | None,
             _refuse_unreadable(text, unescaped)
         from_graphs = _allowed(spec_reading, graphs, protocol_dataset, any_graph) if spec_reading is not None else ()
         if reading is None:
-            return CheckedQuery(text=text, form=spec_reading.form if spec_reading else _first_form(text),
-                                from_graphs=from_graphs)
-        return CheckedQuery(text=text, form=reading.form,
-                            from_graphs=_allowed(reading, graphs, protocol_dataset, any_graph))
+            return CheckedQuery(
+                text=text, form=spec_reading.form if spec_reading else _first_form(text), from_graphs=from_graphs
+            )
+        return CheckedQuery(
+            text=text, form=reading.form, from_graphs=_allowed(reading, graphs, protocol_dataset, any_graph)
+        )
     except QueryRefused as exc:
         return str(exc)
 
@@ -126,8 +140,9 @@ def _verdict(text: str, graphs: frozenset[str] | None, base_iri: str | None,
 _cached = lru_cache(maxsize=512)(_verdict)
 
 
-def _allowed(reading: Reading, graphs: frozenset[str] | None, protocol_dataset: bool = False,
-             any_graph: bool = False) -> tuple[str, ...]:
+def _allowed(
+    reading: Reading, graphs: frozenset[str] | None, protocol_dataset: bool = False, any_graph: bool = False
+) -> tuple[str, ...]:
     if reading.services:
         raise QueryRefused(NO_SERVICE)
     if protocol_dataset:
@@ -200,28 +215,33 @@ def _first_form(text: str) -> str:
 
 # --- the grammar ------------------------------------------------------------------------------------
 
+
 class _NotSparql(Exception):
     """The text is not a SPARQL 1.1 query (the engine will say why, or read it more leniently)."""
 
 
-_PN_CHARS_BASE = ("A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D"
-                  "\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\U00010000-\U000EFFFF")
+_PN_CHARS_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
 _PN_CHARS_U = _PN_CHARS_BASE + "_"
-_PN_CHARS = _PN_CHARS_U + "\\-0-9\u00B7\u0300-\u036F\u203F-\u2040"
+_PN_CHARS = _PN_CHARS_U + "\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
 _PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
 _UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
 _ECHAR = r"\\[tbnrf\\\"']"
 _PN_PREFIX = f"[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
-_PN_LOCAL = (f"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?")
+_PN_LOCAL = f"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?"
 _EXP = "[eE][+-]?[0-9]+"
 
 # Space and comments before a token; possessive, so a failed match never backtracks into them.
 _WS = r"(?:[ \t\r\n]++|#[^\r\n]*+)*+"
 _BINARY = ("||", "&&", "=", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/")
 # Simple terms, as _TERM reads them, for the patterns that read long runs of them in one step.
-_LITERAL = (rf"(?:\"\"\"(?:(?:\"\"|\")?+(?:[^\"\\]|{_ECHAR}|{_UCHAR}))*+\"\"\""
-            rf"|'''(?:(?:''|')?+(?:[^'\\]|{_ECHAR}|{_UCHAR}))*+'''"
-            rf"|\"(?:[^\"\\\n\r]|{_ECHAR}|{_UCHAR})*+\"|'(?:[^'\\\n\r]|{_ECHAR}|{_UCHAR})*+')")
+_LITERAL = (
+    rf"(?:\"\"\"(?:(?:\"\"|\")?+(?:[^\"\\]|{_ECHAR}|{_UCHAR}))*+\"\"\""
+    rf"|'''(?:(?:''|')?+(?:[^'\\]|{_ECHAR}|{_UCHAR}))*+'''"
+    rf"|\"(?:[^\"\\\n\r]|{_ECHAR}|{_UCHAR})*+\"|'(?:[^'\\\n\r]|{_ECHAR}|{_UCHAR})*+')"
+)
 _IRI = rf"<(?:[^<>\"{{}}|^`\\\x00-\x20]|{_UCHAR})*+>"
 _VAR = rf"[?$][{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00B7\u0300-\u036F\u203F-\u2040]*"
 _BNODE = rf"_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
@@ -246,29 +266,37 @@ _OPERATOR = re.compile(rf"{_WS}({_OP})")
 _UNARY_RUN = re.compile(rf"(?:{_WS}(?:!(?!=)|[+\-]))*+")
 _CHAIN = re.compile(rf"(?>{_WS}(?:(?:!(?!=)|[+\-]){_WS})*+{_SIMPLE}{_WS}{_OP})*+")  # operand op operand op ...
 # A whole expression of simple operands, ending where its bracket, list or BIND ends.
-_FLAT = (rf"(?>{_WS}(?:(?:!(?!=)|[+\-]){_WS})*+{_SIMPLE}{_WS}{_OP})*+"
-         rf"{_WS}(?:(?:!(?!=)|[+\-]){_WS})*+{_SIMPLE}")
+_FLAT = (
+    rf"(?>{_WS}(?:(?:!(?!=)|[+\-]){_WS})*+{_SIMPLE}{_WS}{_OP})*+"
+    rf"{_WS}(?:(?:!(?!=)|[+\-]){_WS})*+{_SIMPLE}"
+)
 _SIMPLE_EXPRESSION = re.compile(rf"{_FLAT}(?={_WS}(?:[),]|(?i:AS)(?![A-Za-z0-9_])))")
 # FILTER(simple expression), FILTER(...), ...: one bracket deeper than the group, each.
 _FILTERS = re.compile(rf"(?>{_WS}(?i:FILTER){_WS}\((?>{_FLAT}){_WS}\))*+")
 _ARGUMENTS = re.compile(rf"(?>{_WS}{_SIMPLE}{_WS},)*+")
-_TRIPLES = re.compile(rf"(?>{_WS}{_SIMPLE_NODE}{_WS}(?>{_VAR}|{_IRI}|{_PNAME}|a(?![A-Za-z0-9_:.\-]))"
-                      rf"{_WS}{_SIMPLE_NODE}{_WS}\.)*+")
+_TRIPLES = re.compile(
+    rf"(?>{_WS}{_SIMPLE_NODE}{_WS}(?>{_VAR}|{_IRI}|{_PNAME}|a(?![A-Za-z0-9_:.\-]))"
+    rf"{_WS}{_SIMPLE_NODE}{_WS}\.)*+"
+)
 _NODES = re.compile(rf"(?>{_WS}{_SIMPLE_NODE})*+")
 _MORE_OBJECTS = re.compile(rf"(?>{_WS},{_WS}{_SIMPLE_NODE})*+")
 _SEMICOLONS = re.compile(rf"(?>{_WS};)*+")
-_DATA_VALUES = re.compile(rf"(?>{_WS}(?>{_IRI}|{_LITERAL}(?:{_LANGTAG}|\^\^(?>{_IRI}|{_PNAME}))?|{_PNAME}|{_NUMBER}"
-                          rf"|{_BOOLEAN}|(?i:UNDEF)(?![A-Za-z0-9_])))*+")
+_DATA_VALUES = re.compile(
+    rf"(?>{_WS}(?>{_IRI}|{_LITERAL}(?:{_LANGTAG}|\^\^(?>{_IRI}|{_PNAME}))?|{_PNAME}|{_NUMBER}"
+    rf"|{_BOOLEAN}|(?i:UNDEF)(?![A-Za-z0-9_])))*+"
+)
 
 _ANON = re.compile(r"\[[ \t\r\n]*\]")
 _NIL = re.compile(r"\([ \t\r\n]*\)")
 
-_BUILTINS = frozenset("""
+_BUILTINS = frozenset(
+    """
     STR LANG LANGMATCHES DATATYPE BOUND IRI URI BNODE RAND ABS CEIL FLOOR ROUND CONCAT STRLEN UCASE LCASE
     ENCODE_FOR_URI CONTAINS STRSTARTS STRENDS STRBEFORE STRAFTER YEAR MONTH DAY HOURS MINUTES SECONDS TIMEZONE
     TZ NOW UUID STRUUID MD5 SHA1 SHA256 SHA384 SHA512 COALESCE IF STRLANG STRDT SAMETERM ISIRI ISURI ISBLANK
     ISLITERAL ISNUMERIC REGEX SUBSTR REPLACE
-    LANGDIR STRLANGDIR HASLANG HASLANGDIR ISTRIPLE TRIPLE SUBJECT PREDICATE OBJECT""".split())  # the last line: 1.2
+    LANGDIR STRLANGDIR HASLANG HASLANGDIR ISTRIPLE TRIPLE SUBJECT PREDICATE OBJECT""".split()
+)  # the last line: 1.2
 _AGGREGATES = frozenset("COUNT SUM MIN MAX AVG SAMPLE GROUP_CONCAT".split())
 _DATA_VALUE_WORDS = frozenset(("TRUE", "FALSE", "UNDEF"))
 _PATTERN_WORDS = frozenset(("FILTER", "OPTIONAL", "MINUS", "BIND", "GRAPH", "SERVICE", "VALUES"))
@@ -938,6 +966,7 @@ def _resolve(iri: str, base: str | None) -> str:
 
 def _unescape(text: str) -> str:
     """What the SPARQL spec says a parser sees: ``\\uXXXX`` / ``\\UXXXXXXXX`` replaced everywhere."""
+
     def char(match: re.Match[str]) -> str:
         code = int(match.group(1) or match.group(2), 16)
         if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
