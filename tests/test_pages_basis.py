@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import ROOT
-from mfbt_kg.namespaces import BASE
+from mfbt_kg.namespaces import BASE, ID
 from mfbt_kg.sparql.catalogue import read_query_file
 from pages_app import pages_app
 
@@ -119,3 +119,20 @@ def test_a_stated_claim_is_never_marked(client: TestClient, store, claims) -> No
     page = client.get("/id/offer/ahus-nedre-romerike", headers=HTML).text
     assert set(markers(page)) == set(claims[f"{BASE}id/offer/ahus-nedre-romerike"])
     assert f"{BASE}id/figure/ahus-nedre-romerike-earmarked-beds-2018-01-02" not in markers(page)
+
+
+def test_every_resource_whose_claim_is_a_reading_shows_its_marker_on_its_own_page(store, client) -> None:
+    """Not only offer pages: an assessment whose verdict is the curator's reading, a method grouped under a
+    table row by the curator, a figure stated for a group — each page shows the marker under its title."""
+    sparql = read_query_file(ROOT / "tests" / "queries" / "resources-with-a-reading.rq", "internal").sparql
+    rows = store.select(sparql).records()
+    assert len(rows) > 100  # 124 when this test was written; grows with curation
+    missing = []
+    for row in rows:
+        iri, basis = row["resource"].value, row["basis"].value
+        path = iri.removeprefix(str(ID))
+        page = client.get(f"/id/{path}", headers={"Accept": "text/html"}).text
+        head = page.split('class="own-basis"', 1)
+        if len(head) < 2 or f'class="basis {basis.rsplit("/", 1)[-1]}" data-claim="{iri}"' not in head[1][:400]:
+            missing.append(path)
+    assert missing == []

@@ -83,6 +83,12 @@ def _first(rows: Iterable[Row], key: str) -> Any:
     return next((row[key] for row in rows if row.get(key) is not None), None)
 
 
+def own_basis(site: Site, present: Presenter, iri: str) -> dict[str, Any] | None:
+    """The basis of the resource's own claim (an assessment's verdict, a method's grouping under a table row),
+    when it is not the source's own statement: every resource page shows it under its title."""
+    return _basis(present, iri, site.about("own-basis", iri))
+
+
 def _basis(
     present: Presenter, claim: str | None, rows: Iterable[Row], key: str = "basis", note_key: str = "basis_note"
 ) -> dict[str, Any] | None:

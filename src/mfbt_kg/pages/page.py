@@ -67,6 +67,8 @@ def build_page(site: Site, present: Presenter, kind: str, iri: str) -> Page | No
         extra["f"] = finder_texts(present.lang)
     if page == "source":  # what cites a source is listed by the source section, not again as backlinks
         view.backlinks = [b for b in view.backlinks if b.iri != str(DCTERMS.source)]
+    # the resource's own claim, when it is a reading: a marker under the title of every resource page
+    extra["own_basis"] = factsheets.own_basis(site, present, iri)
     # for search engines: schema.org JSON-LD from the graph (inline context) and a meta description
     extra["jsonld"] = schema_org(site, iri, present.href(iri))
     extra["meta_description"] = meta_description(
