@@ -11,39 +11,10 @@ from __future__ import annotations
 from conftest import ROOT
 from mfbt_kg.namespaces import ID
 from mfbt_kg.pages.finder_texts import finder_texts
+from mfbt_kg.pages.presentation import MONTHS
 from mfbt_kg.pages.texts import texts
 from mfbt_kg.sparql.catalogue import read_query_file
 
-MONTHS = {
-    "nb": (
-        "januar",
-        "februar",
-        "mars",
-        "april",
-        "mai",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "desember",
-    ),
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-}
 MAIN_SOURCE = 10  # facts with a status date that make a document a source the notice must name
 
 
