@@ -3,8 +3,8 @@
 - Every positive test of the W3C SPARQL 1.1 ``syntax-query`` suite (vendored in
   tests/external/w3c-sparql11-syntax-query/) passes the guard and is read by its grammar;
   every negative one is refused by the guard or rejected by the engine, so none runs.
-- Names that begin with or contain a keyword pass (../shared/reviews/clients-review.md, probes a1–a8).
-- The review's desynchronising forms (../shared/reviews/security-review.md, finding 1: S24–S30, S36,
+- Names that begin with or contain a keyword pass (the clients review of commit 87b2bc7, probes a1–a8).
+- The review's desynchronising forms (the security review of commit 87b2bc7, finding 1: S24–S30, S36,
   F07, N45, N49, N50) are refused, and each refusal names what it refused.
 - A 64 KiB query of the review's long forms (finding 2: G01, G02, V07b) gets a verdict; how long that
   takes (linear, well under 50 ms of CPU) is measured by bench/guard.py, never asserted here.

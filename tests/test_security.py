@@ -1,4 +1,4 @@
-"""Every row of ../shared/security-checklist.md, against the real service (rows 1–16) and the
+"""Every row of docs/security-checklist.md, against the real service (rows 1–16) and the
 real loaders (rows 17–20); plus what the rows rest on: the guard refuses before any
 engine sees a query, workers are killed (not abandoned) at the deadline, the event
 loop stays free, and the workers cannot reach the network at all.

@@ -1,5 +1,5 @@
 """Safe under attack (issue 11): the service-side rows of the security review
-(../shared/reviews/security-review.md, findings 3-12), each as a regression test.
+(the security review of commit 87b2bc7, findings 3-12; docs/security.md), each as a regression test.
 
 Every server here runs on 127.0.0.1 and is stopped by its fixture; every load is a
 handful of requests. The full load figures (60 s, dozens of clients) are measured
