@@ -96,7 +96,57 @@ def data_version(ntriples: bytes) -> str:
     return hashlib.sha256(ntriples).hexdigest()[:16]
 
 
-class EmbeddedStore:
+class _AnswerShapes:
+    """``select``, ``ask`` and ``construct`` over a store's one ``_answer``: the answer's shape is checked once,
+    here, for every kind of store."""
+
+    def _answer(
+        self,
+        sparql: str,
+        bindings: Bindings | None,
+        base_iri: str | None,
+        default_graph: Sequence[GraphName] | None,
+        named_graphs: Sequence[GraphName] | None,
+    ) -> Any:
+        raise NotImplementedError
+
+    def select(
+        self,
+        sparql: str,
+        bindings: Bindings | None = None,
+        *,
+        base_iri: str | None = None,
+        default_graph: Sequence[GraphName] | None = None,
+        named_graphs: Sequence[GraphName] | None = None,
+    ) -> Table:
+        return _expect(self._answer(sparql, bindings, base_iri, default_graph, named_graphs), Table, "SELECT")
+
+    def ask(
+        self,
+        sparql: str,
+        bindings: Bindings | None = None,
+        *,
+        base_iri: str | None = None,
+        default_graph: Sequence[GraphName] | None = None,
+        named_graphs: Sequence[GraphName] | None = None,
+    ) -> bool:
+        return _expect(self._answer(sparql, bindings, base_iri, default_graph, named_graphs), bool, "ASK")
+
+    def construct(
+        self,
+        sparql: str,
+        bindings: Bindings | None = None,
+        *,
+        base_iri: str | None = None,
+        default_graph: Sequence[GraphName] | None = None,
+        named_graphs: Sequence[GraphName] | None = None,
+    ) -> list[ox.Triple]:
+        return _expect(
+            self._answer(sparql, bindings, base_iri, default_graph, named_graphs), list, "CONSTRUCT or DESCRIBE"
+        )
+
+
+class EmbeddedStore(_AnswerShapes):
     """In-memory pyoxigraph. ``replace`` builds a new store and swaps the reference,
     so a running query sees the old graph or the new one, never half."""
 
@@ -136,41 +186,6 @@ class EmbeddedStore:
         except SyntaxError as exc:
             raise StoreError(f"SPARQL syntax error: {exc}") from None
 
-    def select(
-        self,
-        sparql: str,
-        bindings: Bindings | None = None,
-        *,
-        base_iri: str | None = None,
-        default_graph: Sequence[GraphName] | None = None,
-        named_graphs: Sequence[GraphName] | None = None,
-    ) -> Table:
-        return _expect(self._answer(sparql, bindings, base_iri, default_graph, named_graphs), Table, "SELECT")
-
-    def ask(
-        self,
-        sparql: str,
-        bindings: Bindings | None = None,
-        *,
-        base_iri: str | None = None,
-        default_graph: Sequence[GraphName] | None = None,
-        named_graphs: Sequence[GraphName] | None = None,
-    ) -> bool:
-        return _expect(self._answer(sparql, bindings, base_iri, default_graph, named_graphs), bool, "ASK")
-
-    def construct(
-        self,
-        sparql: str,
-        bindings: Bindings | None = None,
-        *,
-        base_iri: str | None = None,
-        default_graph: Sequence[GraphName] | None = None,
-        named_graphs: Sequence[GraphName] | None = None,
-    ) -> list[ox.Triple]:
-        return _expect(
-            self._answer(sparql, bindings, base_iri, default_graph, named_graphs), list, "CONSTRUCT or DESCRIBE"
-        )
-
     def triple_count(self) -> int:
         return len(self._store)
 
@@ -183,7 +198,7 @@ class EmbeddedStore:
         return self._version
 
 
-class RemoteStore:
+class RemoteStore(_AnswerShapes):
     """A SPARQL 1.1 Protocol + Graph Store Protocol endpoint.
 
     ``url`` is the query endpoint; updates of the whole default graph go to the
@@ -253,41 +268,6 @@ class RemoteStore:
         if media == "application/n-triples":
             return from_engine(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
         return from_engine(ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON))
-
-    def select(
-        self,
-        sparql: str,
-        bindings: Bindings | None = None,
-        *,
-        base_iri: str | None = None,
-        default_graph: Sequence[GraphName] | None = None,
-        named_graphs: Sequence[GraphName] | None = None,
-    ) -> Table:
-        return _expect(self._answer(sparql, bindings, base_iri, default_graph, named_graphs), Table, "SELECT")
-
-    def ask(
-        self,
-        sparql: str,
-        bindings: Bindings | None = None,
-        *,
-        base_iri: str | None = None,
-        default_graph: Sequence[GraphName] | None = None,
-        named_graphs: Sequence[GraphName] | None = None,
-    ) -> bool:
-        return _expect(self._answer(sparql, bindings, base_iri, default_graph, named_graphs), bool, "ASK")
-
-    def construct(
-        self,
-        sparql: str,
-        bindings: Bindings | None = None,
-        *,
-        base_iri: str | None = None,
-        default_graph: Sequence[GraphName] | None = None,
-        named_graphs: Sequence[GraphName] | None = None,
-    ) -> list[ox.Triple]:
-        return _expect(
-            self._answer(sparql, bindings, base_iri, default_graph, named_graphs), list, "CONSTRUCT or DESCRIBE"
-        )
 
     def triple_count(self) -> int:
         (count,) = self.select(internal()["count-triples"]).rows[0]
