@@ -496,8 +496,14 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--out", required=True, metavar="DIR", help="folder to write (new, empty, or an earlier export)")
         p.add_argument("--publisher-orgnr", help="the publisher's organisation number (9 digits)")
         p.add_argument("--licence", help="licence IRI (default: NLOD 2.0)")
-        p.add_argument("--base-url", help="where the files will be downloadable (required unless --local, which uses the local service's /dump/)"
-        p.add_argument("--endpoint-url", help="the public SPARQL endpoint (required unless --local, which uses the local service's /sparql)"
+        p.add_argument(
+            "--base-url",
+            help="where the files will be downloadable (required unless --local: the local service's /dump/)",
+        )
+        p.add_argument(
+            "--endpoint-url",
+            help="the public SPARQL endpoint (required unless --local, which uses the local service's /sparql)",
+        )
         p.add_argument("--issued", metavar="YYYY-MM-DD", help="date the dataset is first published")
         p.add_argument("--contact-email", help="e-mail address of the contact point")
         p.add_argument(
