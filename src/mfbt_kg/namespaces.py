@@ -196,3 +196,14 @@ def sparql_prologue(text: str | None = None) -> str:
 _DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.\-]*)?\s*:", re.IGNORECASE)
 # A prefix in use: a name (every prefix of PREFIXES is one) right before ':', not inside a longer name or IRI path.
 _USED = re.compile(r"(?<![\w:.\-])([A-Za-z][\w.\-]*):")
+
+
+def curie(iri: str) -> str:
+    """``offer:unn-asgard`` for a known namespace (longest match), else the IRI itself."""
+    matches = [
+        (len(str(ns)), prefix) for prefix, ns in PREFIXES.items() if iri.startswith(str(ns)) and len(iri) > len(str(ns))
+    ]
+    if not matches:
+        return iri
+    length, prefix = max(matches)
+    return f"{prefix}:{iri[length:]}"

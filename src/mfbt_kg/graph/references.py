@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL
 
-from mfbt_kg.namespaces import BASE, PREFIXES, slug
+from mfbt_kg.namespaces import BASE, curie, slug
 
 # Objects that name a thing rather than refer to a description of it.
 NOT_REFERENCES = frozenset({OWL.versionIRI})
@@ -85,7 +85,7 @@ def find_problems(index: SourceIndex) -> list[Finding]:
             continue
         hint = _did_you_mean(iri, index.described)
         for place in sorted(set(places), key=lambda p: (p.file, p.line)):
-            findings.append(Finding("dangling", iri, place, f"{_short(iri)} is used here but described nowhere{hint}"))
+            findings.append(Finding("dangling", iri, place, f"{_shown(iri)} is used here but described nowhere{hint}"))
     for iri, places in sorted(index.blocks.items()):
         if len(places) > 1:
             others = ", ".join(str(p) for p in places)
@@ -95,7 +95,7 @@ def find_problems(index: SourceIndex) -> list[Finding]:
                         "duplicate",
                         iri,
                         place,
-                        f"{_short(iri)} is described in {len(places)} places ({others}); "
+                        f"{_shown(iri)} is described in {len(places)} places ({others}); "
                         "describe it once, or give the second thing its own slug",
                     )
                 )
@@ -110,9 +110,9 @@ def _did_you_mean(iri: str, described: set[str]) -> str:
     siblings = {d.rpartition("/")[2]: d for d in described if d.startswith(head + "/")}
     fixed = slug(tail)
     if fixed in siblings and siblings[fixed] != iri:
-        return f"; did you mean {_short(siblings[fixed])}?"
+        return f"; did you mean {_shown(siblings[fixed])}?"
     close = difflib.get_close_matches(fixed, list(siblings), n=1, cutoff=0.75)
-    return f"; did you mean {_short(siblings[close[0]])}?" if close else ""
+    return f"; did you mean {_shown(siblings[close[0]])}?" if close else ""
 
 
 def _expand(name: str, prefixes: dict[str, str]) -> str | None:
@@ -130,13 +130,7 @@ def _line_of(text: str, iri: str, prefixes: dict[str, str]) -> int:
     return text.count("\n", 0, min(found)) + 1 if found else 1
 
 
-def _short(iri: str) -> str:
-    best = ""
-    for prefix, namespace in PREFIXES.items():
-        ns = str(namespace)
-        if iri.startswith(ns) and len(ns) > len(best.partition("|")[2]):
-            best = f"{prefix}|{ns}"
-    if not best:
-        return f"<{iri}>"
-    prefix, _, ns = best.partition("|")
-    return f"{prefix}:{iri[len(ns) :]}"
+def _shown(iri: str) -> str:
+    """A prefixed name where the project has the prefix, else the IRI in angle brackets."""
+    short = curie(iri)
+    return short if short != iri else f"<{iri}>"

@@ -54,17 +54,6 @@ def local_path(iri: str) -> str | None:
     return "/" + iri[len(BASE) :] if iri.startswith(BASE) else None
 
 
-def curie(iri: str) -> str:
-    """``offer:unn-asgard`` for a known namespace (longest match), else the IRI itself."""
-    matches = [
-        (len(str(ns)), prefix) for prefix, ns in PREFIXES.items() if iri.startswith(str(ns)) and len(iri) > len(str(ns))
-    ]
-    if not matches:
-        return iri
-    length, prefix = max(matches)
-    return f"{prefix}:{iri[length:]}"
-
-
 class PageQueries(QueryFiles):
     """The page queries (``queries/pages/*.rq``), read once at start-up: a missing file fails before the
     service answers."""

@@ -15,8 +15,8 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
-from mfbt_kg.namespaces import MFBT
-from mfbt_kg.pages.linked_data import LANGUAGE_ORDER, Label, LabelIndex, Row, curie, local_path
+from mfbt_kg.namespaces import MFBT, curie
+from mfbt_kg.pages.linked_data import LANGUAGE_ORDER, Label, LabelIndex, Row, local_path
 
 MONTHS = {
     "nb": (
