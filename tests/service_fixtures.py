@@ -21,6 +21,8 @@ from pathlib import Path
 
 import httpx
 
+from mfbt_kg.service.worker_process import TEMPLATE_NAME, WORKER_NAME
+
 ROOT = Path(__file__).resolve().parents[1]
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -123,19 +125,27 @@ class Service:
         return httpx.get(f"{self.base}/health", timeout=10).json()
 
     def worker_pids(self) -> set[int]:
-        """The query worker processes: the service's children running ``mfbt_kg.service.workers``."""
+        """The query worker processes: the service's children (adopted) named as ``worker_process`` names them
+        (their template shares their command line)."""
+        return self._children(WORKER_NAME)
+
+    def template_pids(self) -> set[int]:
+        """The process holding the loaded graph that the workers are forked from."""
+        return self._children(TEMPLATE_NAME)
+
+    def _children(self, name: str) -> set[int]:
         found = set()
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
             try:
                 stat = (entry / "stat").read_text()
-                cmdline = (entry / "cmdline").read_bytes()
+                comm = (entry / "comm").read_text().strip()
             except OSError:
                 continue
             ppid = int(stat.rsplit(")", 1)[1].split()[1])
             state = stat.rsplit(")", 1)[1].split()[0]
-            if ppid == self.proc.pid and b"mfbt_kg.service.workers" in cmdline and state != "Z":
+            if ppid == self.proc.pid and comm == name and state != "Z":
                 found.add(int(entry.name))
         return found
 

@@ -275,6 +275,24 @@ def test_a_worker_that_died_idle_never_meets_a_client(roomy: Service, kill: str)
     _wait_whole(roomy)
 
 
+@pytest.mark.slow  # starts the service or a worker process
+def test_workers_are_forks_of_one_template_which_is_started_again_when_it_dies(roomy: Service) -> None:
+    """The graph is loaded once per data version, by a template process; the workers are its forks (the
+    service's children by adoption), so a replacement needs no second load. A template that died is
+    started again before the next worker is needed, and the new workers answer."""
+    _wait_whole(roomy)
+    (template,) = roomy.template_pids()
+    assert roomy.worker_pids().isdisjoint({template})
+    os.kill(template, signal.SIGKILL)
+    os.kill(min(roomy.worker_pids()), signal.SIGKILL)
+    time.sleep(0.2)
+    answers = [sparql(client("127.0.3.3"), roomy, f"ASK {{ ?s ?p ?o }} #template{i}") for i in range(4)]
+    assert [a.status_code for a in answers] == [200] * 4, [a.text[:120] for a in answers]
+    _wait_whole(roomy)
+    (again,) = roomy.template_pids()
+    assert again != template
+
+
 # --- finding 4: heavy queries cannot starve light ones -------------------------------------
 
 

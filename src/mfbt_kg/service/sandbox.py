@@ -30,7 +30,8 @@ NETNS = "network namespace"
 SECCOMP = "seccomp"
 
 _CLONE_NEWNET, _CLONE_NEWUSER = 0x40000000, 0x10000000
-_PR_SET_PDEATHSIG, _PR_SET_SECCOMP, _PR_SET_NO_NEW_PRIVS = 1, 22, 38
+_PR_SET_PDEATHSIG, _PR_SET_NAME, _PR_SET_SECCOMP, _PR_SET_NO_NEW_PRIVS = 1, 15, 22, 38
+_PR_SET_CHILD_SUBREAPER = 36
 _SECCOMP_MODE_FILTER = 2
 _RET_ALLOW = 0x7FFF0000
 _RET_ERRNO = 0x00050000
@@ -58,6 +59,26 @@ def die_with_parent() -> None:
     if libc is not None:
         with suppress(AttributeError):
             libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def adopt_orphans() -> bool:
+    """Make this process (the service) the parent of its descendants whose parent exits: the workers
+    forked through a middle process (``worker_process``) become its children. True when it worked."""
+    libc = _libc()
+    if libc is None:
+        return False
+    try:
+        return libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except AttributeError:
+        return False
+
+
+def set_process_name(name: str) -> None:
+    """The name ps and /proc/PID/comm show (15 bytes at most): a template and its workers share one command line."""
+    libc = _libc()
+    if libc is not None:
+        with suppress(AttributeError):
+            libc.prctl(_PR_SET_NAME, ctypes.c_char_p(name.encode()[:15]), 0, 0, 0)
 
 
 def drop_network_namespace() -> bool:

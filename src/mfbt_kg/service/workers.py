@@ -1,18 +1,21 @@
 """Query worker processes that can be killed at the deadline, shared fairly between clients.
 
 Neither pyoxigraph nor rdflib can interrupt a running query, so each query runs
-in a worker process holding the whole graph in memory (loaded once, from
-N-Triples or N-Quads bytes). A query that overruns has its worker killed and
-replaced; a worker that dies (a memory limit, an engine fault) is replaced too,
-and one found dead while idle is replaced before any query is given to it.
-Results are serialised and capped inside the worker — in rows and in bytes — so
-only bounded bytes cross the process boundary. A worker runs queries on a thread
-with a large stack, so long operator chains and thousands of BINDs or MINUS
-groups are answered instead of overflowing the engine's recursion.
+in a worker process holding the whole graph in memory. The graph is loaded once
+per data version, by a template process the workers are forked from, sharing its
+memory (``worker_process``): starting a worker takes milliseconds at any scale.
+A query that overruns has its worker killed and replaced; a worker that dies (a
+memory limit, an engine fault) is replaced too, and one found dead while idle is
+replaced before any query is given to it. Results are serialised and capped
+inside the worker — in rows and in bytes — so only bounded bytes cross the
+process boundary. A worker runs queries on a thread with a large stack, so long
+operator chains and thousands of BINDs or MINUS groups are answered instead of
+overflowing the engine's recursion.
 
-Network: each worker drops its network with every mechanism the kernel allows
+Network: the template drops its network with every mechanism the kernel allows
 (``sandbox.confine``: an empty network namespace, a seccomp filter on ``socket``)
-and reports which took hold; even a query the guard missed could reach no host.
+before it reads the data, and every worker inherits it; each reports which took
+hold; even a query the guard missed could reach no host.
 
 Lanes: ``size`` general workers take any query, ``fast`` reserved workers take a
 query only while every general worker is busy, only for a client that has not
@@ -34,8 +37,8 @@ import bisect
 import itertools
 import logging
 import os
-import resource
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -43,20 +46,15 @@ import time
 from collections.abc import Awaitable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
-import pyoxigraph as ox
-
 from mfbt_kg.service import sandbox
-from mfbt_kg.sparql.answers import Job, Outcome, execute, serialize_boolean, serialize_graph, serialize_rows
-from mfbt_kg.sparql.media import data_file_format
+from mfbt_kg.service.worker_process import FAST, GENERAL, MESSAGE_BYTES
+from mfbt_kg.sparql.answers import Job, Outcome
 
-GENERAL, FAST = "general", "fast"
 log = logging.getLogger("mfbt_kg.service")
-GENERAL_NICE = 10  # general workers yield the CPU to the service process and the fast lane
-QUERY_STACK_MB = 256  # the engine recurses over operator chains and group sequences
 
 
 class QueryTimeout(Exception):
@@ -98,163 +96,120 @@ def crash_cause(returncode: int | None) -> str:
     return "the query stopped before it finished: the worker running it stopped answering"
 
 
-# --- inside the worker -------------------------------------------------------
+# --- the processes, seen from the service ----------------------------------------
+
+TEMPLATE_START_SECONDS = 600.0  # loading the data (×1000 takes tens of seconds)
+FORK_SECONDS = 30.0  # a fork request, and the new worker's first message
 
 
-def _bounded(store: ox.Store, job: Job, max_bytes: int) -> Outcome:
-    """``execute``, reading rows only while their terms fit in ``max_bytes`` (counted as written in
-    N-Triples: about what any format writes), so a huge answer is never built; the answer is then
-    capped and says so as the row cap does. Errors are left to ``execute``, which words them."""
-    if max_bytes <= 0:
-        return execute(store, job)
-    kwargs: dict[str, object] = {"base_iri": job.base_iri}
-    if job.default_graphs is not None or job.named_graphs is not None:
-        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or ()]
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or ()]
-    try:
-        result = store.query(job.sparql, **kwargs)  # type: ignore[arg-type]
-        if isinstance(result, ox.QueryBoolean):
-            return Outcome(ok=True, body=serialize_boolean(bool(result), job.fmt), rows=1)
-        size, capped = 0, False
-        read: list[Any] = []
-        solutions = isinstance(result, ox.QuerySolutions)
-        for item in result:
-            if len(read) >= job.max_rows:
-                capped = True
-                break
-            terms = tuple(item) if solutions else (item.subject, item.predicate, item.object)
-            size += sum(len(str(t)) + 8 for t in terms if t is not None)
-            if size > max_bytes:
-                capped = True
-                break
-            read.append(terms if solutions else ox.Triple(*terms))
-        if solutions:
-            variables = [v.value for v in result.variables]  # type: ignore[union-attr]
-            body = serialize_rows(variables, read, job.fmt, capped)
-        else:
-            body = serialize_graph(read, job.fmt, job.prefixes)
-        return Outcome(ok=True, body=body, capped=capped, rows=len(read))
-    except MemoryError:
-        raise
-    except Exception:  # noqa: BLE001 - the same query through execute, for the same wording of the error
-        return execute(store, job)
+class Template:
+    """The process holding one data version's graph loaded, which forks the workers
+    (``worker_process``). Fork requests from several threads are taken one at a time."""
 
-
-def _answer(store: ox.Store, job: Job, max_bytes: int) -> Outcome:
-    """``_bounded``, and if the written answer is still larger than ``max_bytes`` (JSON and XML add to
-    each term): fewer rows until it fits (capped, said as the row cap says it)."""
-    outcome = _bounded(store, job, max_bytes)
-    for _ in range(8):
-        if not outcome.ok or max_bytes <= 0 or len(outcome.body) <= max_bytes:
-            return outcome
-        if outcome.rows == 0:
-            break
-        rows = min(outcome.rows - 1, int(outcome.rows * max_bytes / len(outcome.body) * 0.9))
-        outcome = replace(_bounded(store, replace(job, max_rows=max(0, rows)), max_bytes), capped=True)
-    if outcome.ok and max_bytes > 0 and len(outcome.body) > max_bytes:
-        return Outcome(
-            ok=False,
-            status=503,
-            error=f"the answer is larger than the {max_bytes / 1048576:g} MB an answer may be, even with no rows",
-        )
-    return outcome
-
-
-def _worker_main(
-    inbox: Connection, outbox: Connection, fmt: str, memory_mb: int, max_answer_bytes: int, isolation: tuple[str, ...]
-) -> None:
-    store = ox.Store()
-    data_format = data_file_format(fmt)
-    assert data_format is not None, fmt  # the service checked the file's extension
-    store.bulk_load(inbox.recv_bytes(), format=data_format.rdf)
-    outbox.send(("ready", isolation))
-    while True:
-        try:
-            job = inbox.recv()
-        except (EOFError, OSError):
-            return
-        if job is None:
-            return
-        try:
-            outcome = _answer(store, job, max_answer_bytes)
-        except MemoryError:
-            outcome = Outcome(ok=False, status=503, error="the query needed more memory than a query may use")
-        outbox.send(outcome)
-
-
-def _worker_process(argv: list[str]) -> None:
-    """python -m mfbt_kg.service.workers IN_FD OUT_FD FORMAT MEMORY_MB MAX_ANSWER_BYTES LANE"""
-    in_fd, out_fd, fmt, memory, max_answer, lane = argv[:6]
-    memory_mb = int(memory)
-    isolation = sandbox.confine()  # in the main thread, before any other thread exists
-    if lane == GENERAL:
-        with suppress(OSError):
-            os.nice(GENERAL_NICE)
-    stack_mb = QUERY_STACK_MB if memory_mb <= 0 else max(16, min(QUERY_STACK_MB, memory_mb // 8))
-    if memory_mb > 0:
-        limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    threading.stack_size(stack_mb * 1024 * 1024)
-    runner = threading.Thread(
-        target=_worker_main,
-        name="query",
-        args=(
-            Connection(int(in_fd), writable=False),
-            Connection(int(out_fd), readable=False),
-            fmt,
-            memory_mb,
-            int(max_answer),
-            isolation,
-        ),
-    )
-    runner.start()
-    runner.join()
-
-
-# --- in the service process --------------------------------------------------
-
-
-class Worker:
-    """One worker process (``python -m mfbt_kg.service.workers``: it imports only pyoxigraph and this
-    package's answer code) and the two pipes to it."""
-
-    def __init__(self, data: bytes, fmt: str, memory_mb: int, max_answer_bytes: int = 0, lane: str = GENERAL) -> None:
-        child_reads, parent_writes = os.pipe()  # the child gets its ends through pass_fds only
-        parent_reads, child_writes = os.pipe()
-        self.lane = lane
+    def __init__(self, data: bytes, fmt: str) -> None:
+        self._control, template_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._lock = threading.Lock()
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "mfbt_kg.service.workers",
-                str(child_reads),
-                str(child_writes),
-                fmt,
-                str(memory_mb),
-                str(max_answer_bytes),
-                lane,
-            ],
-            pass_fds=(child_reads, child_writes),
-            stdin=subprocess.DEVNULL,
+            [sys.executable, "-m", "mfbt_kg.service.worker_process", fmt, str(template_end.fileno())],
+            pass_fds=(template_end.fileno(),),
+            stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             close_fds=True,
         )
-        os.close(child_reads)
-        os.close(child_writes)
-        self.inbox = Connection(parent_reads, writable=False)
-        self.outbox = Connection(parent_writes, readable=False)
-        self.isolation: tuple[str, ...] = ()
+        template_end.close()
+        assert self.process.stdin is not None
         try:
-            self.outbox.send_bytes(data)
-            if not self.inbox.poll(120):
-                raise RuntimeError("query worker did not start within 120 s")
-            status, self.isolation = self.inbox.recv()
+            with suppress(BrokenPipeError):  # it stopped reading: its message says why
+                self.process.stdin.write(data)
+            self.process.stdin.close()
+            self._control.settimeout(TEMPLATE_START_SECONDS)
+            reply = self._control.recv(MESSAGE_BYTES).decode()
+        except OSError:
+            self.stop()
+            raise RuntimeError("the query workers' template process did not start") from None
+        if not reply.startswith("ready"):
+            self.stop()
+            raise RuntimeError(f"the query workers' template process failed to start: {reply or 'it exited'}")
+        self.isolation = tuple(m for m in reply[len("ready") :].strip().split(",") if m)
+
+    def fork(self, lane: str, memory_mb: int, max_answer_bytes: int) -> tuple[Connection, Connection]:
+        """A new worker's pipes: (answers from it, jobs to it)."""
+        with self._lock:
+            try:
+                self._control.settimeout(FORK_SECONDS)
+                self._control.send(f"{lane} {memory_mb} {max_answer_bytes}".encode())
+                message, fds, _, _ = socket.recv_fds(self._control, MESSAGE_BYTES, 2)
+            except OSError:
+                raise RuntimeError("the query workers' template process did not answer") from None
+        if message != b"ok" or len(fds) != 2:
+            for fd in fds:
+                os.close(fd)
+            raise RuntimeError(message.decode(errors="replace") or "the query workers' template process exited")
+        return Connection(fds[0], writable=False), Connection(fds[1], readable=False)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        """Closing the control socket ends the template; its workers live on until their own stop."""
+        self._control.close()
+        try:
+            self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            with suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=5)
+
+
+class _Adopted:
+    """A worker process, a child of the service by adoption (``sandbox.adopt_orphans``): waited for, and
+    killed only while not yet waited for, so a reused process id is never signalled."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # not adopted (no subreaper here): alive while it can be signalled
+                try:
+                    os.kill(self.pid, 0)
+                except ProcessLookupError:
+                    self.returncode = -signal.SIGKILL
+                return self.returncode
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float) -> int | None:
+        deadline = time.monotonic() + timeout
+        while self.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.poll() is None:
+            with suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+
+
+class Worker:
+    """One query worker (forked from its data version's ``Template``) and the two pipes to it."""
+
+    def __init__(self, template: Template, memory_mb: int, max_answer_bytes: int = 0, lane: str = GENERAL) -> None:
+        self.lane = lane
+        self.inbox, self.outbox = template.fork(lane, memory_mb, max_answer_bytes)
+        try:
+            if not self.inbox.poll(FORK_SECONDS):
+                raise RuntimeError("a query worker did not start")
+            status, pid, self.isolation = self.inbox.recv()
         except (EOFError, OSError, ValueError):
-            self.kill()
-            raise RuntimeError("query worker failed to start (could not load the data)") from None
-        if status != "ready":
-            self.kill()
-            raise RuntimeError("query worker failed to start")
+            self.inbox.close()
+            self.outbox.close()
+            raise RuntimeError("a query worker failed to start") from None
+        self.process = _Adopted(pid)
 
     @property
     def pid(self) -> int:
@@ -281,25 +236,18 @@ class Worker:
                 raise QueryTimeout()
             return self.inbox.recv()
         except (EOFError, OSError):
-            returncode = None
-            with suppress(subprocess.TimeoutExpired):
-                returncode = self.process.wait(timeout=1)
-            raise WorkerCrashed(crash_cause(returncode)) from None
+            raise WorkerCrashed(crash_cause(self.process.wait(timeout=1))) from None
 
     def kill(self) -> None:
         self.process.kill()
-        with suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=5)
+        self.process.wait(timeout=5)
         self.inbox.close()
         self.outbox.close()
 
     def stop(self) -> None:
         with suppress(OSError):
             self.outbox.send(None)
-        try:
-            self.process.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            pass
+        self.process.wait(timeout=2)
         self.kill()
 
 
@@ -329,11 +277,19 @@ class _Generation:
 
     data: bytes
     fmt: str
+    template: Template
     workers: set[Worker]
     idle: dict[str, list[Worker]] = field(default_factory=lambda: {GENERAL: [], FAST: []})
     waiters: list[_Waiter] = field(default_factory=list)  # kept sorted: lightest client first
     standby: list[Worker] = field(default_factory=list)  # a started fast-lane worker, to replace one at once
     retired: bool = False
+    forking: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _stop_set(template: Template, workers: list[Worker]) -> None:
+    for worker in workers:
+        worker.stop()
+    template.stop()
 
 
 class WorkerPool:
@@ -353,6 +309,8 @@ class WorkerPool:
         self.fast, self.fast_limit, self.max_answer_bytes = max(0, fast), fast_limit, max_answer_bytes
         self.restarts = 0
         self.isolation: tuple[str, ...] = ()
+        # Workers are forked by a template through a middle process that exits: this process adopts them.
+        self.adopting = sandbox.adopt_orphans()
         self._calls = ThreadPoolExecutor(max_workers=self.size + self.fast + 2, thread_name_prefix="query-call")
         self._spawner = ThreadPoolExecutor(max_workers=self.size + self.fast + 2, thread_name_prefix="query-spawn")
         self._current: _Generation | None = None
@@ -367,35 +325,25 @@ class WorkerPool:
         return bool(self.isolation)
 
     async def load(self, data: bytes, fmt: str = "nt", alongside: Awaitable[Any] | None = None) -> None:
-        """Start a full set of workers over ``data`` and swap them in at once (start-up and reload).
-        ``alongside``: work of the caller's that runs while the workers start and must be done before the
-        swap (the service loads its own store so; it then swaps its snapshot with no await in between)."""
+        """Start a template over ``data`` and a full set of workers from it, and swap them in at once
+        (start-up and reload). ``alongside``: work of the caller's that runs while the workers start and
+        must be done before the swap (the service loads its own store so; it then swaps its snapshot with
+        no await in between)."""
         self._loop = asyncio.get_running_loop()
         lanes = [GENERAL] * self.size + [FAST] * (self.fast + (1 if self.fast else 0))  # + the standby
-        started = await asyncio.gather(
-            *(
-                self._loop.run_in_executor(
-                    self._spawner, Worker, data, fmt, self.memory_mb, self.max_answer_bytes, lane
-                )
-                for lane in lanes
-            ),
-            *([alongside] if alongside is not None else []),
-            return_exceptions=True,
+        starting = self._loop.run_in_executor(self._spawner, self._start_set, data, fmt, lanes)
+        results = await asyncio.gather(
+            starting, *([alongside] if alongside is not None else []), return_exceptions=True
         )
-        if alongside is not None:
-            started, beside = started[:-1], started[-1]
-            if isinstance(beside, BaseException):
-                for worker in started:
-                    if isinstance(worker, Worker):
-                        worker.stop()
-                raise beside
-        failed = [w for w in started if isinstance(w, BaseException)]
-        ready = [w for w in started if isinstance(w, Worker)]
-        if failed:
-            for worker in ready:
-                worker.stop()
-            raise RuntimeError(str(failed[0]))
-        fresh = _Generation(data, fmt, set(ready))
+        started = results[0]
+        failed = next((r for r in results if isinstance(r, BaseException)), None)
+        if failed is not None:
+            if not isinstance(started, BaseException):
+                _stop_set(*started)
+            raise failed
+        assert not isinstance(started, BaseException)
+        template, ready = started
+        fresh = _Generation(data, fmt, template, set(ready))
         for worker in ready:
             if worker.lane == FAST and not fresh.standby and self.fast:
                 fresh.standby.append(worker)
@@ -407,6 +355,28 @@ class WorkerPool:
             self._retire(old)
         if self._watcher is None:
             self._watcher = asyncio.create_task(self._watch())
+
+    def _start_set(self, data: bytes, fmt: str, lanes: list[str]) -> tuple[Template, list[Worker]]:
+        template = Template(data, fmt)
+        ready: list[Worker] = []
+        try:
+            for lane in lanes:
+                ready.append(Worker(template, self.memory_mb, self.max_answer_bytes, lane))
+        except BaseException:
+            _stop_set(template, ready)
+            raise
+        return template, ready
+
+    def _fork(self, generation: _Generation, lane: str) -> Worker:
+        """A new worker for ``generation``; its template is started again first if it died."""
+        with generation.forking:
+            if generation.retired:
+                raise RuntimeError("this data version was replaced")
+            if not generation.template.alive():
+                log.warning("the query workers' template process died; starting it again")
+                generation.template = Template(generation.data, generation.fmt)
+            template = generation.template
+        return Worker(template, self.memory_mb, self.max_answer_bytes, lane)
 
     async def run(self, job: Job, ticket: Ticket | None = None) -> Outcome:
         """Run ``job`` on a worker of the current set, within the time limit."""
@@ -550,7 +520,7 @@ class WorkerPool:
             if generation.retired:
                 return
             try:
-                fresh = Worker(generation.data, generation.fmt, self.memory_mb, self.max_answer_bytes, lane)
+                fresh = self._fork(generation, lane)
             except RuntimeError as exc:
                 log.warning("replacing a query worker failed (attempt %d): %s", attempt + 1, exc)
                 continue
@@ -626,7 +596,7 @@ class WorkerPool:
         if generation.retired:
             return
         try:
-            fresh = Worker(generation.data, generation.fmt, self.memory_mb, self.max_answer_bytes, FAST)
+            fresh = self._fork(generation, FAST)
         except RuntimeError as exc:
             log.warning("starting a standby query worker failed: %s", exc)
             return
@@ -652,6 +622,7 @@ class WorkerPool:
                 generation.workers.discard(worker)
             self._spawner.submit(worker.stop)
         generation.standby.clear()
+        self._spawner.submit(generation.template.stop)
         for waiter in generation.waiters:
             if not waiter.future.done():
                 waiter.future.set_exception(Retired())
@@ -680,6 +651,7 @@ class WorkerPool:
             generation.retired = True
             for worker in list(generation.workers):
                 worker.stop()
+            generation.template.stop()
         self._calls.shutdown(wait=False, cancel_futures=True)
         self._spawner.shutdown(wait=False, cancel_futures=True)
 
@@ -695,7 +667,3 @@ def worker_memory_default() -> int:
     except (ValueError, OSError):
         return 2048
     return int(max(1024, min(4096, total // 4)))
-
-
-if __name__ == "__main__":  # a worker: python -m mfbt_kg.service.workers IN_FD OUT_FD FORMAT MEMORY_MB BYTES LANE
-    _worker_process(sys.argv[1:])
