@@ -28,6 +28,7 @@ checked as well.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
@@ -226,11 +227,51 @@ _PN_CHARS_BASE = (
 )
 _PN_CHARS_U = _PN_CHARS_BASE + "_"
 _PN_CHARS = _PN_CHARS_U + "\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_VARNAME_CHARS = _PN_CHARS_U + "0-9\u00b7\u0300-\u036f\u203f-\u2040"  # VARNAME after its first character
+
+# Each class above is written as the grammar writes it, but compiled as the negation of its complement:
+# Python's re compiler expands a class code point by code point, once per occurrence, and these occur
+# ~180 times in the patterns below (about 55,000 BMP code points each as written, 11,500 as the
+# complement; the import took 0.4 s). tests/test_guard_classes.py checks, over every code point
+# 0..0x10FFFF, that each class in _CLASSES matches exactly the characters of the grammar's class.
+_CLASSES: dict[str, str] = {}  # the grammar's class body -> the class the patterns use
+
+
+def _class(body: str) -> str:
+    """``[body]`` (plain characters, ``a-b`` ranges and ``\\-``) spelled ``[^complement]``."""
+    if body not in _CLASSES:
+        chars: list[tuple[int, int]] = []
+        i = 0
+        while i < len(body):
+            i += body[i] == "\\"  # an escaped character stands for itself
+            low = high = ord(body[i])
+            if body[i + 1 : i + 2] == "-" and i + 2 < len(body):
+                i += 2
+                i += body[i] == "\\"
+                high = ord(body[i])
+            chars.append((low, high))
+            i += 1
+        gaps: list[tuple[int, int]] = []
+        start = 0
+        for low, high in sorted(chars):
+            if low > start:
+                gaps.append((start, low - 1))
+            start = max(start, high + 1)
+        if start <= 0x10FFFF:
+            gaps.append((start, 0x10FFFF))
+        spell = [re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in gaps]
+        _CLASSES[body] = "[^" + "".join(spell) + "]"
+    return _CLASSES[body]
+
+
 _PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
 _UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
 _ECHAR = r"\\[tbnrf\\\"']"
-_PN_PREFIX = f"[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
-_PN_LOCAL = f"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?"
+_PN_PREFIX = f"{_class(_PN_CHARS_BASE)}(?:{_class(_PN_CHARS + '.')}*{_class(_PN_CHARS)})?"
+_PN_LOCAL = (
+    f"(?:{_class(_PN_CHARS_U + ':0-9')}|{_PLX})"
+    f"(?:(?:{_class(_PN_CHARS + '.:')}|{_PLX})*(?:{_class(_PN_CHARS + ':')}|{_PLX}))?"
+)
 _EXP = "[eE][+-]?[0-9]+"
 
 # Space and comments before a token; possessive, so a failed match never backtracks into them.
@@ -243,8 +284,8 @@ _LITERAL = (
     rf"|\"(?:[^\"\\\n\r]|{_ECHAR}|{_UCHAR})*+\"|'(?:[^'\\\n\r]|{_ECHAR}|{_UCHAR})*+')"
 )
 _IRI = rf"<(?:[^<>\"{{}}|^`\\\x00-\x20]|{_UCHAR})*+>"
-_VAR = rf"[?$][{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00B7\u0300-\u036F\u203F-\u2040]*"
-_BNODE = rf"_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
+_VAR = rf"[?$]{_class(_PN_CHARS_U + '0-9')}{_class(_VARNAME_CHARS)}*"
+_BNODE = rf"_:{_class(_PN_CHARS_U + '0-9')}(?:{_class(_PN_CHARS + '.')}*{_class(_PN_CHARS)})?"
 _PNAME = rf"(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?"
 _NUMBER = rf"[+-]?(?:[0-9]+\.[0-9]*{_EXP}|\.[0-9]+{_EXP}|[0-9]+{_EXP}|[0-9]*\.[0-9]+|[0-9]+)"
 _LANGTAG = r"@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*(?:--[a-zA-Z]+)?"  # with SPARQL 1.2's base direction (@ar--rtl)
@@ -254,8 +295,40 @@ _BOOLEAN = r"(?i:true|false)(?![A-Za-z0-9_])"
 _SIMPLE = rf"(?>{_IRI}|{_LITERAL}(?:{_LANGTAG}|\^\^(?>{_IRI}|{_PNAME}))?|{_VAR}|{_PNAME}|{_NUMBER}|{_BOOLEAN})"
 _SIMPLE_NODE = rf"(?>{_SIMPLE}|{_BNODE})"
 _OP = r"(?:\|\||&&|!=|<=|>=|[=<>+\-*/])"
+
+
+class _Lazy:
+    """A pattern compiled on its first match, or by warm(). Compiling those that read names takes
+    about 0.1 s, which importing the guard (every CLI command, every test) should not pay; the service
+    calls warm() in a thread while its data loads. After compiling, ``match`` is the pattern's own."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.pattern: re.Pattern[str] | None = None
+        self.match: Callable[[str, int], re.Match[str] | None] = self._compile_and_match
+        _LAZY.append(self)
+
+    def compile(self) -> re.Pattern[str]:
+        if self.pattern is None:  # two threads may both compile: the same pattern, either one kept
+            self.pattern = re.compile(self.source)
+            self.match = self.pattern.match
+        return self.pattern
+
+    def _compile_and_match(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        return self.compile().match(text, pos)
+
+
+_LAZY: list[_Lazy] = []
+
+
+def warm() -> None:
+    """Compile every pattern now rather than on the first query that needs it."""
+    for pattern in _LAZY:
+        pattern.compile()
+
+
 # Terminals where a term may start. Each alternative reads one token and no further.
-_TERM = re.compile(
+_TERM = _Lazy(
     rf"{_WS}(?:(?P<iri>{_IRI})|(?P<string>{_LITERAL})|(?P<var>{_VAR})|(?P<bnode>{_BNODE})|(?P<pname>{_PNAME})"
     rf"|(?P<number>{_NUMBER})|(?P<lang>{_LANGTAG})|(?P<word>[A-Za-z_][A-Za-z0-9_]*)|(?P<punct>{_PUNCT})"
     r"|(?P<end>\Z))"
@@ -264,24 +337,24 @@ _TERM = re.compile(
 _OPERATOR = re.compile(rf"{_WS}({_OP})")
 # Patterns that read long runs in one step (each may match nothing; each repetition is atomic).
 _UNARY_RUN = re.compile(rf"(?:{_WS}(?:!(?!=)|[+\-]))*+")
-_CHAIN = re.compile(rf"(?>{_WS}(?:(?:!(?!=)|[+\-]){_WS})*+{_SIMPLE}{_WS}{_OP})*+")  # operand op operand op ...
+_CHAIN = _Lazy(rf"(?>{_WS}(?:(?:!(?!=)|[+\-]){_WS})*+{_SIMPLE}{_WS}{_OP})*+")  # operand op operand op ...
 # A whole expression of simple operands, ending where its bracket, list or BIND ends.
 _FLAT = (
     rf"(?>{_WS}(?:(?:!(?!=)|[+\-]){_WS})*+{_SIMPLE}{_WS}{_OP})*+"
     rf"{_WS}(?:(?:!(?!=)|[+\-]){_WS})*+{_SIMPLE}"
 )
-_SIMPLE_EXPRESSION = re.compile(rf"{_FLAT}(?={_WS}(?:[),]|(?i:AS)(?![A-Za-z0-9_])))")
+_SIMPLE_EXPRESSION = _Lazy(rf"{_FLAT}(?={_WS}(?:[),]|(?i:AS)(?![A-Za-z0-9_])))")
 # FILTER(simple expression), FILTER(...), ...: one bracket deeper than the group, each.
-_FILTERS = re.compile(rf"(?>{_WS}(?i:FILTER){_WS}\((?>{_FLAT}){_WS}\))*+")
-_ARGUMENTS = re.compile(rf"(?>{_WS}{_SIMPLE}{_WS},)*+")
-_TRIPLES = re.compile(
+_FILTERS = _Lazy(rf"(?>{_WS}(?i:FILTER){_WS}\((?>{_FLAT}){_WS}\))*+")
+_ARGUMENTS = _Lazy(rf"(?>{_WS}{_SIMPLE}{_WS},)*+")
+_TRIPLES = _Lazy(
     rf"(?>{_WS}{_SIMPLE_NODE}{_WS}(?>{_VAR}|{_IRI}|{_PNAME}|a(?![A-Za-z0-9_:.\-]))"
     rf"{_WS}{_SIMPLE_NODE}{_WS}\.)*+"
 )
-_NODES = re.compile(rf"(?>{_WS}{_SIMPLE_NODE})*+")
-_MORE_OBJECTS = re.compile(rf"(?>{_WS},{_WS}{_SIMPLE_NODE})*+")
+_NODES = _Lazy(rf"(?>{_WS}{_SIMPLE_NODE})*+")
+_MORE_OBJECTS = _Lazy(rf"(?>{_WS},{_WS}{_SIMPLE_NODE})*+")
 _SEMICOLONS = re.compile(rf"(?>{_WS};)*+")
-_DATA_VALUES = re.compile(
+_DATA_VALUES = _Lazy(
     rf"(?>{_WS}(?>{_IRI}|{_LITERAL}(?:{_LANGTAG}|\^\^(?>{_IRI}|{_PNAME}))?|{_PNAME}|{_NUMBER}"
     rf"|{_BOOLEAN}|(?i:UNDEF)(?![A-Za-z0-9_])))*+"
 )
@@ -868,7 +941,7 @@ class _Parser:
             if not self.operator(*_BINARY):
                 return
 
-    def skip(self, pattern: re.Pattern[str]) -> None:
+    def skip(self, pattern: _Lazy | re.Pattern[str]) -> None:
         """Consume what ``pattern`` (which may match nothing) reads at the current position."""
         match = pattern.match(self.text, self.pos)
         if match is not None and match.end() != self.pos:
