@@ -25,6 +25,7 @@ serve: validate
 test: $(STAMP)
 	sh scripts/ensure-chromium.sh
 	sh scripts/ensure-libreoffice.sh
+	sh scripts/ensure-virtuoso.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The edit loop: everything but the tests marked slow (subprocesses, servers, browser, wheel build).

@@ -50,6 +50,20 @@ def services() -> Iterator[ServicePool]:
     pool.stop()
 
 
+@pytest.fixture(scope="session")
+def virtuoso(request, tmp_path_factory):
+    """A throwaway Virtuoso Open Source server on 127.0.0.1 (tests/virtuoso_fixtures.py), shared by the run's
+    remote-mode modules and stopped by a finaliser when the run ends; skipped without Debian's virtuoso-t."""
+    from virtuoso_fixtures import VIRTUOSO, VirtuosoServer
+
+    if VIRTUOSO is None:
+        pytest.skip("virtuoso-t is missing: sh scripts/ensure-virtuoso.sh (as root) installs it")
+    location = tmp_path_factory.mktemp("virtuoso")
+    server = VirtuosoServer(location)
+    request.addfinalizer(lambda: (server.stop(), shutil.rmtree(location, ignore_errors=True)))
+    return server
+
+
 def copy_project(root: Path, dest: Path) -> Path:
     """Copy the real ontology/, data/ttl/ and queries/ into ``dest`` (to break them there)."""
     for folder in ("ontology", "data/ttl", "queries"):

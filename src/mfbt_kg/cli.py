@@ -79,7 +79,7 @@ def _store(args: argparse.Namespace, root: Path) -> Store:
     """The embedded store loaded with the project's graph (parsed once per content, ``graph.snapshot``),
     or the remote one named."""
     if getattr(args, "store", None):
-        return open_store(args.store)
+        return open_store(args.store, graph=getattr(args, "store_graph", None))
     return open_store(None, project_ntriples(root))
 
 
@@ -253,6 +253,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(
         root=Path(args.root) if args.root else None,
         store_url=args.store,
+        store_graph=args.store_graph,
         data_file=Path(args.data) if args.data else None,
         publish=publish,
         trusted_proxies=tuple(args.trusted_proxy or ()),
@@ -299,14 +300,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# Where ``load --store-user`` finds the password (never on the command line, which other users can read).
+STORE_PASSWORD = "MFBT_KG_STORE_PASSWORD"
+STORE_GRAPH_HELP = (
+    "the named graph that holds the data in the remote store, which queries then use as their default graph "
+    "(for Virtuoso, whose default graph is the union of all its graphs; default: the store's default graph)"
+)
+
+
 def cmd_load(args: argparse.Namespace) -> int:
     from mfbt_kg.publish.upload import upload
 
+    if args.store_user and not os.environ.get(STORE_PASSWORD):
+        raise UsageError(f"--store-user needs the password in the environment variable {STORE_PASSWORD}")
     try:
-        triples = upload(args.store, _root(args))
+        triples = upload(
+            args.store,
+            _root(args),
+            graph=args.store_graph,
+            graph_store=args.graph_store,
+            user=args.store_user,
+            password=os.environ.get(STORE_PASSWORD) if args.store_user else None,
+        )
     except InvalidGraphError as exc:
         return _refused(exc, "uploaded")
-    print(f"uploaded {triples} triples to {args.store}")
+    print(
+        f"uploaded {triples} triples to {args.store}" + (f" (graph <{args.store_graph}>)" if args.store_graph else "")
+    )
     return EXIT_OK
 
 
@@ -434,6 +454,9 @@ def _parser() -> argparse.ArgumentParser:
             help="a remote SPARQL 1.1 endpoint instead of the embedded store",
         )
         p.add_argument(
+            "--store-graph", metavar="IRI", default=_env_flag(env, "--store-graph", None), help=STORE_GRAPH_HELP
+        )
+        p.add_argument(
             "--data",
             default=_env_flag(env, "--data", None),
             help="serve this RDF dataset file (.nq, .trig, .nt) instead of the project graph",
@@ -484,13 +507,23 @@ def _parser() -> argparse.ArgumentParser:
         )
 
     _add(sub, "serve", cmd_serve, "serve the SPARQL endpoint and API", serve_args)
-    _add(
-        sub,
-        "load",
-        cmd_load,
-        "upload the validated graph to a remote store",
-        lambda p: p.add_argument("--store", required=True, help="SPARQL endpoint URL of the remote store"),
-    )
+
+    def load_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--store", required=True, help="SPARQL endpoint URL of the remote store")
+        p.add_argument("--store-graph", metavar="IRI", help=STORE_GRAPH_HELP)
+        p.add_argument(
+            "--graph-store",
+            metavar="URL",
+            help="the store's Graph Store Protocol endpoint the upload is sent to (default: the --store URL "
+            "with /query or /sparql replaced by /store, as Oxigraph server; Virtuoso: .../sparql-graph-crud-auth)",
+        )
+        p.add_argument(
+            "--store-user",
+            metavar="NAME",
+            help=f"who may write to the store (HTTP Basic or Digest); the password is read from {STORE_PASSWORD}",
+        )
+
+    _add(sub, "load", cmd_load, "upload the validated graph to a remote store", load_args)
 
     def export_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--out", required=True, metavar="DIR", help="folder to write (new, empty, or an earlier export)")
@@ -566,6 +599,7 @@ def _output_args(p: argparse.ArgumentParser) -> None:
         "graphs (CONSTRUCT, DESCRIBE): turtle, nt, json-ld, rdfxml",
     )
     p.add_argument("--store", help="a remote SPARQL 1.1 endpoint instead of the embedded store")
+    p.add_argument("--store-graph", metavar="IRI", help=STORE_GRAPH_HELP)
     p.add_argument(
         "--width",
         type=int,

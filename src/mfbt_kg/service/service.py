@@ -33,7 +33,7 @@ from mfbt_kg.service.settings import Settings
 from mfbt_kg.service.workers import QueryTimeout, Retired, WorkerPool
 from mfbt_kg.sparql.answers import Job, Outcome, execute
 from mfbt_kg.sparql.catalogue import NamedQuery, load_catalogue
-from mfbt_kg.sparql.guard import FOREIGN_GRAPH, CheckedQuery, QueryRefused, check_query
+from mfbt_kg.sparql.guard import FOREIGN_GRAPH, CheckedQuery, QueryRefused, check_query, warm
 from mfbt_kg.sparql.media import DATA_FILE_EXTENSIONS, data_file_format
 from mfbt_kg.sparql.store import EmbeddedStore, RemoteStore, Store, StoreError, data_version
 
@@ -106,7 +106,11 @@ class Service:
         self.catalogue: dict[str, NamedQuery] = load_catalogue(self.root)
         self.page_queries = PageQueries(self.root)
         self.pool: WorkerPool | None = None
-        self.remote = RemoteStore(settings.store_url, timeout=settings.timeout) if settings.store_url else None
+        self.remote = (
+            RemoteStore(settings.store_url, timeout=settings.timeout, graph=settings.store_graph)
+            if settings.store_url
+            else None
+        )
         self._remote_threads = ThreadPoolExecutor(max_workers=16, thread_name_prefix="remote-query")
         self.snapshot: Snapshot | None = None
         # Only the embedded store's version is known to follow every change of the data.
@@ -166,6 +170,9 @@ class Service:
 
     # --- start, reload, stop ----------------------------------------------
     async def start(self) -> None:
+        # The query guard compiles its patterns (~0.1 s of CPU) while the data loads; a query that comes first
+        # compiles what it needs itself.
+        threading.Thread(target=warm, name="guard-warm", daemon=True).start()
         if self.remote is not None:
             self.snapshot = await asyncio.to_thread(self._remote_snapshot)
             return

@@ -22,6 +22,7 @@ class Settings:
 
     root: Path | None = None
     store_url: str | None = None
+    store_graph: str | None = None  # the remote store's named graph holding the data (RemoteStore's graph)
     timeout: float = 10.0  # seconds a query may take, waiting for a worker included
     max_rows: int = 10000
     workers: int = 2

@@ -2,7 +2,7 @@
 
 ``EmbeddedStore`` keeps the graph in an in-memory pyoxigraph store (fast to
 load, 16–100× faster than rdflib's engine). ``RemoteStore`` speaks the SPARQL
-1.1 Protocol and Graph Store Protocol to any server (Oxigraph, Fuseki, ...).
+1.1 Protocol and Graph Store Protocol to any server (Oxigraph, Fuseki, Virtuoso, ...).
 Both answer a SELECT with a ``Table``, an ASK with a bool and a CONSTRUCT or
 DESCRIBE with a list of triples, so callers never care which is behind.
 Bindings are RDF terms, put in a VALUES block (``catalogue.inject_values``).
@@ -24,8 +24,9 @@ from rdflib import Graph
 from rdflib.namespace import DCTERMS, XSD
 
 from mfbt_kg.namespaces import DATASET_IRI, DESCRIPTION
-from mfbt_kg.sparql.answers import Table, Term, from_engine
+from mfbt_kg.sparql.answers import Table, Term, from_engine, query_form
 from mfbt_kg.sparql.catalogue import inject_values, internal
+from mfbt_kg.sparql.media import GRAPH_FORMS
 
 
 class StoreError(Exception):
@@ -201,22 +202,47 @@ class EmbeddedStore(_AnswerShapes):
 class RemoteStore(_AnswerShapes):
     """A SPARQL 1.1 Protocol + Graph Store Protocol endpoint.
 
-    ``url`` is the query endpoint; updates of the whole default graph go to the
-    Graph Store endpoint (``store_url``, Oxigraph's ``/store`` by default).
+    ``url`` is the query endpoint; uploads go to the Graph Store endpoint (``store_url``, Oxigraph's
+    ``/store`` by default).
+
+    ``graph``: the named graph that holds the data (named-graph mode), for engines whose default graph is
+    not a graph of its own. Virtuoso's default graph is the union of all its graphs, its system graphs
+    included, and its Graph Store endpoint refuses ``?default``. An upload then replaces that graph, and
+    every query is asked with ``default-graph-uri`` = that graph and ``named-graph-uri`` = the version graph:
+    the query sees the data as its default graph and, as on Oxigraph, no named graph but the version marker's.
+    A query cannot choose another dataset in this mode (the data is one graph; ``graph_names`` is empty).
+
+    ``user`` / ``password``: credentials for the Graph Store endpoint (HTTP Basic or Digest, as the server
+    asks; Virtuoso's ``/sparql-graph-crud-auth`` asks Digest). Never written in code or on a command line:
+    the CLI reads the password from the environment.
     """
 
-    def __init__(self, url: str, store_url: str | None = None, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        store_url: str | None = None,
+        timeout: float = 30.0,
+        *,
+        graph: str | None = None,
+        user: str | None = None,
+        password: str | None = None,
+    ) -> None:
         self.url = url
         self.store_url = store_url or re.sub(r"/(sparql|query)/?$", "/store", url)
-        self._client = httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False)
+        try:
+            self.graph = ox.NamedNode(graph).value if graph else None
+        except ValueError:
+            raise StoreError(f"the store's data graph must be an IRI, not {graph!r}") from None
+        auth = _Credentials(user, password or "") if user else None
+        self._client = httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False, auth=auth)
         self._version = ""
         self.modified: dt.datetime | None = None
 
     def replace(self, ntriples: bytes) -> None:
-        """Upload the whole default graph in one Graph Store PUT (one transaction on the server),
-        then the version marker the service ties its ETags to."""
+        """Upload the whole data graph (the default graph, or ``graph``) in one Graph Store PUT (one transaction
+        on the server), then the version marker the service ties its ETags to."""
         version = data_version(ntriples)
-        self._put({"default": ""}, ntriples)
+        self._put({"graph": self.graph} if self.graph else {"default": ""}, ntriples)
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         self._put({"graph": VERSION_GRAPH}, version_marker(version, now))
         self._version, self.modified = version, now
@@ -228,6 +254,11 @@ class RemoteStore(_AnswerShapes):
             )
         except httpx.HTTPError:
             raise StoreError("cannot reach the remote store") from None
+        if response.status_code in (401, 403):
+            raise StoreError(
+                f"remote store refused the upload (HTTP {response.status_code}): give a user with write access "
+                "(--store-user, and the password in MFBT_KG_STORE_PASSWORD)"
+            )
         if response.status_code >= 300:
             raise StoreError(f"remote store refused the upload (HTTP {response.status_code})")
 
@@ -244,17 +275,28 @@ class RemoteStore(_AnswerShapes):
         text = inject_values(sparql, bindings) if bindings else sparql
         if base_iri:
             text = f"BASE <{ox.NamedNode(base_iri).value}>\n{text}"
+        if self.graph is not None:
+            if default_graph is not None or named_graphs is not None:
+                raise StoreError("the remote store holds the data in one graph: a query cannot choose another dataset")
+            return self._ask(text, [self.graph], [VERSION_GRAPH])
+        return self._ask(
+            text,
+            [_node(g).value for g in default_graph or ()],
+            [_node(g).value for g in named_graphs or ()],
+        )
+
+    def _ask(self, text: str, default_graph: list[str], named_graphs: list[str]) -> Any:
         form: list[tuple[str, str]] = [("query", text)]
-        form += [("default-graph-uri", _node(g).value) for g in default_graph or ()]
-        form += [("named-graph-uri", _node(g).value) for g in named_graphs or ()]
+        form += [("default-graph-uri", g) for g in default_graph]
+        form += [("named-graph-uri", g) for g in named_graphs]
+        # One media type, by the query's form: Virtuoso answers a CONSTRUCT in the first type listed even when
+        # it cannot write it there (a JSON results list for a CONSTRUCT fails with HTTP 500).
+        accept = "application/n-triples" if query_form(text) in GRAPH_FORMS else "application/sparql-results+json"
         try:
             response = self._client.post(
                 self.url,
                 content=urlencode(form).encode("ascii"),
-                headers={
-                    "Accept": "application/sparql-results+json, application/n-triples;q=0.9",
-                    "Content-Type": "application/x-www-form-urlencoded",
-                },
+                headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
             )
         except httpx.TimeoutException:
             raise TimeoutError("the remote store did not answer in time") from None
@@ -264,10 +306,16 @@ class RemoteStore(_AnswerShapes):
             raise SyntaxError(_remote_message(response))
         if response.status_code >= 400:
             raise StoreError(f"remote store answered HTTP {response.status_code}")
+        if response.status_code == 206 or "x-sql-state" in response.headers:
+            # Virtuoso's "anytime" answer: cut at its MaxQueryExecutionTime, sent as a success (HTTP 200 or 206)
+            # with X-SQL-State; a part of an answer is not the answer.
+            raise TimeoutError("the remote store stopped the query at its own time limit (a partial answer)")
         media = response.headers.get("content-type", "").split(";")[0].strip()
         if media == "application/n-triples":
-            return from_engine(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
-        return from_engine(ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON))
+            answer = from_engine(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
+        else:
+            answer = from_engine(ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON))
+        return _canonical_booleans(answer) if _BOOLEAN_IRI in response.content else answer
 
     def triple_count(self) -> int:
         (count,) = self.select(internal()["count-triples"]).rows[0]
@@ -313,6 +361,51 @@ def version_marker(version: str, modified: dt.datetime) -> bytes:
     return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
 
 
+class _Credentials(httpx.Auth):
+    """HTTP Basic or Digest, whichever the server's challenge names (Virtuoso's Graph Store endpoint asks
+    Digest; Fuseki's and GraphDB's usually Basic). Nothing is sent before the server asks."""
+
+    requires_request_body = True
+
+    def __init__(self, user: str, password: str) -> None:
+        self._basic = httpx.BasicAuth(user, password)
+        self._digest = httpx.DigestAuth(user, password)
+
+    def auth_flow(self, request: httpx.Request) -> Any:
+        response = yield request
+        challenge = response.headers.get("www-authenticate", "").lower()
+        if response.status_code != 401:
+            return
+        if challenge.startswith("digest"):
+            flow = self._digest.auth_flow(request)
+            next(flow)  # the digest flow first sends the request as it is; here, it was sent already
+            yield flow.send(response)
+        elif challenge.startswith("basic"):
+            yield next(self._basic.auth_flow(request))
+
+
+XSD_BOOLEAN = ox.NamedNode(str(XSD.boolean))
+_BOOLEAN_IRI = str(XSD.boolean).encode()  # only an answer naming the type can hold such a term
+_CANONICAL = {"1": ox.Literal("true", datatype=XSD_BOOLEAN), "0": ox.Literal("false", datatype=XSD_BOOLEAN)}
+
+
+def _canonical(term: Any) -> Any:
+    if isinstance(term, ox.Literal) and term.datatype == XSD_BOOLEAN and term.value in _CANONICAL:
+        return _CANONICAL[term.value]
+    return term
+
+
+def _canonical_booleans(answer: Any) -> Any:
+    """xsd:boolean "1" and "0" as "true" and "false": the same values in their canonical form. Virtuoso keeps
+    booleans as integers and writes a stored ``true`` as ``"1"^^xsd:boolean``; the embedded engine and the
+    project's files write ``true`` (README: answers see canonical terms)."""
+    if isinstance(answer, Table):
+        return Table(answer.variables, [tuple(_canonical(t) for t in row) for row in answer.rows])
+    if isinstance(answer, list):
+        return [ox.Triple(t.subject, t.predicate, _canonical(t.object)) for t in answer]
+    return answer
+
+
 def _node(graph: GraphName) -> ox.NamedNode:
     return graph if isinstance(graph, ox.NamedNode) else ox.NamedNode(graph)
 
@@ -322,8 +415,8 @@ def _remote_message(response: httpx.Response) -> str:
     return (response.text.strip().splitlines() or ["the remote store refused the query"])[0][:300]
 
 
-def open_store(url: str | None, ntriples: bytes | None = None) -> Store:
-    """The embedded store by default; a remote one when a URL is given."""
+def open_store(url: str | None, ntriples: bytes | None = None, graph: str | None = None) -> Store:
+    """The embedded store by default; a remote one when a URL is given (``graph``: its named-graph mode)."""
     if url:
-        return RemoteStore(url)
+        return RemoteStore(url, graph=graph)
     return EmbeddedStore(ntriples)
