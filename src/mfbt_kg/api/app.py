@@ -14,6 +14,7 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
@@ -27,12 +28,19 @@ from mfbt_kg.service.settings import Settings
 
 log = logging.getLogger("mfbt_kg.service")
 
+# Threads that may run the pages (FastAPI runs every plain ``def`` endpoint in one; AnyIO allows 40). A page
+# runs its queries on the embedded store and renders in Python, holding the GIL nearly all the time; with
+# many such threads the event loop waits for the GIL behind all of them (/health p99 140-180 ms in the
+# heavy+light mix of bench/attack.py). With two, the loop waits behind two at most; pages queue on the loop.
+PAGE_THREADS = 2
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = PAGE_THREADS  # this loop's limiter
         service = await asyncio.to_thread(Service, settings)
         await service.start()
         app.state.service = service

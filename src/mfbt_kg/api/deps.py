@@ -16,10 +16,17 @@ from mfbt_kg.publish.bundle import Publication
 from mfbt_kg.service.service import Service
 
 
-def get_service(request: Request) -> Service:
+def service_of(request: Request) -> Service:
     """The running service (created by the app's lifespan)."""
     service: Service = request.app.state.service
     return service
+
+
+async def get_service(request: Request) -> Service:
+    """``service_of`` as a dependency. Async, so it runs on the event loop: FastAPI runs a plain ``def``
+    dependency in a worker thread, and /health (and every request) would then wait for a thread and
+    for the GIL behind the threads rendering pages."""
+    return service_of(request)
 
 
 ServiceDep = Annotated[Service, Depends(get_service)]

@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
-from mfbt_kg.api.deps import get_service
+from mfbt_kg.api.deps import service_of
 from mfbt_kg.api.html import language
 from mfbt_kg.api.query_page import render_page
 from mfbt_kg.pages.texts import texts
@@ -109,4 +109,4 @@ def _service(request: Request) -> Service:
     """The service the failed request was given (a router keeps it on ``request.state``; tests may have
     swapped it in), else the app's."""
     kept: Service | None = getattr(request.state, "service", None)
-    return kept if kept is not None else get_service(request)
+    return kept if kept is not None else service_of(request)

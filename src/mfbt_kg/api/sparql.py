@@ -34,7 +34,7 @@ from mfbt_kg.sparql.guard import MAX_QUERY_BYTES, QueryRefused
 from mfbt_kg.sparql.media import CONTENT_TYPE, GRAPH_FORMS, choose, negotiate_rdf
 
 
-def query_page_errors(request: Request, service: ServiceDep) -> None:
+async def query_page_errors(request: Request, service: ServiceDep) -> None:
     """A browser that sent its query from the page gets the page again, with the error above the form."""
     request.state.errors = errors.QUERY_PAGE
     request.state.service = service
