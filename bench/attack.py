@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Seconds at the start of the mix in which every client is new: a new client's first query cannot be told
 # from a heavy one, so heavy clients' first queries may take the fast lane (and be moved off it) then.
 WARM_UP = 5.0
+HEALTH_EVERY = 0.25  # seconds between /health samples in the mix
 ATTACKS = Path(__file__).parent / "attacks"
 
 
@@ -152,18 +153,73 @@ def client(address: str, timeout: float = 60) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(local_address=address), timeout=timeout)
 
 
-async def sample_health(
-    server: Server, until: float, out: list[float], every: float = 0.25, http: httpx.AsyncClient | None = None
-) -> None:
-    async with http or client("127.0.9.1", timeout=30) as http:
-        while time.monotonic() < until:
-            started = time.monotonic()
-            try:
-                await http.get(f"{server.base}/health")
-                out.append(time.monotonic() - started)
-            except httpx.HTTPError:
-                out.append(30.0)
-            await asyncio.sleep(every)
+HEALTH_SAMPLER = "127.0.9.1"  # the /health sampler's own client address
+
+
+def probe_health(port: int, until: float, every: float) -> list[tuple[float, float]]:
+    """A plain blocking client, one ``GET /health`` every ``every`` seconds until ``until`` (``time.monotonic``,
+    the same clock in every process), on one kept-alive connection (a new one after an error):
+    [(seconds after the first sample, latency)], 30 s for a failed request. Run in its own interpreter
+    (``--probe-health``) so that nothing else delays its samples."""
+    import http.client
+
+    samples: list[tuple[float, float]] = []
+    connection: http.client.HTTPConnection | None = None
+    begin = time.monotonic()
+    while time.monotonic() < until:
+        started = time.monotonic()
+        try:
+            if connection is None:
+                connection = http.client.HTTPConnection(
+                    "127.0.0.1", port, timeout=30, source_address=(HEALTH_SAMPLER, 0)
+                )
+            connection.request("GET", "/health")
+            answer = connection.getresponse()
+            answer.read()
+            took = time.monotonic() - started if answer.status == 200 else 30.0
+        except (OSError, http.client.HTTPException):
+            took = 30.0
+            if connection is not None:
+                connection.close()
+            connection = None
+        samples.append((round(started - begin, 3), took))
+        time.sleep(max(0.0, every - (time.monotonic() - started)))
+    if connection is not None:
+        connection.close()
+    return samples
+
+
+class HealthSampler:
+    """``probe_health`` in a separate process (this script with ``--probe-health``), started before the
+    scenario's clients and collected after them."""
+
+    def __init__(self, server: Server, until: float, every: float) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--probe-health", str(server.port), repr(until), str(every)],
+            stdout=subprocess.PIPE,
+        )
+
+    def samples(self) -> list[tuple[float, float]]:
+        try:
+            out, _ = self.proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+            return []
+        return [tuple(s) for s in json.loads(out or b"[]")]
+
+
+def health_figures(samples: list[tuple[float, float]], every: float) -> dict[str, Any]:
+    latencies = [t for _, t in samples]
+    slow = [(at, round(t * 1000)) for at, t in samples if t > 0.1]
+    return {
+        "health_sampled": f"{len(samples)} GET /health from a separate process, one every {every * 1000:.0f} ms",
+        "health_p50": pct(latencies, 0.5),
+        "health_p99": pct(latencies, 0.99),
+        "health_max": max(latencies) if latencies else None,
+        "health_over_100ms": len(slow),
+        "health_over_100ms_at": slow[:20],  # (s after the start, ms)
+    }
 
 
 # --- scenarios ------------------------------------------------------------------------------
@@ -177,14 +233,13 @@ async def mix(seconds: float) -> dict[str, Any]:
         # (its TLS context), which would otherwise count as the first requests' waiting time.
         heavies = [client(f"127.0.2.{i + 1}") for i in range(6)]
         lights = [client(f"127.0.1.{i + 1}") for i in range(24)]
-        sampler = client("127.0.9.1", timeout=30)
         until = time.monotonic() + seconds
+        sampler = HealthSampler(server, until, HEALTH_EVERY)
         light: list[tuple[str, int, float]] = []
         slow_at: list[float] = []  # when (s after the start) a light SPARQL query took over 1 s
         warm: list[float] = []  # light SPARQL times after the first WARM_UP seconds
         begin = time.monotonic()
         heavy_status: Counter[int] = Counter()
-        health: list[float] = []
 
         async def heavy_loop(i: int) -> None:
             async with heavies[i] as http:
@@ -237,8 +292,8 @@ async def mix(seconds: float) -> dict[str, Any]:
         await asyncio.gather(
             *(heavy_loop(i) for i in range(6)),
             *(light_loop(i) for i in range(24)),
-            sample_health(server, until, health, http=sampler),
         )
+        health = sampler.samples()
         sparql = [t for kind, _, t in light if kind == "sparql"]
         statuses = Counter(s for kind, s, _ in light if kind == "sparql")
         return {
@@ -254,7 +309,7 @@ async def mix(seconds: float) -> dict[str, Any]:
             "light_page_p99": pct([t for k, _, t in light if k == "page"], 0.99),
             "light_errors": sum(1 for _, s, _ in light if s != 200),
             "heavy_statuses": dict(heavy_status),
-            "health_p99": pct(health, 0.99),
+            **health_figures(health, HEALTH_EVERY),
             "workers": server.health().get("workers"),
         }
     finally:
@@ -267,7 +322,7 @@ async def pages(seconds: float) -> dict[str, Any]:
         query = rq("everything")
         until = time.monotonic() + seconds
         loads: list[float] = []
-        health: list[float] = []
+        sampler = HealthSampler(server, until, 0.1)
 
         async def loader(i: int) -> None:
             async with client(f"127.0.3.{i + 1}") as http:
@@ -283,12 +338,11 @@ async def pages(seconds: float) -> dict[str, Any]:
                             pass
                     loads.append(time.monotonic() - started)
 
-        await asyncio.gather(*(loader(i) for i in range(4)), sample_health(server, until, health, every=0.1))
+        await asyncio.gather(*(loader(i) for i in range(4)))
         return {
             "page_loads": len(loads),
             "page_load_mean": statistics.mean(loads) if loads else None,
-            "health_p50": pct(health, 0.5),
-            "health_p99": pct(health, 0.99),
+            **health_figures(sampler.samples(), 0.1),
         }
     finally:
         server.stop()
@@ -434,6 +488,10 @@ SCENARIOS = {"mix": mix, "pages": pages, "flood": flood, "big": big, "idle": idl
 
 
 def main() -> int:
+    if sys.argv[1:2] == ["--probe-health"]:  # the /health sampler's own process (HealthSampler)
+        port, until, every = sys.argv[2:5]
+        json.dump(probe_health(int(port), float(until), float(every)), sys.stdout)
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the mix and flood scenarios")
     parser.add_argument("--only", default=",".join(SCENARIOS), help="comma-separated scenarios")
@@ -450,7 +508,9 @@ def main() -> int:
         print(f"== {name}")
         for key, value in result.items():
             shown = (
-                ms(value) if key.endswith(("_p50", "_p99", "_mean", "_warm_up")) and isinstance(value, float) else value
+                ms(value)
+                if key.endswith(("_p50", "_p99", "_max", "_mean", "_warm_up")) and isinstance(value, float)
+                else value
             )
             print(f"  {key}: {shown}")
         sys.stdout.flush()
