@@ -293,6 +293,26 @@ def test_workers_are_forks_of_one_template_which_is_started_again_when_it_dies(r
     assert again != template
 
 
+# A query of about a second on the real graph (the count of the first two million pairs of triples).
+SECOND = "SELECT (COUNT(*) AS ?n) WHERE { { SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } LIMIT 2000000 } }"
+
+
+@pytest.mark.slow  # starts the service or a worker process
+def test_a_client_that_goes_away_leaves_no_answer_behind_for_the_next_query(roomy: Service) -> None:
+    """A request given up by its client while its query runs: the worker still finishes it and its
+    answer is read and dropped, so the next query on that worker gets its own answer, not the old one."""
+    _wait_whole(roomy)
+    for i in range(3):  # more than the two general workers and the fast lane's turn
+        with pytest.raises(httpx.ReadTimeout):
+            client("127.0.3.4", timeout=0.2).get(
+                f"{roomy.base}/sparql", params={"query": SECOND + f" #gone{i}"}, headers={"Accept": "text/csv"}
+            )
+    asker = client("127.0.3.5")
+    answers = [sparql(asker, roomy, f'SELECT ?i WHERE {{ BIND("{i}" AS ?i) }}').json() for i in range(8)]
+    assert [a["results"]["bindings"] for a in answers] == [[{"i": {"type": "literal", "value": str(i)}}] for i in range(8)]
+    _wait_whole(roomy)
+
+
 # --- finding 4: heavy queries cannot starve light ones -------------------------------------
 
 

@@ -37,8 +37,10 @@ import bisect
 import itertools
 import logging
 import os
+import pickle
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -48,6 +50,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 from mfbt_kg.service import sandbox
@@ -210,6 +213,8 @@ class Worker:
             self.outbox.close()
             raise RuntimeError("a query worker failed to start") from None
         self.process = _Adopted(pid)
+        os.set_blocking(self.inbox.fileno(), False)  # read and written on the event loop (``ask``)
+        os.set_blocking(self.outbox.fileno(), False)
 
     @property
     def pid(self) -> int:
@@ -228,15 +233,25 @@ class Worker:
         except (OSError, ValueError):
             return False
 
-    def call(self, job: Job, timeout: float) -> Outcome:
-        """Send one job and wait at most ``timeout`` seconds (this blocks: run it in a thread)."""
+    async def ask(self, job: Job, timeout: float) -> Outcome:
+        """Send one job and await its outcome at most ``timeout`` seconds, on the event loop itself: the
+        frame is written and the answer read as the pipes allow, with no thread between (a hand-over
+        to a thread and back cost each query two waits for the interpreter lock)."""
+        loop = asyncio.get_running_loop()
         try:
-            self.outbox.send(job)
-            if not self.inbox.poll(timeout):
-                raise QueryTimeout()
-            return self.inbox.recv()
-        except (EOFError, OSError):
-            raise WorkerCrashed(crash_cause(self.process.wait(timeout=1))) from None
+            await _write(loop, self.outbox.fileno(), _frame(job))
+            return await asyncio.wait_for(_read_frame(loop, self.inbox.fileno()), timeout)
+        except TimeoutError:
+            raise QueryTimeout() from None
+        except (EOFError, OSError, pickle.UnpicklingError):
+            raise WorkerCrashed(crash_cause(await self._ended())) from None
+
+    async def _ended(self, limit: float = 1.0) -> int | None:
+        """How the worker ended, once the kernel says (its pipe closes as it exits)."""
+        deadline = time.monotonic() + limit
+        while self.process.poll() is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
+        return self.process.returncode
 
     def kill(self) -> None:
         self.process.kill()
@@ -245,8 +260,8 @@ class Worker:
         self.outbox.close()
 
     def stop(self) -> None:
-        with suppress(OSError):
-            self.outbox.send(None)
+        with suppress(OSError):  # a full pipe (BlockingIOError) means a job is running: it is killed then
+            os.write(self.outbox.fileno(), _frame(None))
         self.process.wait(timeout=2)
         self.kill()
 
@@ -311,7 +326,6 @@ class WorkerPool:
         self.isolation: tuple[str, ...] = ()
         # Workers are forked by a template through a middle process that exits: this process adopts them.
         self.adopting = sandbox.adopt_orphans()
-        self._calls = ThreadPoolExecutor(max_workers=self.size + self.fast + 2, thread_name_prefix="query-call")
         self._spawner = ThreadPoolExecutor(max_workers=self.size + self.fast + 2, thread_name_prefix="query-spawn")
         self._current: _Generation | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -392,11 +406,12 @@ class WorkerPool:
             limit = deadline - loop.time()
             if worker.lane == FAST:
                 limit = min(limit, self.fast_limit / 2 if ticket.new else self.fast_limit)
-            # The thread owns the worker until the call ends, so a cancelled request never loses it.
+            # The call is a task of its own: it owns the worker until it ends, so a cancelled request
+            # (the client went away) never leaves a worker with an answer nobody reads.
+            call = asyncio.ensure_future(self._call(generation, worker, job, max(0.05, limit), ticket))
+            call.add_done_callback(_observed)
             try:
-                return await loop.run_in_executor(
-                    self._calls, self._call, generation, worker, job, max(0.05, limit), ticket
-                )
+                return await asyncio.shield(call)
             except QueryTimeout:
                 if worker.lane == FAST:
                     # Too long for the fast lane, which had to be restarted for it: the client is charged
@@ -454,16 +469,16 @@ class WorkerPool:
             return await self._acquire(generation, priority, fast_ok, deadline)
         return handed
 
-    def _call(self, generation: _Generation, worker: Worker, job: Job, timeout: float, ticket: Ticket) -> Outcome:
+    async def _call(self, generation: _Generation, worker: Worker, job: Job, timeout: float, ticket: Ticket) -> Outcome:
         started = time.monotonic()
         try:
-            outcome = worker.call(job, timeout)
-        except (QueryTimeout, WorkerCrashed):
+            outcome = await worker.ask(job, timeout)
+        except BaseException:  # overran, died, or cancelled with the loop: never handed out again
             self._discard(generation, worker)
             raise
         finally:
             ticket.used += time.monotonic() - started
-        self._give_back(generation, worker)
+        self._put_back(generation, worker)
         return outcome
 
     def _give_back(self, generation: _Generation, worker: Worker) -> None:
@@ -652,7 +667,6 @@ class WorkerPool:
             for worker in list(generation.workers):
                 worker.stop()
             generation.template.stop()
-        self._calls.shutdown(wait=False, cancel_futures=True)
         self._spawner.shutdown(wait=False, cancel_futures=True)
 
 
@@ -667,3 +681,70 @@ def worker_memory_default() -> int:
     except (ValueError, OSError):
         return 2048
     return int(max(1024, min(4096, total // 4)))
+
+
+# --- the pipes to a worker, on the event loop --------------------------------------
+# Frames as ``multiprocessing.connection.Connection`` writes and reads them (the worker's side): a
+# 4-byte big-endian length (-1, then 8 bytes, beyond 2 GiB) and a pickle.
+
+_LONG = struct.pack("!i", -1)
+
+
+def _frame(message: object) -> bytes:
+    payload = ForkingPickler.dumps(message)
+    size = len(payload)
+    header = struct.pack("!i", size) if size <= 0x7FFFFFFF else _LONG + struct.pack("!Q", size)
+    return header + bytes(payload)
+
+
+async def _write(loop: asyncio.AbstractEventLoop, fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        try:
+            view = view[os.write(fd, view) :]
+        except BlockingIOError:
+            await _ready(loop, fd, write=True)
+
+
+async def _read_frame(loop: asyncio.AbstractEventLoop, fd: int) -> Any:
+    (size,) = struct.unpack("!i", await _read(loop, fd, 4))
+    if size == -1:
+        (size,) = struct.unpack("!Q", await _read(loop, fd, 8))
+    return pickle.loads(await _read(loop, fd, size))
+
+
+async def _read(loop: asyncio.AbstractEventLoop, fd: int, size: int) -> bytes:
+    """``size`` bytes, read as they arrive; a large answer lets the loop serve others between chunks."""
+    got = bytearray()
+    while len(got) < size:
+        try:
+            chunk = os.read(fd, min(size - len(got), 1 << 20))
+        except BlockingIOError:
+            await _ready(loop, fd)
+            continue
+        if not chunk:
+            raise EOFError
+        got += chunk
+        if len(got) < size and len(chunk) == 1 << 20:
+            await asyncio.sleep(0)
+    return bytes(got)
+
+
+async def _ready(loop: asyncio.AbstractEventLoop, fd: int, write: bool = False) -> None:
+    future: asyncio.Future[None] = loop.create_future()
+
+    def wake() -> None:
+        if not future.done():
+            future.set_result(None)
+
+    (loop.add_writer if write else loop.add_reader)(fd, wake)
+    try:
+        await future
+    finally:
+        (loop.remove_writer if write else loop.remove_reader)(fd)
+
+
+def _observed(task: asyncio.Future[Any]) -> None:
+    """A call whose request went away still ends: its error is read here, not logged as never retrieved."""
+    if not task.cancelled():
+        task.exception()
