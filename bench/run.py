@@ -345,26 +345,7 @@ class Server:
         return seen + len(complete)
 
     def tree(self) -> list[int]:
-        """The server's process and every process under it, at any depth (through an intermediate process
-        too), and any process of its session that left the tree (a double fork): from /proc, as psutil does."""
-        parents, sessions = {}, {}
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(")") + 2 :].split()  # after the command name: state, ppid, pgrp, session
-            parents[int(entry.name)] = int(fields[1])
-            sessions[int(entry.name)] = int(fields[3])
-        found = {self.proc.pid} | {pid for pid, session in sessions.items() if session == self.proc.pid}
-        grown = True
-        while grown:
-            more = {pid for pid, parent in parents.items() if parent in found} - found
-            found |= more
-            grown = bool(more)
-        return [self.proc.pid] + sorted(pid for pid in found if pid in parents and pid != self.proc.pid)
+        return process_tree(self.proc.pid)
 
     def memory(self) -> Memory:
         """Resident memory of every process of the tree: VmRSS and VmHWM (/proc/PID/status), Pss
@@ -431,6 +412,29 @@ class Server:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and every process under it, at any depth (through an intermediate process too), and any
+    process of the session ``root`` leads that left the tree (a double fork): from /proc, as psutil does."""
+    parents, sessions = {}, {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()  # after the command name: state, ppid, pgrp, session
+        parents[int(entry.name)] = int(fields[1])
+        sessions[int(entry.name)] = int(fields[3])
+    found = {root} | {pid for pid, session in sessions.items() if session == root}
+    grown = True
+    while grown:
+        more = {pid for pid, parent in parents.items() if parent in found} - found
+        found |= more
+        grown = bool(more)
+    return [root] + sorted(pid for pid in found if pid in parents and pid != root)
 
 
 def answer_rows(endpoint: str, text: str) -> int | bool:
