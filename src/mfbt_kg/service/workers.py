@@ -688,6 +688,7 @@ def worker_memory_default() -> int:
 # 4-byte big-endian length (-1, then 8 bytes, beyond 2 GiB) and a pickle.
 
 _LONG = struct.pack("!i", -1)
+CHUNK = 1 << 20  # bytes read from a pipe before the loop serves others
 
 
 def _frame(message: object) -> bytes:
@@ -713,21 +714,23 @@ async def _read_frame(loop: asyncio.AbstractEventLoop, fd: int) -> Any:
     return pickle.loads(await _read(loop, fd, size))
 
 
-async def _read(loop: asyncio.AbstractEventLoop, fd: int, size: int) -> bytes:
-    """``size`` bytes, read as they arrive; a large answer lets the loop serve others between chunks."""
-    got = bytearray()
-    while len(got) < size:
+async def _read(loop: asyncio.AbstractEventLoop, fd: int, size: int) -> bytearray:
+    """``size`` bytes, read straight into one buffer as they arrive (an answer is copied once, from the
+    pipe); a large answer lets the loop serve others between chunks."""
+    got = bytearray(size)
+    view, done = memoryview(got), 0
+    while done < size:
         try:
-            chunk = os.read(fd, min(size - len(got), 1 << 20))
+            count = os.readv(fd, [view[done : done + CHUNK]])
         except BlockingIOError:
             await _ready(loop, fd)
             continue
-        if not chunk:
+        if not count:
             raise EOFError
-        got += chunk
-        if len(got) < size and len(chunk) == 1 << 20:
+        done += count
+        if done < size and count == CHUNK:
             await asyncio.sleep(0)
-    return bytes(got)
+    return got
 
 
 async def _ready(loop: asyncio.AbstractEventLoop, fd: int, write: bool = False) -> None:
