@@ -16,7 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from mfbt_kg import __version__, progress
+import mfbt_kg
+from mfbt_kg import progress
 from mfbt_kg.graph.files import DataFileError, project_root
 from mfbt_kg.graph.validate import (
     InvalidGraphError,
@@ -405,9 +406,20 @@ def cmd_diff(args: argparse.Namespace) -> int:
 # --- parser -----------------------------------------------------------------
 
 
+class _Version(argparse.Action):
+    """``--version``: the installed metadata is read only when asked for (40 ms on every command otherwise)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        print(f"{parser.prog} {mfbt_kg.__version__}")  # on standard output, as argparse's own action
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mfbt-kg", description="Medication-free treatment offers knowledge graph")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_Version)
     parser.add_argument("--root", help="project folder (default: found from the current folder)")
     sub = parser.add_subparsers(dest="command")
 
