@@ -260,7 +260,10 @@ class Service:
         data lacks is empty, as in ``default-graph-uri``); for a remote store, which might, only the graphs
         of the data (``protocol_dataset``: the request names the dataset, so FROM is not used)."""
         graphs = self.snapshot.graphs if self.snapshot else frozenset()
-        return check_query(sparql, graphs, base_iri, protocol_dataset, any_graph=self.remote is None)
+        remote = self.remote is not None
+        return check_query(
+            sparql, graphs, base_iri, protocol_dataset, any_graph=not remote, engine_functions=not remote
+        )
 
     async def inspect(self, sparql: str, base_iri: str | None = None, protocol_dataset: bool = False) -> CheckedQuery:
         """``check``, off the event loop for long texts (tens of milliseconds at 64 KiB)."""

@@ -51,6 +51,14 @@ FOREIGN_GRAPH = (
 )
 BAD_ESCAPE = "the query contains an invalid \\u or \\U escape"
 TOO_DEEP = f"query nested deeper than {MAX_NESTING} levels of {{ ( ["
+# With a remote store: its engine's own functions and syntax can reach the network or its files (Virtuoso's
+# bif:http_get fetches a URL from the anonymous endpoint), so only SPARQL 1.1's functions and XSD casts pass.
+XSD_FUNCTIONS = "http://www.w3.org/2001/XMLSchema#"
+FOREIGN_FUNCTION = (
+    "only SPARQL's own functions and XSD casts are accepted here: this endpoint passes queries to a remote "
+    "store, whose engine's extension functions could reach beyond the dataset"
+)
+NOT_SPARQL = "not a SPARQL 1.1 query: this endpoint passes only SPARQL 1.1 queries to its remote store"
 
 
 def read_only(word: str) -> str:
@@ -76,6 +84,7 @@ class Reading:
     services: int  # SERVICE patterns
     depth: int  # deepest nesting of { ( [
     from_graphs: tuple[str | None, ...]  # resolved; None: a prefixed name whose prefix is not declared
+    functions: tuple[str | None, ...] = ()  # IRIs of the functions called, resolved as from_graphs
 
 
 CACHED_CHARS = 16 * 1024  # verdicts on texts up to this size are remembered (dashboards repeat queries)
@@ -87,6 +96,7 @@ def check_query(
     base_iri: str | None = None,
     protocol_dataset: bool = False,
     any_graph: bool = False,
+    engine_functions: bool = True,
 ) -> CheckedQuery:
     """Refuse what must never run; return the form and the FROM graphs of what may.
 
@@ -97,8 +107,10 @@ def check_query(
     used, so not checked, and ``from_graphs`` is empty.
     ``any_graph``: FROM / FROM NAMED may name any graph, one the dataset lacks being empty (for an
     engine that never fetches a graph, as the embedded one; a remote store might, so not there).
+    ``engine_functions``: the engine may be sent its own extension functions and texts outside the SPARQL 1.1
+    grammar (the embedded one: harmless); ``False`` for a remote store, whose engine's might not be.
     """
-    args = (text, graphs, base_iri, protocol_dataset, any_graph)
+    args = (text, graphs, base_iri, protocol_dataset, any_graph, engine_functions)
     verdict = _cached(*args) if len(text) <= CACHED_CHARS else _verdict(*args)
     if isinstance(verdict, str):
         raise QueryRefused(verdict)
@@ -111,6 +123,7 @@ def _verdict(
     base_iri: str | None,
     protocol_dataset: bool = False,
     any_graph: bool = False,
+    engine_functions: bool = True,
 ) -> CheckedQuery | str:
     """The checked query, or the refusal message."""
     try:
@@ -126,6 +139,10 @@ def _verdict(
         spec_reading = read_query(unescaped, base_iri) if unescaped != text else None
         if reading is None:
             _refuse_unreadable(text, unescaped)
+            if not engine_functions:
+                raise QueryRefused(NOT_SPARQL)
+        if not engine_functions:
+            _no_engine_functions(reading, spec_reading)
         from_graphs = _allowed(spec_reading, graphs, protocol_dataset, any_graph) if spec_reading is not None else ()
         if reading is None:
             return CheckedQuery(
@@ -154,6 +171,12 @@ def _allowed(
     return tuple(g for g in reading.from_graphs if g is not None)
 
 
+def _no_engine_functions(*readings: Reading | None) -> None:
+    for reading in readings:
+        if reading is not None and any(f is None or not f.startswith(XSD_FUNCTIONS) for f in reading.functions):
+            raise QueryRefused(FOREIGN_FUNCTION)
+
+
 def read_query(text: str, base_iri: str | None = None) -> Reading | None:
     """The grammar's reading of a query, or None when the text is not a SPARQL 1.1 query.
 
@@ -166,7 +189,7 @@ def read_query(text: str, base_iri: str | None = None) -> Reading | None:
         return None
     except RecursionError:
         raise QueryRefused(TOO_DEEP) from None
-    return Reading(parser.form, parser.services, parser.max_depth, tuple(parser.from_graphs))
+    return Reading(parser.form, parser.services, parser.max_depth, tuple(parser.from_graphs), tuple(parser.functions))
 
 
 # --- the raw-text check for texts the grammar cannot read ----------------------------------------
@@ -403,6 +426,7 @@ class _Parser:
         self.services = 0
         self.form = "SELECT"
         self.from_graphs: list[str | None] = []
+        self.functions: list[str | None] = []
         self._peeked: _Token | None = None  # the token at pos, once read
         self._operator_at = -1
         self._operator: re.Match[str] | None = None
@@ -560,7 +584,9 @@ class _Parser:
             self.from_graphs.append(self.iri_value())
 
     def iri_value(self) -> str | None:
-        token = self.next()
+        return self.resolved(self.next())
+
+    def resolved(self, token: _Token) -> str | None:
         if token.kind == "iri":
             return _resolve(_iri_text(token.text), self.base)
         if token.kind == "pname":
@@ -625,7 +651,7 @@ class _Parser:
         if self.at("("):
             self.bracketted_expression()
         elif self.peek().kind in ("iri", "pname"):
-            self.next()
+            self.functions.append(self.resolved(self.next()))
             self.arg_list()
         else:
             self.builtin_call()
@@ -962,6 +988,7 @@ class _Parser:
         elif kind in ("iri", "pname"):
             self.next()
             if self.at("("):
+                self.functions.append(self.resolved(token))
                 self.arg_list()
         elif kind == "string":
             self.rdf_literal()
