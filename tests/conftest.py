@@ -60,7 +60,12 @@ def virtuoso(request, tmp_path_factory):
         pytest.skip("virtuoso-t is missing: sh scripts/ensure-virtuoso.sh (as root) installs it")
     location = tmp_path_factory.mktemp("virtuoso")
     server = VirtuosoServer(location)
-    request.addfinalizer(lambda: (server.stop(), shutil.rmtree(location, ignore_errors=True)))
+
+    def finish() -> None:
+        server.stop()
+        shutil.rmtree(location, ignore_errors=True)
+
+    request.addfinalizer(finish)
     return server
 
 
