@@ -104,6 +104,15 @@ def test_load_without_a_writer_is_refused_and_changes_nothing(virtuoso, uploaded
     assert RemoteStore(uploaded, graph=DATA_GRAPH).triple_count() == len(graph)
 
 
+def test_cli_queries_the_named_graph(uploaded: str, graph, capsys) -> None:
+    capsys.readouterr()
+    args = ["--root", str(ROOT), "query", "sparql", "-q", COUNT, "--format", "csv", "--store", uploaded]
+    assert main([*args, "--store-graph", DATA_GRAPH]) == 0
+    assert capsys.readouterr().out.split() == ["n", str(len(graph))]
+    assert main(args) == 0  # without it: Virtuoso's default graph, every graph of the server
+    assert int(capsys.readouterr().out.split()[1]) > len(graph)
+
+
 def test_named_graph_mode_takes_no_other_dataset(uploaded: str) -> None:
     store = RemoteStore(uploaded, graph=DATA_GRAPH)
     with pytest.raises(StoreError, match="cannot choose another dataset"):
