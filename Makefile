@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: serve test test-fast validate venv bench clean lint
+.PHONY: serve test test-fast validate venv bench bench-x1000 clean lint
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -41,6 +41,13 @@ bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	command -v wrk >/dev/null || apt-get install -y -qq wrk
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# ×1000 (about 7.7 M triples) in process, through `oxigraph serve` and embedded: docs/benchmarks-x1000.md.
+# Run it alone on a quiet machine (~15 min, ~10 GB free memory); BENCH_ARGS='--factor 10' to try it.
+bench-x1000: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	command -v wrk >/dev/null || apt-get install -y -qq wrk
+	$(BIN)/python bench/x1000.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist src/*.egg-info

@@ -1,0 +1,656 @@
+"""The ×1000 measurement (about 7.7 M triples): in process, through a remote Oxigraph server, and embedded.
+
+Builds the scaled graph (``bench/synthetic.py``: the instance data copied with new names, written line by
+line to a temporary folder, never into data/ttl/), then
+
+1. **in process** (a child Python process, so its resident memory is the store's alone): pyoxigraph's
+   bulk load from the file, its time and memory, then every lookup of the catalogue and the aggregates of
+   ``run.SUBSET``, each run once for its answer and timed over up to three runs (median), beside the same
+   at ×1: a lookup's cost should not grow with the graph;
+2. **through the remote store**: ``oxigraph serve`` on 127.0.0.1 with a temporary location, filled by the
+   Graph Store PUT ``mfbt-kg load --store`` uses (``RemoteStore.replace``; ``--remote-load bulk``:
+   ``oxigraph load`` into the location before the server starts), then ``mfbt-kg serve --store`` over it;
+   each query's whole answer (every row, compared as a multiset, blank nodes by kind) from our service
+   and from Oxigraph must equal the in-process answer before ``wrk`` loads each for a few seconds;
+3. **embedded**: ``mfbt-kg serve --data <file>`` until its first SPARQL answer, and its memory with its
+   workers.
+
+Writes docs/benchmarks-x1000.md (at another ``--factor``, a file in the temporary folder's parent unless
+``--out`` says where). Every server is stopped in a ``finally``; every wait is bounded. Not a test.
+
+    .venv/bin/python bench/x1000.py [--factor 1000] [--seconds 3] [--queries a,b] [--remote-load put|bulk]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).parent))
+from mfbt_kg.graph.validate import project_ntriples  # noqa: E402
+from mfbt_kg.sparql.catalogue import load_catalogue  # noqa: E402
+from mfbt_kg.sparql.store import EmbeddedStore, RemoteStore  # noqa: E402
+from run import ROOT, SUBSET, VENV_BIN, WRK_TIMEOUT, Load, free_port, kind_of, query_text, wrk  # noqa: E402
+from synthetic import _is_instance_line, _renamed  # noqa: E402
+
+PROBE = "ASK { ?s ?p ?o }"
+START_LIMIT = 900.0  # seconds a server may take to its first answer (embedded at ×1000 loads ~2 GB per worker)
+LOAD_LIMIT = 1200.0  # seconds the remote store's load may take
+SLOW_RUN = 10.0  # seconds: an in-process query slower than this is timed once, not three times
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+# --- the data --------------------------------------------------------------------------------
+
+
+def write_scaled(real_nt: bytes, factor: int, path: Path) -> int:
+    """``synthetic.scaled_ntriples(real_nt, factor)`` written copy by copy (the same bytes, never all in
+    memory: ×1000 is about 1.7 GB); the triples written."""
+    lines = real_nt.decode("utf-8").splitlines()
+    instance = [line for line in lines if line and _is_instance_line(line)]
+    triples = sum(1 for line in lines if line)
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        out.write("\n".join(lines) + "\n")
+        for copy in range(1, factor):
+            out.write("\n".join(_renamed(line, copy) for line in instance) + "\n")
+            triples += len(instance)
+    return triples
+
+
+# --- answers, compared whole -------------------------------------------------------------------
+
+
+def _term_key(kind: str, value: str, datatype: str = "", lang: str = "") -> tuple[str, ...]:
+    if kind == "bnode":
+        return ("bnode",)  # labels are each engine's own
+    if kind == "uri":
+        return ("uri", value)
+    return ("literal", value, lang.lower(), RDF_LANG_STRING if lang else (datatype or XSD_STRING))
+
+
+def _words_sorted(term: tuple[str, ...]) -> tuple[str, ...]:
+    return (term[0], " ".join(sorted(term[1].split())), *term[2:]) if term[0] == "literal" else term
+
+
+def _digest(rows: list[dict[str, tuple[str, ...]]]) -> str:
+    """Exact: every row, as a multiset; and loose: the same with each literal's words sorted, since the order
+    GROUP_CONCAT joins its values in is the engine's own (SPARQL leaves it open; Oxigraph's in-memory and
+    on-disk stores differ). ``exact/loose``."""
+    exact = sorted(json.dumps(sorted(row.items())) for row in rows)
+    loose = sorted(json.dumps(sorted((k, _words_sorted(t)) for k, t in row.items())) for row in rows)
+    return "/".join(hashlib.sha256("\n".join(x).encode("utf-8")).hexdigest()[:16] for x in (exact, loose))
+
+
+def canonical_json(body: dict[str, Any]) -> tuple[int | bool, str]:
+    """(rows or the boolean, a digest of the rows as a multiset) of a SPARQL JSON answer."""
+    if "boolean" in body:
+        return bool(body["boolean"]), f"{bool(body['boolean'])}/{bool(body['boolean'])}"
+    rows = []
+    for binding in body["results"]["bindings"]:
+        row = {
+            var: _term_key(
+                "literal" if term["type"] == "typed-literal" else term["type"],
+                term["value"],
+                term.get("datatype", ""),
+                term.get("xml:lang", ""),
+            )
+            for var, term in binding.items()
+        }
+        rows.append(row)
+    return len(rows), _digest(rows)
+
+
+def canonical_engine(result: Any) -> tuple[int | bool, str]:
+    """The same for a pyoxigraph answer (SELECT or ASK)."""
+    import pyoxigraph as ox
+
+    if isinstance(result, ox.QueryBoolean):
+        return bool(result), f"{bool(result)}/{bool(result)}"
+    if not isinstance(result, ox.QuerySolutions):
+        raise ValueError("only SELECT and ASK answers are compared")
+    names = [v.value for v in result.variables]
+    rows = []
+    for solution in result:
+        row = {}
+        for name in names:
+            term = solution[name]
+            if term is None:
+                continue
+            if isinstance(term, ox.NamedNode):
+                row[name] = _term_key("uri", term.value)
+            elif isinstance(term, ox.BlankNode):
+                row[name] = _term_key("bnode", "")
+            else:
+                row[name] = _term_key("literal", term.value, term.datatype.value, term.language or "")
+        rows.append(row)
+    return len(rows), _digest(rows)
+
+
+def http_answer(endpoint: str, text: str, timeout: float) -> tuple[int | bool, str, float]:
+    """(rows, digest, milliseconds to the whole answer) of one request."""
+    begun = time.perf_counter()
+    response = httpx.get(
+        endpoint, params={"query": text}, headers={"Accept": "application/sparql-results+json"}, timeout=timeout
+    )
+    response.raise_for_status()
+    took = (time.perf_counter() - begun) * 1000
+    return (*canonical_json(response.json()), took)
+
+
+# --- in process (run as a child: ``--child FILE TEXTS``) -------------------------------------------
+
+
+def _own_memory_mib() -> tuple[float, float]:
+    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+    return (int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024)
+
+
+def child(data: Path, texts_file: Path) -> None:
+    """Bulk-load ``data`` into an in-memory pyoxigraph store, then answer and time each query; JSON on stdout."""
+    import pyoxigraph as ox
+
+    texts: dict[str, str] = json.loads(texts_file.read_text(encoding="utf-8"))
+    before, _ = _own_memory_mib()  # the interpreter and this script's imports
+    started = time.perf_counter()
+    store = ox.Store()
+    store.bulk_load(path=str(data), format=ox.RdfFormat.N_TRIPLES)
+    load_s = time.perf_counter() - started
+    rss, peak = _own_memory_mib()
+    out: dict[str, Any] = {
+        "before_mib": before,
+        "load_s": load_s,
+        "triples": len(store),
+        "rss_mib": rss,
+        "peak_mib": peak,
+        "queries": {},
+    }
+    for name, text in texts.items():
+        try:
+            rows, digest = canonical_engine(store.query(text))
+            samples: list[float] = []
+            while len(samples) < 3 and not (samples and samples[0] > SLOW_RUN):
+                begun = time.perf_counter()
+                result = store.query(text)
+                if isinstance(result, ox.QuerySolutions):
+                    for _ in result:  # every row, as a server would write them
+                        pass
+                samples.append(time.perf_counter() - begun)
+            out["queries"][name] = {
+                "rows": rows,
+                "digest": digest,
+                "ms": statistics.median(samples) * 1000,
+                "runs": len(samples),
+            }
+        except Exception as exc:  # noqa: BLE001 - recorded in the report
+            out["queries"][name] = {"error": f"{type(exc).__name__}: {str(exc)[:120]}"}
+    out["rss_after_mib"], out["peak_mib"] = _own_memory_mib()
+    print(json.dumps(out))
+
+
+def in_process(data: Path, texts_file: Path, limit: float) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", str(data), str(texts_file)],
+        capture_output=True,
+        text=True,
+        timeout=limit,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"in-process child failed: {done.stderr.strip()[-400:]}")
+    return json.loads(done.stdout)
+
+
+# --- servers ----------------------------------------------------------------------------------
+
+
+class Proc:
+    """A server process on 127.0.0.1; every one started is stopped by ``stop_all`` (called in a finally)."""
+
+    started: list[Proc] = []
+
+    def __init__(self, argv: list[str], endpoint: str, log: Path) -> None:
+        self.endpoint = endpoint
+        self.log = log.open("wb")
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT)
+        Proc.started.append(self)
+
+    def wait_ready(self, limit: float, empty: bool = False) -> float:
+        """Seconds since start until the endpoint answers ``PROBE`` true (any answer where the store is
+        still ``empty``)."""
+        started = time.monotonic()
+        while time.monotonic() - started < limit:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"exited with {self.proc.returncode} (log: {self.log.name})")
+            try:
+                response = httpx.get(
+                    self.endpoint,
+                    params={"query": PROBE},
+                    headers={"Accept": "application/sparql-results+json"},
+                    timeout=30,
+                )
+                answers = (True, False) if empty else (True,)
+                if response.status_code == 200 and response.json().get("boolean") in answers:
+                    return time.monotonic() - started
+            except (httpx.HTTPError, ValueError):
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"no answer within {limit:.0f} s")
+
+    def memory_mib(self) -> tuple[float, float]:
+        """Resident memory of the process and all its descendants: now, and the sum of their peaks (MiB)."""
+        pids, seen = [self.proc.pid], 0
+        while seen < len(pids):
+            pid, seen = pids[seen], seen + 1
+            try:
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    pids += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+        now = peak = 0
+        for pid in pids:
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+            now += int(fields.get("VmRSS", "0 kB").split()[0])
+            peak += int(fields.get("VmHWM", "0 kB").split()[0])
+        return now / 1024, peak / 1024
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        if self in Proc.started:
+            Proc.started.remove(self)
+
+    @classmethod
+    def stop_all(cls) -> None:
+        for proc in list(cls.started):
+            proc.stop()
+
+
+def oxigraph_serve(location: Path, timeout: float, workdir: Path) -> Proc:
+    port = free_port()
+    argv = [
+        str(VENV_BIN / "oxigraph"),
+        "serve",
+        "--location",
+        str(location),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--timeout-s",
+        str(round(timeout)),
+    ]
+    return Proc(argv, f"http://127.0.0.1:{port}/query", workdir / "oxigraph.log")
+
+
+def mfbt_serve(source: list[str], timeout: float, workdir: Path, name: str) -> Proc:
+    """Our service (no answer cache, no per-client budget, rows and answer size not capped below the data)."""
+    port = free_port()
+    argv = [
+        str(VENV_BIN / "mfbt-kg"),
+        "--root",
+        str(ROOT),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *source,
+        "--timeout",
+        str(timeout),
+        "--max-rows",
+        "100000000",
+        "--max-answer-mb",
+        "0",
+        "--client-budget",
+        "0",
+        "--answer-cache-mb",
+        "0",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    return Proc(argv, f"http://127.0.0.1:{port}/sparql", workdir / f"{name}.log")
+
+
+def check_and_load(
+    server: Proc, texts: dict[str, str], expected: dict[str, dict[str, Any]], seconds: float, timeout: float
+) -> dict[str, tuple[str, float, Load | None]]:
+    """Each query's whole answer compared with the in-process one (verdict, and that one request's time in
+    ms); then wrk on it where it is the same."""
+    out: dict[str, tuple[str, float, Load | None]] = {}
+    nan = float("nan")
+    for name, text in texts.items():
+        want = expected.get(name, {})
+        if "digest" not in want:
+            out[name] = ("no in-process answer", nan, None)
+            continue
+        try:
+            rows, digest, took = http_answer(server.endpoint, text, timeout + 5)
+        except httpx.HTTPStatusError as exc:
+            out[name] = (f"HTTP {exc.response.status_code}", nan, None)
+            continue
+        except (httpx.HTTPError, ValueError, KeyError) as exc:
+            out[name] = (f"no answer ({type(exc).__name__})", nan, None)
+            continue
+        if digest == want["digest"]:
+            verdict = "same"
+        elif "GROUP_CONCAT" in text.upper() and digest.split("/")[1] == want["digest"].split("/")[1]:
+            verdict = "same¹"
+        else:
+            out[name] = (f"DIFFERENT ({rows} rows, in process {want['rows']})", took, None)
+            continue
+        out[name] = (verdict, took, wrk(f"{server.endpoint}?query={quote(text)}", seconds))
+    return out
+
+
+# --- the report --------------------------------------------------------------------------------
+
+
+def _ms(value: float) -> str:
+    return "–" if value != value else f"{value:,.1f}" if value < 1000 else f"{value:,.0f}"
+
+
+def _rate(load: Load | None) -> str:
+    if load is None:
+        return "–"
+    if load.requests == 0:
+        return f"none in {load.seconds:.0f} s" if load.seconds else "wrk failed"
+    text = f"{load.rps:,.0f}" if load.rps >= 10 else f"{load.rps:,.2f}"
+    return text + (f" ({load.failures} failed)" if load.failures else "")
+
+
+def _load_cells(load: Load | None) -> list[str]:
+    if load is None or load.requests == 0:
+        return [_rate(load), "–", "–"]
+    return [_rate(load), _ms(load.p50_ms), _ms(load.p99_ms)]
+
+
+def versions() -> str:
+    names = ("mfbt-kg", "pyoxigraph", "oxigraph", "rdflib", "fastapi", "uvicorn", "httpx")
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} (not installed)")
+    wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    return ", ".join(found) + f"; {wrk_version.split(' [')[0] or 'wrk'}; commit {commit or '?'}"
+
+
+def report(args: argparse.Namespace, facts: dict[str, Any]) -> list[str]:
+    factor = args.factor
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    base, big = facts["x1"], facts["big"]
+    lines = [
+        f"# Benchmarks at ×{factor}",
+        "",
+        f"Written by `bench/x1000.py --factor {factor}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: "
+        f"{platform.platform()}, {os.cpu_count()} cores, {memory:.0f} GiB memory, Python "
+        f"{platform.python_version()}; {versions()}. Load average at the start: {facts['loadavg']}.",
+        "",
+        f"Data: the real graph ({base['triples']:,} triples) and {factor - 1:,} renamed copies of its instance "
+        f"data (`bench/synthetic.py`; the vocabulary shared): **{facts['triples']:,} triples**, "
+        f"{facts['bytes'] / 2**20:,.0f} MiB of N-Triples, written in {facts['write_s']:.1f} s to a temporary "
+        "folder (removed at the end).",
+        "",
+        "Queries: every lookup of the catalogue and the aggregates of `bench/run.py`'s SUBSET, with their "
+        "examples' parameters bound (`run.query_text`). Kinds as in docs/benchmarks.md.",
+        "",
+        "## In process",
+        "",
+        "pyoxigraph in a child process: `Store().bulk_load(path=...)` from the file, then each query answered "
+        "once (its answer kept for the checks below), then timed to its last row, the median of three runs "
+        f"(one run where the first took over {SLOW_RUN:.0f} s).",
+        "",
+        f"- Before loading, the child (Python and this script's imports) is resident with "
+        f"{base['before_mib']:,.0f} MiB.",
+        f"- ×1: load {base['load_s'] * 1000:,.0f} ms, resident {base['rss_mib']:,.0f} MiB after the load.",
+        f"- ×{factor}: load **{big['load_s']:,.1f} s** ({big['triples']:,} triples in the store), resident "
+        f"**{big['rss_mib']:,.0f} MiB** after the load, {big['rss_after_mib']:,.0f} MiB after the queries, "
+        f"peak {big['peak_mib']:,.0f} MiB.",
+        "",
+        f"| query | kind | rows ×1 | rows ×{factor} | ×1 ms | ×{factor} ms | time ratio | runs |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name in facts["names"]:
+        low, high = base["queries"].get(name, {}), big["queries"].get(name, {})
+        if "error" in high or "error" in low:
+            lines.append(f"| {name} | {facts['kinds'][name]} | | | | | {high.get('error') or low.get('error')} | |")
+            continue
+        lines.append(
+            f"| {name} | {facts['kinds'][name]} | {low['rows']} | {high['rows']} | {_ms(low['ms'])} | "
+            f"{_ms(high['ms'])} | {high['ms'] / low['ms']:,.1f}× | {high['runs']} |"
+        )
+    remote = facts.get("remote")
+    lines += ["", "## Through the remote store", ""]
+    if remote is None or "error" in remote:
+        lines += [f"Not measured: {remote.get('error') if remote else 'skipped'}.", ""]
+    else:
+        how = (
+            "the Graph Store PUT of the default graph that `mfbt-kg load --store` makes (`RemoteStore.replace`: "
+            "the data, then the version marker), into a running `oxigraph serve`"
+            if args.remote_load == "put"
+            else "`oxigraph load --location` (its bulk loader) before `oxigraph serve` starts on that location"
+        )
+        lines += [
+            f"`oxigraph serve --location <temporary> --bind 127.0.0.1:<port> --timeout-s {round(args.timeout)}`, "
+            f"filled by {how}: **{remote['load_s']:,.1f} s**. Then `mfbt-kg serve --store <its /query URL> "
+            f"--timeout {args.timeout:g} --answer-cache-mb 0 --client-budget 0 --max-rows 100000000 "
+            f"--max-answer-mb 0` (first answer {remote['service_start_s']:.2f} s after its start).",
+            "",
+            f"Resident memory after the load: oxigraph serve {remote['oxigraph_mib'][0]:,.0f} MiB (peak "
+            f"{remote['oxigraph_mib'][1]:,.0f}); mfbt-kg serve --store and its processes "
+            f"{remote['service_mib'][0]:,.0f} MiB (peaks {remote['service_mib'][1]:,.0f}).",
+            "",
+            "Each query's whole answer from each server is compared with the in-process answer (every row, as a "
+            "multiset; blank nodes by kind only) before `wrk -t2 -c8 "
+            f"-d{max(1, round(args.seconds))}s --timeout {WRK_TIMEOUT}s` loads it (GET, "
+            "`Accept: application/sparql-results+json`; client and servers share the cores). *one* is the "
+            "checked request's time alone (ms), then successful answers per second under load and p50/p99 (ms); "
+            "a query slower than the load's seconds may finish none in it. ¹: the same rows, but a GROUP_CONCAT "
+            "joined its values in another order (SPARQL leaves that order to the engine; the words are the same).",
+            "",
+            "| query | kind | answer (ours, oxigraph) | ours one | req/s | p50 | p99 | oxigraph one | req/s | p50 | "
+            "p99 | ours / oxigraph |",
+            "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for name in facts["names"]:
+            (ours_check, ours_one, ours), (oxi_check, oxi_one, oxi) = remote["ours"][name], remote["oxigraph"][name]
+            ratio = f"{ours.rps / oxi.rps:.2f}×" if ours and oxi and oxi.rps else "–"
+            lines.append(
+                f"| {name} | {facts['kinds'][name]} | {ours_check}, {oxi_check} | {_ms(ours_one)} | "
+                + " | ".join(_load_cells(ours))
+                + f" | {_ms(oxi_one)} | "
+                + " | ".join(_load_cells(oxi))
+                + f" | {ratio} |"
+            )
+        lines.append("")
+    embedded = facts.get("embedded")
+    lines += ["## Embedded: `mfbt-kg serve --data`", ""]
+    if embedded is None:
+        lines += ["Skipped (`--no-embedded`).", ""]
+    elif "error" in embedded:
+        lines += [f"Did not answer: {embedded['error']}.", ""]
+    else:
+        lines += [
+            f"`mfbt-kg serve --data <the ×{factor} file>` with its defaults (workers, worker memory) and the flags "
+            "above: first SPARQL answer **"
+            f"{embedded['first_answer_s']:,.1f} s** after start; resident memory then, the service and all its "
+            f"descendant processes: **{embedded['mib'][0]:,.0f} MiB** (the sum of each process's peak "
+            f"{embedded['mib'][1]:,.0f} MiB). Then stopped.",
+            "",
+        ]
+    lines.append(f"Whole run: {facts['minutes']:.1f} min.")
+    return lines
+
+
+# --- main ----------------------------------------------------------------------------------------
+
+
+def _stop_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(f"stopped by signal {signum}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--factor", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=3.0, help="wrk time per query and server")
+    parser.add_argument("--queries", help="comma-separated catalogue names (default: every lookup and SUBSET)")
+    parser.add_argument("--timeout", type=float, default=10.0, help="query time limit of both servers, seconds")
+    parser.add_argument(
+        "--remote-load",
+        choices=("put", "bulk"),
+        default="put",
+        help="fill the remote store by the Graph Store PUT `mfbt-kg load --store` uses, or by `oxigraph load`",
+    )
+    parser.add_argument("--no-embedded", action="store_true", help="leave out `mfbt-kg serve --data`")
+    parser.add_argument("--out", help="report file (default: docs/benchmarks-x1000.md at ×1000, else /tmp)")
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, _stop_on_signal)
+    out = (
+        Path(args.out)
+        if args.out
+        else (
+            ROOT / "docs" / "benchmarks-x1000.md"
+            if args.factor == 1000
+            else Path(tempfile.gettempdir()) / f"benchmarks-x{args.factor}.md"
+        )
+    )
+    started = time.monotonic()
+    catalogue = load_catalogue(ROOT)
+    names = (
+        args.queries.split(",")
+        if args.queries
+        else sorted(n for n, q in catalogue.items() if kind_of(q)[0] == "lookup")
+        + [n for n in SUBSET if n in catalogue and kind_of(catalogue[n])[0] == "aggregate"]
+    )
+    real_nt = project_ntriples(ROOT)
+    real_store = EmbeddedStore(real_nt)  # the examples' parameters name real resources
+    texts = {name: query_text(catalogue[name], real_store) for name in names}
+    del real_store
+    facts: dict[str, Any] = {
+        "names": names,
+        "kinds": {n: kind_of(catalogue[n])[0] for n in names},
+        "loadavg": ", ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
+    try:
+        with tempfile.TemporaryDirectory(prefix=f"mfbt-x{args.factor}-") as tmp:
+            work = Path(tmp)
+            texts_file = work / "queries.json"
+            texts_file.write_text(json.dumps(texts), encoding="utf-8")
+            x1 = work / "x1.nt"
+            x1.write_bytes(real_nt)
+            data = work / f"x{args.factor}.nt"
+            log(f"writing ×{args.factor}")
+            begun = time.monotonic()
+            facts["triples"] = write_scaled(real_nt, args.factor, data)
+            facts["write_s"], facts["bytes"] = time.monotonic() - begun, data.stat().st_size
+            log(f"  {facts['triples']:,} triples, {facts['bytes'] / 2**20:,.0f} MiB in {facts['write_s']:.1f} s")
+            log("in process ×1")
+            facts["x1"] = in_process(x1, texts_file, 300)
+            log(f"in process ×{args.factor}")
+            facts["big"] = in_process(data, texts_file, 1800)
+            log(f"  load {facts['big']['load_s']:.1f} s, {facts['big']['rss_mib']:,.0f} MiB")
+            try:
+                facts["remote"] = remote(args, data, work, texts, facts["big"]["queries"])
+            except Exception as exc:  # noqa: BLE001 - recorded in the report
+                facts["remote"] = {"error": f"{type(exc).__name__}: {exc}"}
+            finally:
+                Proc.stop_all()
+            if not args.no_embedded:
+                try:
+                    facts["embedded"] = embedded(args, data, work)
+                except Exception as exc:  # noqa: BLE001 - recorded in the report
+                    facts["embedded"] = {"error": f"{type(exc).__name__}: {exc}"}
+                finally:
+                    Proc.stop_all()
+    finally:
+        Proc.stop_all()
+    facts["minutes"] = (time.monotonic() - started) / 60
+    out.write_text("\n".join(report(args, facts)) + "\n", encoding="utf-8")
+    log(f"wrote {out} ({facts['minutes']:.1f} min)")
+
+
+def remote(
+    args: argparse.Namespace, data: Path, work: Path, texts: dict[str, str], expected: dict[str, Any]
+) -> dict[str, Any]:
+    location = work / "oxigraph-store"
+    got: dict[str, Any] = {}
+    log(f"remote: oxigraph ({args.remote_load})")
+    if args.remote_load == "bulk":
+        begun = time.monotonic()
+        subprocess.run(
+            [str(VENV_BIN / "oxigraph"), "load", "--location", str(location), "--file", str(data)],
+            check=True,
+            capture_output=True,
+            timeout=LOAD_LIMIT,
+        )
+        got["load_s"] = time.monotonic() - begun
+        oxigraph = oxigraph_serve(location, args.timeout, work)
+        oxigraph.wait_ready(START_LIMIT)
+    else:
+        oxigraph = oxigraph_serve(location, args.timeout, work)
+        oxigraph.wait_ready(START_LIMIT, empty=True)
+        body = data.read_bytes()
+        begun = time.monotonic()
+        RemoteStore(oxigraph.endpoint, timeout=LOAD_LIMIT).replace(body)
+        got["load_s"] = time.monotonic() - begun
+        del body
+    log(f"  loaded in {got['load_s']:.1f} s")
+    got["oxigraph_mib"] = oxigraph.memory_mib()
+    service = mfbt_serve(["--store", oxigraph.endpoint], args.timeout, work, "service-store")
+    got["service_start_s"] = service.wait_ready(START_LIMIT)
+    log("  our service")
+    got["ours"] = check_and_load(service, texts, expected, args.seconds, args.timeout)
+    got["service_mib"] = service.memory_mib()
+    service.stop()
+    log("  oxigraph directly")
+    got["oxigraph"] = check_and_load(oxigraph, texts, expected, args.seconds, args.timeout)
+    oxigraph.stop()
+    return got
+
+
+def embedded(args: argparse.Namespace, data: Path, work: Path) -> dict[str, Any]:
+    log("embedded: mfbt-kg serve --data")
+    service = mfbt_serve(["--data", str(data)], args.timeout, work, "service-data")
+    first = service.wait_ready(START_LIMIT)
+    mib = service.memory_mib()
+    service.stop()
+    return {"first_answer_s": first, "mib": mib}
+
+
+def log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--child":
+        child(Path(sys.argv[2]), Path(sys.argv[3]))
+    else:
+        main()
