@@ -24,7 +24,7 @@ scale, SHACL validation time of the scaled graphs, the CLI's `query run` and
 docs/benchmarks.md; the tables without the answer cache come first. Not a test:
 nothing asserts a time.
 
-    .venv/bin/python bench/run.py [--scales 1,10,100] [--seconds 3] [--queries a,b] [--validate-scales 10,100]
+    .venv/bin/python bench/run.py [--scales 1,10,100] [--seconds 2] [--queries a,b] [--validate-scales 10,100]
 """
 
 from __future__ import annotations
