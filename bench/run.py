@@ -748,7 +748,8 @@ def memory_verdict(memory: Memory, judged: bool = True) -> str:
     """The tree's memory (against the budget where ``judged``), with each process's share: the reason
     where it misses."""
     pss = memory.pss
-    verdict = f" — budget {'met' if memory.rss <= MEMORY_BUDGET_MIB else 'not met'}" if judged else ""
+    used = pss if pss is not None else memory.rss  # the memory the tree takes: a shared page once
+    verdict = f" — budget {'met' if used <= MEMORY_BUDGET_MIB else 'not met'}" if judged else ""
     return (
         f"{memory.rss:,.0f} MiB RSS summed over {len(memory.processes)} "
         + ("process " if len(memory.processes) == 1 else "processes ")
@@ -1080,8 +1081,9 @@ def targets_section(
             lines.append(line + ".")
     lines += [
         "",
-        f"**Memory** (the service's whole process tree after its load, RSS summed; budget {MEMORY_BUDGET_MIB:,} MiB "
-        "at every scale up to ×100, with its default worker processes):",
+        f"**Memory** (the service's whole process tree after its load, judged by PSS summed — the workers are "
+        f"forks sharing the template's pages, which summed RSS counts once per worker; budget "
+        f"{MEMORY_BUDGET_MIB:,} MiB at every scale up to ×100, with its default worker processes):",
         "",
     ]
     for factor, res in results.items():
