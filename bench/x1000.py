@@ -1,4 +1,4 @@
-"""The ×1000 measurement (about 7.7 M triples): in process, through a remote Oxigraph server, and embedded.
+"""The ×1000 measurement (7.7 M triples): in process, through a remote Oxigraph server, and embedded.
 
 Builds the scaled graph (``bench/synthetic.py``: the instance data copied with new names, written line by
 line to a temporary folder, never into data/ttl/), then
@@ -7,9 +7,10 @@ line to a temporary folder, never into data/ttl/), then
    bulk load from the file, its time and memory, then every lookup of the catalogue and the aggregates of
    ``run.SUBSET``, each run once for its answer and timed over up to three runs (median), beside the same
    at ×1: a lookup's cost should not grow with the graph;
-2. **through the remote store**: ``oxigraph serve`` on 127.0.0.1 with a temporary location, filled by the
-   Graph Store PUT ``mfbt-kg load --store`` uses (``RemoteStore.replace``; ``--remote-load bulk``:
-   ``oxigraph load`` into the location before the server starts), then ``mfbt-kg serve --store`` over it;
+2. **through the remote store**: ``oxigraph serve`` on 127.0.0.1 with a temporary location, filled by
+   ``oxigraph load`` into the location before the server starts (``--remote-load put``: the Graph Store PUT
+   ``mfbt-kg load --store`` uses, ``RemoteStore.replace``, six times slower at ×100), then
+   ``mfbt-kg serve --store`` over it;
    each query's whole answer (every row, compared as a multiset, blank nodes by kind) from our service
    and from Oxigraph must equal the in-process answer before ``wrk`` loads each for a few seconds;
 3. **embedded**: ``mfbt-kg serve --data <file>`` until its first SPARQL answer, and its memory with its
@@ -18,7 +19,8 @@ line to a temporary folder, never into data/ttl/), then
 Writes docs/benchmarks-x1000.md (at another ``--factor``, a file in the temporary folder's parent unless
 ``--out`` says where). Every server is stopped in a ``finally``; every wait is bounded. Not a test.
 
-    .venv/bin/python bench/x1000.py [--factor 1000] [--seconds 3] [--queries a,b] [--remote-load put|bulk]
+    .venv/bin/python bench/x1000.py [--factor 1000] [--seconds 3] [--queries a,b] [--remote-load bulk|put]
+        [--query-limit 30] [--embedded-arg=--worker-memory-mb=0] [--no-embedded] [--out FILE]
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import multiprocessing
 import os
 import platform
 import signal
@@ -51,6 +54,8 @@ from synthetic import _is_instance_line, _renamed  # noqa: E402
 PROBE = "ASK { ?s ?p ?o }"
 START_LIMIT = 900.0  # seconds a server may take to its first answer (embedded at ×1000 loads ~2 GB per worker)
 LOAD_LIMIT = 1200.0  # seconds the remote store's load may take
+WRK_LONGEST = 10.0  # seconds of wrk at most per query and server (a slow query gets more than --seconds)
+EMBEDDED_LIMIT = 240.0  # seconds `serve --data` may take to its first answer
 SLOW_RUN = 10.0  # seconds: an in-process query slower than this is timed once, not three times
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -161,7 +166,7 @@ def _own_memory_mib() -> tuple[float, float]:
     return (int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024)
 
 
-def child(data: Path, texts_file: Path) -> None:
+def child(data: Path, texts_file: Path, limit: float) -> None:
     """Bulk-load ``data`` into an in-memory pyoxigraph store, then answer and time each query; JSON on stdout."""
     import pyoxigraph as ox
 
@@ -181,8 +186,23 @@ def child(data: Path, texts_file: Path) -> None:
         "queries": {},
     }
     for name, text in texts.items():
+        out["queries"][name] = _limited(store, text, limit)
+    print(json.dumps(out))
+
+
+def _limited(store: Any, text: str, limit: float) -> dict[str, Any]:
+    """One query in a forked copy of this process (the store shared, copy on write), killed after ``limit``
+    seconds: its answer once, then up to three timed runs to the last row (one where the first is slow)."""
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+
+    def run() -> None:
+        import pyoxigraph as ox
+
         try:
+            begun = time.perf_counter()
             rows, digest = canonical_engine(store.query(text))
+            writer.send(("answer", rows, digest, time.perf_counter() - begun))
             samples: list[float] = []
             while len(samples) < 3 and not (samples and samples[0] > SLOW_RUN):
                 begun = time.perf_counter()
@@ -191,21 +211,47 @@ def child(data: Path, texts_file: Path) -> None:
                     for _ in result:  # every row, as a server would write them
                         pass
                 samples.append(time.perf_counter() - begun)
-            out["queries"][name] = {
-                "rows": rows,
-                "digest": digest,
-                "ms": statistics.median(samples) * 1000,
-                "runs": len(samples),
-            }
+                writer.send(("sample", samples[-1]))
         except Exception as exc:  # noqa: BLE001 - recorded in the report
-            out["queries"][name] = {"error": f"{type(exc).__name__}: {str(exc)[:120]}"}
-    out["rss_after_mib"], out["peak_mib"] = _own_memory_mib()
-    print(json.dumps(out))
+            writer.send(("error", f"{type(exc).__name__}: {str(exc)[:120]}"))
+        writer.send(("done",))
+
+    process = context.Process(target=run, daemon=True)
+    process.start()
+    got: dict[str, Any] = {}
+    samples: list[float] = []
+    first = 0.0
+    deadline = time.monotonic() + limit
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not reader.poll(left):
+                got["error" if "rows" not in got else "note"] = f"stopped after {limit:.0f} s"
+                break
+            message = reader.recv()
+            if message[0] == "answer":
+                got["rows"], got["digest"], first = message[1], message[2], message[3]
+            elif message[0] == "sample":
+                samples.append(message[1])
+            elif message[0] == "error":
+                got["error"] = message[1]
+            else:
+                break
+    except EOFError:
+        got.setdefault("error", "the query's process ended without an answer (out of memory?)")
+    finally:
+        process.kill()
+        process.join()
+    if samples:
+        got["ms"], got["runs"] = statistics.median(samples) * 1000, len(samples)
+    elif "rows" in got:  # only the answer's run: its time, the rows' conversion for the check included
+        got["ms"], got["runs"] = first * 1000, 0
+    return got
 
 
-def in_process(data: Path, texts_file: Path, limit: float) -> dict[str, Any]:
+def in_process(data: Path, texts_file: Path, limit: float, query_limit: float) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, __file__, "--child", str(data), str(texts_file)],
+        [sys.executable, __file__, "--child", str(data), str(texts_file), str(query_limit)],
         capture_output=True,
         text=True,
         timeout=limit,
@@ -344,16 +390,23 @@ def check_and_load(
     nan = float("nan")
     for name, text in texts.items():
         want = expected.get(name, {})
-        if "digest" not in want:
-            out[name] = ("no in-process answer", nan, None)
-            continue
         try:
             rows, digest, took = http_answer(server.endpoint, text, timeout + 5)
         except httpx.HTTPStatusError as exc:
-            out[name] = (f"HTTP {exc.response.status_code}", nan, None)
+            said = " ".join(exc.response.text.split())[:80]
+            out[name] = (f"HTTP {exc.response.status_code}" + (f" ({said})" if said else ""), nan, None)
             continue
-        except (httpx.HTTPError, ValueError, KeyError) as exc:
+        except httpx.TimeoutException:
+            out[name] = (f"no answer within {timeout + 5:.0f} s", nan, None)
+            continue
+        except (ValueError, KeyError):
+            out[name] = ("an answer that is not SPARQL JSON (cut off at the time limit?)", nan, None)
+            continue
+        except httpx.HTTPError as exc:
             out[name] = (f"no answer ({type(exc).__name__})", nan, None)
+            continue
+        if "digest" not in want:  # no answer to compare with: what the server said, not loaded
+            out[name] = (f"unchecked: {rows} rows, no in-process answer", took, None)
             continue
         if digest == want["digest"]:
             verdict = "same"
@@ -362,7 +415,9 @@ def check_and_load(
         else:
             out[name] = (f"DIFFERENT ({rows} rows, in process {want['rows']})", took, None)
             continue
-        out[name] = (verdict, took, wrk(f"{server.endpoint}?query={quote(text)}", seconds))
+        # a slow query gets the time for a few answers per connection (a fixed short run would finish none)
+        duration = min(WRK_LONGEST, max(seconds, 4 * took / 1000))
+        out[name] = (verdict, took, wrk(f"{server.endpoint}?query={quote(text)}", duration))
     return out
 
 
@@ -426,14 +481,16 @@ def report(args: argparse.Namespace, facts: dict[str, Any]) -> list[str]:
         "",
         "pyoxigraph in a child process: `Store().bulk_load(path=...)` from the file, then each query answered "
         "once (its answer kept for the checks below), then timed to its last row, the median of three runs "
-        f"(one run where the first took over {SLOW_RUN:.0f} s).",
+        f"(one run where the first took over {SLOW_RUN:.0f} s), each query in a forked copy of the child stopped "
+        f"after {args.query_limit:.0f} s (`--query-limit`); *runs* 0: stopped before a timed run, the time shown is "
+        "the answer's run (its rows converted for the check included).",
         "",
         f"- Before loading, the child (Python and this script's imports) is resident with "
         f"{base['before_mib']:,.0f} MiB.",
         f"- ×1: load {base['load_s'] * 1000:,.0f} ms, resident {base['rss_mib']:,.0f} MiB after the load.",
         f"- ×{factor}: load **{big['load_s']:,.1f} s** ({big['triples']:,} triples in the store), resident "
-        f"**{big['rss_mib']:,.0f} MiB** after the load, {big['rss_after_mib']:,.0f} MiB after the queries, "
-        f"peak {big['peak_mib']:,.0f} MiB.",
+        f"**{big['rss_mib']:,.0f} MiB** after the load (peak {big['peak_mib']:,.0f} MiB; the queries run in "
+        "forked copies and are not counted).",
         "",
         f"| query | kind | rows ×1 | rows ×{factor} | ×1 ms | ×{factor} ms | time ratio | runs |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -441,7 +498,8 @@ def report(args: argparse.Namespace, facts: dict[str, Any]) -> list[str]:
     for name in facts["names"]:
         low, high = base["queries"].get(name, {}), big["queries"].get(name, {})
         if "error" in high or "error" in low:
-            lines.append(f"| {name} | {facts['kinds'][name]} | | | | | {high.get('error') or low.get('error')} | |")
+            problem = high.get("error") or low.get("error")
+            lines.append(f"| {name} | {facts['kinds'][name]} | {low.get('rows', '–')} | – | – | – | {problem} | – |")
             continue
         lines.append(
             f"| {name} | {facts['kinds'][name]} | {low['rows']} | {high['rows']} | {_ms(low['ms'])} | "
@@ -470,7 +528,8 @@ def report(args: argparse.Namespace, facts: dict[str, Any]) -> list[str]:
             "",
             "Each query's whole answer from each server is compared with the in-process answer (every row, as a "
             "multiset; blank nodes by kind only) before `wrk -t2 -c8 "
-            f"-d{max(1, round(args.seconds))}s --timeout {WRK_TIMEOUT}s` loads it (GET, "
+            f"-d<N>s --timeout {WRK_TIMEOUT}s` loads it for N = {args.seconds:g} s, or four times the checked "
+            f"request's time up to {WRK_LONGEST:g} s where that is longer (GET, "
             "`Accept: application/sparql-results+json`; client and servers share the cores). *one* is the "
             "checked request's time alone (ms), then successful answers per second under load and p50/p99 (ms); "
             "a query slower than the load's seconds may finish none in it. ¹: the same rows, but a GROUP_CONCAT "
@@ -499,14 +558,20 @@ def report(args: argparse.Namespace, facts: dict[str, Any]) -> list[str]:
         lines += [f"Did not answer: {embedded['error']}.", ""]
     else:
         lines += [
-            f"`mfbt-kg serve --data <the ×{factor} file>` with its defaults (workers, worker memory) and the flags "
-            "above: first SPARQL answer **"
+            f"`mfbt-kg serve --data <the ×{factor} file>` with the flags above"
+            + (
+                f" and {' '.join(args.embedded_arg)}"
+                if args.embedded_arg
+                else " (workers and their memory limit: the defaults)"
+            )
+            + ": first SPARQL answer **"
             f"{embedded['first_answer_s']:,.1f} s** after start; resident memory then, the service and all its "
             f"descendant processes: **{embedded['mib'][0]:,.0f} MiB** (the sum of each process's peak "
             f"{embedded['mib'][1]:,.0f} MiB). Then stopped.",
             "",
         ]
-    lines.append(f"Whole run: {facts['minutes']:.1f} min.")
+    spent = ", ".join(f"{phase} {took / 60:.1f}" for phase, took in facts["phases"].items())
+    lines.append(f"Whole run: {facts['minutes']:.1f} min ({spent}).")
     return lines
 
 
@@ -526,8 +591,19 @@ def main() -> None:
     parser.add_argument(
         "--remote-load",
         choices=("put", "bulk"),
-        default="put",
-        help="fill the remote store by the Graph Store PUT `mfbt-kg load --store` uses, or by `oxigraph load`",
+        default="bulk",
+        help="fill the remote store by `oxigraph load` (bulk, the default: at ×100 it took 4 s where the PUT "
+        "took 24 s and 0.9 GiB in the server) or by the Graph Store PUT `mfbt-kg load --store` uses",
+    )
+    parser.add_argument(
+        "--query-limit", type=float, default=30.0, help="seconds one query may take in process (answer and runs)"
+    )
+    parser.add_argument(
+        "--embedded-arg",
+        action="append",
+        default=[],
+        metavar="FLAG",
+        help="a further flag for `serve --data` (repeatable), e.g. --embedded-arg=--worker-memory-mb=0",
     )
     parser.add_argument("--no-embedded", action="store_true", help="leave out `mfbt-kg serve --data`")
     parser.add_argument("--out", help="report file (default: docs/benchmarks-x1000.md at ×1000, else /tmp)")
@@ -558,7 +634,9 @@ def main() -> None:
         "names": names,
         "kinds": {n: kind_of(catalogue[n])[0] for n in names},
         "loadavg": ", ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "phases": {},
     }
+    phases = facts["phases"]
     try:
         with tempfile.TemporaryDirectory(prefix=f"mfbt-x{args.factor}-") as tmp:
             work = Path(tmp)
@@ -573,16 +651,20 @@ def main() -> None:
             facts["write_s"], facts["bytes"] = time.monotonic() - begun, data.stat().st_size
             log(f"  {facts['triples']:,} triples, {facts['bytes'] / 2**20:,.0f} MiB in {facts['write_s']:.1f} s")
             log("in process ×1")
-            facts["x1"] = in_process(x1, texts_file, 300)
+            facts["x1"] = in_process(x1, texts_file, 300, args.query_limit)
             log(f"in process ×{args.factor}")
-            facts["big"] = in_process(data, texts_file, 1800)
+            begun = time.monotonic()
+            facts["big"] = in_process(data, texts_file, 600 + len(texts) * args.query_limit, args.query_limit)
+            phases["in process"] = time.monotonic() - begun
             log(f"  load {facts['big']['load_s']:.1f} s, {facts['big']['rss_mib']:,.0f} MiB")
+            begun = time.monotonic()
             try:
                 facts["remote"] = remote(args, data, work, texts, facts["big"]["queries"])
             except Exception as exc:  # noqa: BLE001 - recorded in the report
                 facts["remote"] = {"error": f"{type(exc).__name__}: {exc}"}
             finally:
                 Proc.stop_all()
+            phases["remote"], begun = time.monotonic() - begun, time.monotonic()
             if not args.no_embedded:
                 try:
                     facts["embedded"] = embedded(args, data, work)
@@ -590,6 +672,7 @@ def main() -> None:
                     facts["embedded"] = {"error": f"{type(exc).__name__}: {exc}"}
                 finally:
                     Proc.stop_all()
+                phases["embedded"] = time.monotonic() - begun
     finally:
         Proc.stop_all()
     facts["minutes"] = (time.monotonic() - started) / 60
@@ -638,8 +721,14 @@ def remote(
 
 def embedded(args: argparse.Namespace, data: Path, work: Path) -> dict[str, Any]:
     log("embedded: mfbt-kg serve --data")
-    service = mfbt_serve(["--data", str(data)], args.timeout, work, "service-data")
-    first = service.wait_ready(START_LIMIT)
+    service = mfbt_serve(["--data", str(data), *args.embedded_arg], args.timeout, work, "service-data")
+    try:
+        first = service.wait_ready(EMBEDDED_LIMIT)
+    except RuntimeError as exc:
+        mib = service.memory_mib()
+        service.stop()
+        tail = " ".join(Path(service.log.name).read_text(errors="replace").split())[-400:]
+        raise RuntimeError(f"{exc}; memory then {mib[0]:,.0f} MiB; its log ends: {tail or '(empty)'}") from None
     mib = service.memory_mib()
     service.stop()
     return {"first_answer_s": first, "mib": mib}
@@ -650,7 +739,7 @@ def log(text: str) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--child":
-        child(Path(sys.argv[2]), Path(sys.argv[3]))
+    if len(sys.argv) == 5 and sys.argv[1] == "--child":
+        child(Path(sys.argv[2]), Path(sys.argv[3]), float(sys.argv[4]))
     else:
         main()
