@@ -63,8 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     try:
         return args.handler(args)
-    except (DataFileError, CatalogueError, ParameterError, StoreError, UsageError) as exc:
-        print(f"mfbt-kg: {exc}", file=sys.stderr)
+    except (DataFileError, CatalogueError, ParameterError, StoreError, UsageError, TimeoutError) as exc:
+        print(f"mfbt-kg: {exc}", file=sys.stderr)  # TimeoutError: a remote store's time limit, or no answer in time
         return EXIT_ERROR
     except BrokenPipeError:  # output piped to `head`, which stopped reading: not an error
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -129,6 +129,8 @@ def execute(store: ox.Store | Store, job: Job) -> Outcome:
         return Outcome(ok=False, status=400, error=f"SPARQL syntax error: {_first_line(exc)}")
     except (ValueError, RuntimeError, TypeError) as exc:
         return Outcome(ok=False, status=400, error=f"the query could not be evaluated: {_first_line(exc)}")
+    except TimeoutError:
+        raise  # a remote store's own time limit (an OSError too): the caller answers with its time-limit 503
     except OSError:
         return Outcome(ok=False, status=502, error="the query could not be evaluated")
 

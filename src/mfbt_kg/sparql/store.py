@@ -304,6 +304,10 @@ class RemoteStore(_AnswerShapes):
             raise StoreError("cannot reach the remote store") from None
         if response.status_code == 400:
             raise SyntaxError(_remote_message(response))
+        if response.status_code == 500 and _VIRTUOSO_TIMED_OUT.match(response.text):
+            # Virtuoso ending a query at its MaxQueryExecutionTime: HTTP 500 "Virtuoso S1T00 Error SR171:
+            # Transaction timed out" (the first line; the query text follows it). It is the time limit, not a fault.
+            raise TimeoutError("the remote store stopped the query at its own time limit")
         if response.status_code >= 400:
             raise StoreError(f"remote store answered HTTP {response.status_code}")
         if response.status_code == 206 or "x-sql-state" in response.headers:
@@ -404,6 +408,10 @@ def _canonical_booleans(answer: Any) -> Any:
     if isinstance(answer, list):
         return [ox.Triple(t.subject, t.predicate, _canonical(t.object)) for t in answer]
     return answer
+
+
+# The first line of Virtuoso's answer when a query reaches its MaxQueryExecutionTime (SQL state S1T00).
+_VIRTUOSO_TIMED_OUT = re.compile(r"Virtuoso S1T00 Error SR171: Transaction timed out\b")
 
 
 def _node(graph: GraphName) -> ox.NamedNode:
