@@ -55,7 +55,7 @@ def serve(
     sys.setswitchinterval(GIL_SWITCH_SECONDS)
     trusted = list(settings.trusted_proxies)
     config = uvicorn.Config(
-        create_app(settings),
+        create_app(settings, freeze_heap=True),
         host=host,
         port=port,
         log_level=log_level,
