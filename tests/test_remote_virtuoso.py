@@ -211,14 +211,14 @@ def test_pin_empty_concat(store, uploaded: str) -> None:
 
 
 def test_pin_date_at_most_in_a_filter(virtuoso, store, uploaded: str, capsys) -> None:
-    """Once the data graph has been replaced by a second upload (as every `mfbt-kg load` after the first does),
-    FILTER (?day <= a given date) on a stored xsd:date drops rows on Virtuoso that it keeps with !(?day > date),
+    """FILTER (?day <= a given date) on a stored xsd:date can drop rows on Virtuoso that it keeps with !(?day > date),
+    reliably once the data graph has been replaced by a second upload (as every `mfbt-kg load` after the first is):
     the same test by the spec (dates are totally ordered); <, >, >= and = stay right. Lovisenberg's
-    emergency-ward statement holds from 2018-05-14 (data/ttl/referral.ttl; seed 001_17db9149d318b85f.txt, KBT
-    2018, Innsøkningsprosess): offers-by-referrer missed it on Virtuoso until it was written with !(>)
+    emergency-ward statement holds from 2018-05-14 (data/ttl/referral.ttl; seed 001_17db9149d318b85f.txt L1674,
+    KBT 2018, Innsøkningsprosess): offers-by-referrer missed it on Virtuoso until it was written with !(>)
     (as is earmarked-beds-per-region). Date filters on Virtuoso are known to go wrong
     (SemanticMediaWiki/SemanticMediaWiki#470 skips them on Virtuoso)."""
-    assert main(_load_args(virtuoso)) == 0  # a second upload: the first one alone does not show it
+    assert main(_load_args(virtuoso)) == 0  # a second upload, so that the pin does not hang on the tests' order
     capsys.readouterr()
     statement, status_from = ID["statement/lovisenberg-emergency-ward-2018"], MFBT["statusFrom"]
     day = ox.Literal("2018-05-14", datatype=ox.NamedNode(f"{XSD}date"))
