@@ -40,7 +40,7 @@ def freeze_start_up_objects() -> None:
     """Leave the objects start-up made out of Python's cyclic garbage collector. A full collection walks
     every object the process holds, holding the GIL: about 70,000 after start-up (modules, the app, the
     first data version's catalogue), 20-60 ms on the 2-core machine of docs/security.md and longer when the
-    process loses its core meanwhile; under load one came every 10-15 s, and /health waited for it.
+    process loses its core meanwhile; they come more often the more requests allocate, and /health waits.
     Frozen, they are never walked again; objects made later are collected as before. What start-up made
     and later becomes cyclic garbage is never freed: at most start-up's objects, once."""
     gc.collect()
