@@ -4,7 +4,9 @@ Each scenario starts its own ``mfbt-kg serve`` on 127.0.0.1 (stopped at the end,
 its process), runs for a bounded time with a bounded number of clients, and prints
 what it measured. Clients are told apart by address: each binds its own 127.0.x.y
 (all of 127.0.0.0/8 is this machine). The attack queries are the .rq files in
-bench/attacks/. Not a test: nothing asserts; docs/security.md quotes the figures.
+bench/attacks/. Not a test: nothing asserts; docs/security.md quotes the figures. ``/health`` is
+sampled (mix, pages) by a separate process — this script with ``--probe-health``, a plain blocking client —
+so the clients' event loop here cannot delay the samples. Every scenario stops by itself.
 
     .venv/bin/python bench/attack.py [--seconds 60] [--only mix,pages,flood,big,idle,slow] [--json FILE]
 
