@@ -31,6 +31,7 @@ import json
 import multiprocessing
 import os
 import platform
+import re
 import signal
 import statistics
 import subprocess
@@ -48,7 +49,18 @@ sys.path.insert(0, str(Path(__file__).parent))
 from mfbt_kg.graph.validate import project_ntriples  # noqa: E402
 from mfbt_kg.sparql.catalogue import load_catalogue  # noqa: E402
 from mfbt_kg.sparql.store import EmbeddedStore, RemoteStore  # noqa: E402
-from run import ROOT, SUBSET, VENV_BIN, WRK_TIMEOUT, Load, free_port, kind_of, query_text, wrk  # noqa: E402
+from run import (
+    ROOT,
+    SUBSET,
+    VENV_BIN,
+    WRK_TIMEOUT,
+    Load,
+    free_port,
+    kind_of,
+    process_tree,
+    query_text,
+    wrk,
+)  # noqa: E402
 from synthetic import _is_instance_line, _renamed  # noqa: E402
 
 PROBE = "ASK { ?s ?p ?o }"
@@ -272,7 +284,7 @@ class Proc:
     def __init__(self, argv: list[str], endpoint: str, log: Path) -> None:
         self.endpoint = endpoint
         self.log = log.open("wb")
-        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         Proc.started.append(self)
 
     def wait_ready(self, limit: float, empty: bool = False) -> float:
@@ -297,26 +309,22 @@ class Proc:
             time.sleep(0.05)
         raise RuntimeError(f"no answer within {limit:.0f} s")
 
-    def memory_mib(self) -> tuple[float, float]:
-        """Resident memory of the process and all its descendants: now, and the sum of their peaks (MiB)."""
-        pids, seen = [self.proc.pid], 0
-        while seen < len(pids):
-            pid, seen = pids[seen], seen + 1
-            try:
-                for task in Path(f"/proc/{pid}/task").iterdir():
-                    pids += [int(c) for c in (task / "children").read_text().split()]
-            except OSError:
-                continue
-        now = peak = 0
-        for pid in pids:
+    def memory_mib(self) -> tuple[float, float, float]:
+        """Resident memory of the process and every process of its tree and session (``run.process_tree``):
+        the sum of VmRSS now, of each process's peak (VmHWM), and of Pss (shared pages counted once), MiB."""
+        now = peak = pss = 0
+        for pid in process_tree(self.proc.pid):
             try:
                 status = Path(f"/proc/{pid}/status").read_text()
+                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
             except OSError:
                 continue
             fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
             now += int(fields.get("VmRSS", "0 kB").split()[0])
             peak += int(fields.get("VmHWM", "0 kB").split()[0])
-        return now / 1024, peak / 1024
+            found = re.search(r"^Pss:\s+(\d+) kB", rollup, re.M)
+            pss += int(found.group(1)) if found else 0
+        return now / 1024, peak / 1024, pss / 1024
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -326,6 +334,10 @@ class Proc:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        try:  # what it started and left behind: its session's process group is its own id
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
         self.log.close()
         if self in Proc.started:
             Proc.started.remove(self)
@@ -441,6 +453,11 @@ def _rate(load: Load | None) -> str:
     return text + (f" ({load.failures} failed)" if load.failures else "")
 
 
+def _memory(mib: list[float] | tuple[float, ...]) -> str:
+    now, peak, pss = mib
+    return f"{now:,.0f} MiB RSS (Pss {pss:,.0f} MiB, the sum of each process's peak RSS {peak:,.0f} MiB)"
+
+
 def _load_cells(load: Load | None) -> list[str]:
     if load is None or load.requests == 0:
         return [_rate(load), "–", "–"]
@@ -526,9 +543,9 @@ def report(args: argparse.Namespace, facts: dict[str, Any]) -> list[str]:
             f"--timeout {args.timeout:g} --answer-cache-mb 0 --client-budget 0 --max-rows 100000000 "
             f"--max-answer-mb 0` (first answer {remote['service_start_s']:.2f} s after its start).",
             "",
-            f"Resident memory after the load: oxigraph serve {remote['oxigraph_mib'][0]:,.0f} MiB (peak "
-            f"{remote['oxigraph_mib'][1]:,.0f}); mfbt-kg serve --store and its processes "
-            f"{remote['service_mib'][0]:,.0f} MiB (peaks {remote['service_mib'][1]:,.0f}).",
+            f"Resident memory after the load: oxigraph serve {_memory(remote['oxigraph_mib'])} (its store is on "
+            f"disk: the page cache is not counted); mfbt-kg serve --store and its processes after the queries "
+            f"{_memory(remote['service_mib'])}.",
             "",
             "Each query's whole answer from each server is compared with the in-process answer (every row, as a "
             "multiset; blank nodes by kind only) before `wrk -t2 -c8 "
@@ -567,8 +584,8 @@ def report(args: argparse.Namespace, facts: dict[str, Any]) -> list[str]:
         else:
             lines.append(
                 f"{head}{available}: first SPARQL answer **{attempt['first_answer_s']:,.1f} s** after start; "
-                f"resident memory then, the service and all its descendant processes: **{attempt['mib'][0]:,.0f} "
-                f"MiB** (the sum of each process's peak {attempt['mib'][1]:,.0f} MiB). Then stopped."
+                f"resident memory then, the service and all its processes: **{_memory(attempt['mib'])}**. "
+                "Then stopped."
             )
     lines.append("")
     spent = ", ".join(f"{phase} {took / 60:.1f}" for phase, took in facts["phases"].items())
