@@ -242,3 +242,27 @@ def test_a_new_upload_is_followed(remote_service: Service, uploaded: str, graph)
         assert remote_service.health()["data_version"] == data_version(subset) and remote_service.count() == 1
     finally:
         store.replace(to_ntriples(graph))
+
+
+def test_a_result_page_in_remote_mode_is_never_kept(remote_service: Service, uploaded: str, graph) -> None:
+    """A remote store can change without the version marker (another loader, an update of its own), so in
+    remote mode the service keeps neither answers nor rendered result pages: the page shows the change."""
+
+    def page() -> str:
+        response = remote_service.get(COUNT, accept="text/html")
+        assert response.status_code == 200
+        return response.text
+
+    first = page()
+    store_url = re.sub(r"/query$", "/store", uploaded)
+    subset = b"<http://example.org/a> <http://example.org/b> <http://example.org/c> .\n"
+    try:
+        put = httpx.put(
+            store_url, params={"default": ""}, content=subset, headers={"Content-Type": "application/n-triples"}
+        )
+        assert put.status_code < 300
+        changed = page()
+    finally:
+        RemoteStore(uploaded).replace(to_ntriples(graph))
+    assert changed != first
+    assert page() == first

@@ -115,7 +115,8 @@ class Service:
         self.snapshot: Snapshot | None = None
         # Only the embedded store's version is known to follow every change of the data.
         self.answers = AnswerCache(0 if settings.store_url else settings.answer_cache_mb)
-        self.pages = AnswerCache(PAGE_CACHE_MB)  # rendered result pages, per data version (api/sparql.py)
+        # Rendered result pages, per data version (api/sparql.py): as the answers, none for a remote store.
+        self.pages = AnswerCache(0 if settings.store_url else PAGE_CACHE_MB)
         # Worker time per client (user SPARQL): a share each, the lightest client first, 429 beyond.
         self.budgets = Budgets(
             settings.client_budget,
