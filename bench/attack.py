@@ -38,6 +38,9 @@ from typing import Any
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).parent))
+from processes import serve_argv, stop, tree_memory  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 # Seconds at the start of the mix in which every client is new: a new client's first query cannot be told
 # from a heavy one, so heavy clients' first queries may take the fast lane (and be moved off it) then.
@@ -77,23 +80,11 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))) if nofile else None
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "mfbt_kg.cli",
-                "--root",
-                str(ROOT),
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--no-access-log",
-                *flags,
-            ],  # as the review ran it: no line per request
+            serve_argv(self.port, "--no-access-log", *flags),  # as the review ran it: no line per request
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             preexec_fn=limit,
+            start_new_session=True,  # stopped with all it started (``processes.stop``)
         )
         started = time.monotonic()
         while time.monotonic() - started < 180:
@@ -109,18 +100,11 @@ class Server:
         raise RuntimeError("the service did not start within 180 s")
 
     def rss_mb(self) -> tuple[float, float]:
-        """(service RSS, sum of its workers' RSS) in MB."""
-        own = _rss(self.proc.pid)
-        children = 0.0
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    stat = (entry / "stat").read_text()
-                except OSError:
-                    continue
-                if int(stat.rsplit(")", 1)[1].split()[1]) == self.proc.pid:
-                    children += _rss(int(entry.name))
-        return own, children
+        """(the service process's RSS, its workers' and their template's PSS summed) in MiB: the workers
+        are forks sharing the template's pages, which their RSS would count once each."""
+        tree = tree_memory(self.proc.pid)
+        own = next((p.rss_mib for p in tree if p.pid == self.proc.pid), 0.0)
+        return own, sum(p.pss_mib or p.rss_mib for p in tree if p.pid != self.proc.pid)
 
     def fds(self) -> int:
         try:
@@ -132,23 +116,7 @@ class Server:
         return httpx.get(f"{self.base}/health", timeout=10).json()
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-
-
-def _rss(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+        stop(self.proc, wait=20)
 
 
 def client(address: str, timeout: float = 60) -> httpx.AsyncClient:

@@ -37,7 +37,6 @@ import platform
 import re
 import resource
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -45,7 +44,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from urllib.parse import quote
@@ -61,6 +60,7 @@ from mfbt_kg.namespaces import sparql_prologue  # noqa: E402
 from mfbt_kg.sparql.answers import Table, fetch  # noqa: E402
 from mfbt_kg.sparql.catalogue import NamedQuery, bound_text, load_catalogue  # noqa: E402
 from mfbt_kg.sparql.store import EmbeddedStore  # noqa: E402
+from processes import ProcessMemory, process_tree, serve_argv, stop, tree_memory  # noqa: E402
 from synthetic import scaled_ntriples  # noqa: E402
 
 ROOT = project_root(Path(__file__).parent)
@@ -149,15 +149,6 @@ class Outcome:
 
 
 @dataclass
-class ProcessMemory:
-    pid: int
-    what: str  # the root of the tree ("main"), or the process's command name
-    rss_mib: float
-    peak_mib: float  # VmHWM
-    pss_mib: float | None  # shared pages divided among their sharers (None where the kernel does not say)
-
-
-@dataclass
 class Memory:
     """Resident memory of a server's whole process tree after its load."""
 
@@ -184,8 +175,8 @@ class Memory:
 
         root, rest = self.processes[0], self.processes[1:]
         parts = [f"main {one(root)}"]
-        for what in sorted({p.what for p in rest}):
-            group = [p for p in rest if p.what == what]
+        for what in sorted({p.name for p in rest}):
+            group = [p for p in rest if p.name == what]
             parts.append(f"{len(group)} × {what}: " + ", ".join(one(p) for p in group))
         return "; ".join(parts)
 
@@ -254,25 +245,11 @@ class Server:
         if self.name.startswith("mfbt-kg"):
             cache = ["--answer-cache-mb", "0"] if "no cache" in self.name else []
             return (
-                [
-                    str(VENV_BIN / "mfbt-kg"),
-                    "--root",
-                    str(ROOT),
-                    "serve",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                    "--data",
-                    str(data),
-                    "--timeout",
-                    "10",
-                    "--max-rows",
-                    "1000000",
-                    "--client-budget",
-                    "0",
+                serve_argv(
+                    self.port,
+                    *("--data", str(data), "--timeout", "10", "--max-rows", "1000000", "--client-budget", "0"),
                     *cache,
-                ],
+                ),
                 f"{base}/sparql",
             )
         if self.name == "rdflib-endpoint":
@@ -348,31 +325,10 @@ class Server:
         return process_tree(self.proc.pid)
 
     def memory(self) -> Memory:
-        """Resident memory of every process of the tree: VmRSS and VmHWM (/proc/PID/status), Pss
-        (/proc/PID/smaps_rollup), MiB."""
-        processes = []
-        for pid in self.tree():
-            try:
-                status = Path(f"/proc/{pid}/status").read_text()
-            except OSError:
-                continue
-            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-            pss = None
-            try:
-                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-                match = re.search(r"^Pss:\s+(\d+) kB", rollup, re.M)
-                pss = int(match.group(1)) / 1024 if match else None
-            except OSError:
-                pass
-            processes.append(
-                ProcessMemory(
-                    pid,
-                    "main" if pid == self.proc.pid else fields.get("Name", "?").strip(),
-                    int(fields.get("VmRSS", "0 kB").split()[0]) / 1024,
-                    int(fields.get("VmHWM", "0 kB").split()[0]) / 1024,
-                    pss,
-                )
-            )
+        """Resident memory of every process of the tree (``processes.tree_memory``), the root named "main"."""
+        processes = tree_memory(self.proc.pid)
+        if processes and processes[0].pid == self.proc.pid:
+            processes[0] = replace(processes[0], name="main")
         return Memory(processes)
 
     def cpu_seconds(self) -> float:
@@ -402,39 +358,7 @@ class Server:
         return False
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        try:  # what it started and left behind: its session's process group is its own id
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
-def process_tree(root: int) -> list[int]:
-    """``root`` and every process under it, at any depth (through an intermediate process too), and any
-    process of the session ``root`` leads that left the tree (a double fork): from /proc, as psutil does."""
-    parents, sessions = {}, {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()  # after the command name: state, ppid, pgrp, session
-        parents[int(entry.name)] = int(fields[1])
-        sessions[int(entry.name)] = int(fields[3])
-    found = {root} | {pid for pid, session in sessions.items() if session == root}
-    grown = True
-    while grown:
-        more = {pid for pid, parent in parents.items() if parent in found} - found
-        found |= more
-        grown = bool(more)
-    return [root] + sorted(pid for pid in found if pid in parents and pid != root)
+        stop(self.proc)
 
 
 def answer_rows(endpoint: str, text: str) -> int | bool:

@@ -31,7 +31,6 @@ import json
 import multiprocessing
 import os
 import platform
-import re
 import signal
 import statistics
 import subprocess
@@ -49,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from mfbt_kg.graph.validate import project_ntriples  # noqa: E402
 from mfbt_kg.sparql.catalogue import load_catalogue  # noqa: E402
 from mfbt_kg.sparql.store import EmbeddedStore, RemoteStore  # noqa: E402
+from processes import serve_argv, stop, tree_memory  # noqa: E402
 from run import (
     ROOT,
     SUBSET,
@@ -57,7 +57,6 @@ from run import (
     Load,
     free_port,
     kind_of,
-    process_tree,
     query_text,
     wrk,
 )  # noqa: E402
@@ -310,34 +309,18 @@ class Proc:
         raise RuntimeError(f"no answer within {limit:.0f} s")
 
     def memory_mib(self) -> tuple[float, float, float]:
-        """Resident memory of the process and every process of its tree and session (``run.process_tree``):
-        the sum of VmRSS now, of each process's peak (VmHWM), and of Pss (shared pages counted once), MiB."""
-        now = peak = pss = 0
-        for pid in process_tree(self.proc.pid):
-            try:
-                status = Path(f"/proc/{pid}/status").read_text()
-                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-            except OSError:
-                continue
-            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-            now += int(fields.get("VmRSS", "0 kB").split()[0])
-            peak += int(fields.get("VmHWM", "0 kB").split()[0])
-            found = re.search(r"^Pss:\s+(\d+) kB", rollup, re.M)
-            pss += int(found.group(1)) if found else 0
-        return now / 1024, peak / 1024, pss / 1024
+        """Resident memory of the process and every process of its tree and session
+        (``processes.tree_memory``): the sum of VmRSS now, of each process's peak (VmHWM), and of Pss
+        (shared pages counted once), MiB."""
+        tree = tree_memory(self.proc.pid)
+        return (
+            sum(p.rss_mib for p in tree),
+            sum(p.peak_mib for p in tree),
+            sum(p.pss_mib or 0.0 for p in tree),
+        )
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        try:  # what it started and left behind: its session's process group is its own id
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        stop(self.proc, wait=20)
         self.log.close()
         if self in Proc.started:
             Proc.started.remove(self)
@@ -367,15 +350,7 @@ def mfbt_serve(source: list[str], timeout: float, workdir: Path, name: str) -> P
     """Our service (no answer cache, no per-client budget, rows and answer size not capped below the data)."""
     port = free_port()
     argv = [
-        str(VENV_BIN / "mfbt-kg"),
-        "--root",
-        str(ROOT),
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        *source,
+        *serve_argv(port, *source),
         "--timeout",
         str(timeout),
         "--max-rows",

@@ -19,7 +19,8 @@ from mfbt_kg.graph.files import project_root  # noqa: E402
 from mfbt_kg.graph.validate import project_ntriples  # noqa: E402
 from mfbt_kg.sparql.answers import Table, fetch  # noqa: E402
 from mfbt_kg.sparql.store import EmbeddedStore  # noqa: E402
-from run import bench_query, process_tree  # noqa: E402
+from processes import process_tree  # noqa: E402
+from run import bench_query  # noqa: E402
 from synthetic import scaled_ntriples  # noqa: E402
 
 # A child that starts a grandchild (the intermediate process of a worker template) and one that leaves the
