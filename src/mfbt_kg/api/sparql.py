@@ -157,10 +157,19 @@ def _format_values(params: dict[str, list[str]]) -> list[str]:
 # --- answering ----------------------------------------------------------------
 
 
+def _endpoint(request: Request) -> str:
+    """The endpoint's absolute URL as this request reached it. The route's path is looked up once per app:
+    ``request.url_for`` walks every router, raising and catching a miss in each, on every query."""
+    path = getattr(request.app.state, "sparql_path", None)
+    if path is None:
+        path = request.app.state.sparql_path = request.app.url_path_for("sparql_get")
+    return str(path.make_absolute_url(base_url=request.base_url))
+
+
 async def _answer(request: Request, service: Service, params: dict[str, list[str]]) -> Response:
     query = params["query"][0]
     request.state.query = query  # an error page shows it again
-    base = str(request.url_for("sparql_get"))  # relative IRIs in a query resolve against the endpoint
+    base = _endpoint(request)  # relative IRIs in a query resolve against the endpoint
     snapshot = service.snapshot
     assert snapshot is not None
     if len(query.encode("utf-8", "surrogatepass")) > MAX_QUERY_BYTES:
