@@ -50,6 +50,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+import pyoxigraph as ox
 from rdflib import Graph
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -57,7 +58,8 @@ from mfbt_kg.api.query_page import example_values  # noqa: E402
 from mfbt_kg.graph.files import project_root  # noqa: E402
 from mfbt_kg.graph.validate import project_ntriples  # noqa: E402
 from mfbt_kg.namespaces import sparql_prologue  # noqa: E402
-from mfbt_kg.sparql.answers import Table, fetch  # noqa: E402
+from mfbt_kg.service.worker_process import answer  # noqa: E402
+from mfbt_kg.sparql.answers import Job, Table, fetch  # noqa: E402
 from mfbt_kg.sparql.catalogue import NamedQuery, bound_text, load_catalogue  # noqa: E402
 from mfbt_kg.sparql.store import EmbeddedStore  # noqa: E402
 from processes import ProcessMemory, process_tree, serve_argv, stop, tree_memory  # noqa: E402
@@ -112,6 +114,7 @@ STARTUP_MARKERS = (
     ("loading the data, starting workers", re.compile(r"Application startup complete")),
     ("binding the socket", re.compile(r"Uvicorn running on")),
 )
+WORKER_MAX_ROWS, WORKER_MAX_BYTES = 1_000_000, 16 * 1024 * 1024  # the service's flags in this run, its default
 MEMORY_BUDGET_MIB = 1536  # the service and its default workers, at every scale up to x100
 STARTUP_TARGETS = {1: 0.5, 100: 2.0}  # seconds to the first answer, by scale
 CLI_TARGETS = {"query run": 0.5, "validate": 2.0}  # seconds, warm, on the real data
@@ -191,6 +194,8 @@ class ScaleResult:
     oxigraph_load_ms: float = 0.0
     rdflib_load_ms: float | None = None
     in_process: dict[str, tuple[float, float | None]] = field(default_factory=dict)
+    # name: (ms, bytes) of a worker's whole answer in process: the query and its answer written as JSON
+    worker: dict[str, tuple[float, int]] = field(default_factory=dict)
     rows: dict[str, int | bool] = field(default_factory=dict)  # each answer's size (rows, triples or the boolean)
     memory: dict[str, Memory] = field(default_factory=dict)  # server: its process tree after the load
     floors: dict[tuple[str, str], Outcome] = field(default_factory=dict)  # (server, floor query): its load
@@ -450,11 +455,18 @@ def in_process(
     expected: dict[str, int | bool] = {}
     for name, text in (untimed or {}).items():
         expected[name] = _size(fetch(store, text))
+    raw = ox.Store()  # what a worker holds, for its whole answer as the worker writes it
+    raw.bulk_load(nt, format=ox.RdfFormat.N_TRIPLES)
     for name, text in texts.items():
         expected[name] = _size(fetch(store, text))
         result.in_process[name] = (
             _median_ms(lambda text=text: fetch(store, text)),
             _rdflib_ms(graph, text) if graph is not None else None,
+        )
+        job = Job(text, "json", WORKER_MAX_ROWS)
+        result.worker[name] = (
+            _median_ms(lambda job=job: answer(raw, job, WORKER_MAX_BYTES)),
+            len(answer(raw, job, WORKER_MAX_BYTES).body),
         )
     return expected
 
@@ -863,12 +875,26 @@ def throughput_reason(res: ScaleResult, name: str, variant: str, other: str, nee
         cause = "**the engine**: its in-process time alone caps the rate below the one needed"
     else:
         cause = (
-            f"**the query's handling beyond the engine**: ours answers it at {ours.rps / one.rps:.0%} of its one-row "
-            f"floor rate (p50 {_ms(ours.p50_ms)} ms vs the floor's {_ms(one.p50_ms)} ms) though the engine "
-            f"takes {engine_ms:.2f} ms; the rest (the worker's answer, its bytes to the client, queueing at "
-            f"{CONNECTIONS} connections) is not measured apart"
+            f"**the answer's cost on top of the floor**: ours answers it at {ours.rps / one.rps:.0%} of its one-row "
+            f"floor rate; {_answer_cost(res, name, ours, one)}"
         )
     return f"{cause} ({facts})"
+
+
+def _answer_cost(res: ScaleResult, name: str, ours: Load, one: Load) -> str:
+    """Where an answer's time goes, all measured: the cores' time per answer (the rate's inverse, shared by the
+    service, its workers and wrk), the worker's own answer in process (the query, and writing the answer as
+    JSON), and the HTTP path's share (the one-row floor's inverse)."""
+    cores = os.cpu_count() or 1
+    worker_ms, size = res.worker.get(name, (0.0, 0))
+    engine_ms = res.in_process[name][0]
+    return (
+        f"at {ours.rps:,.0f} req/s the {cores} cores spend {cores * 1000 / ours.rps:.2f} ms on each answer; "
+        f"the worker's own answer takes {worker_ms:.2f} ms in process (the engine {engine_ms:.2f} ms, "
+        f"writing {size / 1024:,.1f} KiB of JSON {max(0.0, worker_ms - engine_ms):.2f} ms) and the HTTP path "
+        f"about {cores * 1000 / one.rps:.2f} ms (the one-row floor's); the rest is the answer's bytes through "
+        f"the pipe, the service and wrk"
+    )
 
 
 def latency_reason(res: ScaleResult, name: str, variant: str) -> str:
@@ -897,9 +923,10 @@ def latency_reason(res: ScaleResult, name: str, variant: str) -> str:
         cause = "**the floor and the engine together** exceed the bound"
     else:
         cause = (
-            f"**the query's handling beyond the engine**: {ours.p99_ms - floor_p99:.1f} ms above the floor's "
-            f"p99 with {engine_ms:.2f} ms of engine time; the rest (the worker's answer, its bytes, queueing at "
-            f"{CONNECTIONS} connections) is not measured apart"
+            f"**queueing for the cores**: with {CONNECTIONS} connections always busy, the mean wait is "
+            f"{CONNECTIONS} / {ours.rps:,.0f} req/s = {CONNECTIONS * 1000 / ours.rps:.1f} ms (Little's law; "
+            f"p50 {_ms(ours.p50_ms)} ms), and p99 is that queue's tail; "
+            + (_answer_cost(res, name, ours, one) if one is not None else "the floor was not measured")
         )
     return f"{cause} ({facts})"
 
