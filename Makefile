@@ -42,7 +42,7 @@ bench: $(STAMP)
 	command -v wrk >/dev/null || apt-get install -y -qq wrk
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-# ×1000 (about 7.7 M triples) in process, through `oxigraph serve` and embedded: docs/benchmarks-x1000.md.
+# ×1000 (about 6.8 M triples) in process, through `oxigraph serve` and embedded: docs/benchmarks-x1000.md.
 # Run it alone on a quiet machine: 12-20 min, up to ~18 GB memory (serve --data: the data in every worker).
 # BENCH_ARGS="--factor 10" to try it in a minute.
 bench-x1000: $(STAMP)

@@ -1318,7 +1318,7 @@ def main() -> None:
     lines.append(f"Whole run: {(time.monotonic() - started) / 60:.1f} min.")
     lines += [
         "",
-        "×1000 (about 7.7 M triples) is measured apart, in process, through `oxigraph serve` and embedded: "
+        "×1000 (about 6.8 M triples) is measured apart, in process, through `oxigraph serve` and embedded: "
         "`make bench-x1000` writes [benchmarks-x1000.md](benchmarks-x1000.md).",
     ]
     Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")

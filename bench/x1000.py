@@ -1,4 +1,4 @@
-"""The ×1000 measurement (7.7 M triples): in process, through a remote Oxigraph server, and embedded.
+"""The ×1000 measurement (6.8 M triples): in process, through a remote Oxigraph server, and embedded.
 
 Builds the scaled graph (``bench/synthetic.py``: the instance data copied with new names, written line by
 line to a temporary folder, never into data/ttl/), then
