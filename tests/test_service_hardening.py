@@ -309,7 +309,8 @@ def test_a_client_that_goes_away_leaves_no_answer_behind_for_the_next_query(room
             )
     asker = client("127.0.3.5")
     answers = [sparql(asker, roomy, f'SELECT ?i WHERE {{ BIND("{i}" AS ?i) }}').json() for i in range(8)]
-    assert [a["results"]["bindings"] for a in answers] == [[{"i": {"type": "literal", "value": str(i)}}] for i in range(8)]
+    expected = [[{"i": {"type": "literal", "value": str(i)}}] for i in range(8)]
+    assert [a["results"]["bindings"] for a in answers] == expected
     _wait_whole(roomy)
 
 
