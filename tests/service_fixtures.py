@@ -252,3 +252,27 @@ class OxigraphServer:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+
+
+def assert_remote_service_answers(service: Service, graph) -> None:
+    """A service in remote mode over the project's graph, whatever the engine: the whole graph, a catalogue
+    answer (KBT 2018's stated 56 earmarked beds against the 53 its parts add to), ETags tied to the upload's
+    version with 304 on revalidation, every result format, a capped CONSTRUCT, a generic 400."""
+    from mfbt_kg.sparql.store import data_version, to_ntriples
+
+    health = service.health()
+    assert health["store"] == "remote" and health["data_version"] == data_version(to_ntriples(graph))
+    assert service.count() == len(graph)
+    response = httpx.get(f"{service.base}/api/queries/stated-totals-vs-parts", timeout=30)
+    totals = {b["total"]["value"]: b["difference"]["value"] for b in response.json()["results"]["bindings"]}
+    assert totals["https://w3id.org/mfbt-kg/id/total/national-earmarked-beds-kbt-2018"] == "-3"
+    first = service.get(COUNT)
+    assert first.headers["etag"] == f'W/"{health["data_version"]}-json"'
+    assert service.get(COUNT, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+    for accept in ("text/csv", "application/sparql-results+xml", "text/tab-separated-values"):
+        assert service.get(COUNT, accept).headers["content-type"].startswith(accept)
+    construct = service.get("CONSTRUCT WHERE { ?s ?p ?o }", "text/turtle")
+    assert construct.status_code == 200 and construct.headers["x-result-capped"] == "true"
+    bad = service.get("SELECT * WHERE { ?s ?p }")
+    assert bad.status_code == 400
+    assert_generic(bad)

@@ -25,7 +25,16 @@ from mfbt_kg.publish.upload import upload
 from mfbt_kg.sparql.answers import Table
 from mfbt_kg.sparql.catalogue import run
 from mfbt_kg.sparql.store import RemoteStore, StoreError, data_version, to_ntriples
-from service_fixtures import COUNT, ROOT, SLOW, Listener, OxigraphServer, Service, assert_generic
+from service_fixtures import (
+    COUNT,
+    ROOT,
+    SLOW,
+    Listener,
+    OxigraphServer,
+    Service,
+    assert_generic,
+    assert_remote_service_answers,
+)
 from virtuoso_fixtures import BOOLEAN_AS_INTEGER, CONCAT_WITHOUT_LANGUAGE, EMPTY_CONCAT, FORM_ONLY, VIRTUOSO_DIFFERENCES
 
 pytestmark = pytest.mark.slow  # an Oxigraph server, an upload and a service of its own
@@ -179,20 +188,7 @@ def test_service_in_remote_mode_says_it_cannot_describe_the_data(remote_service:
 def test_service_in_remote_mode_answers_and_ties_etags_to_the_upload(
     remote_service: Service, uploaded: str, graph
 ) -> None:
-    health = remote_service.health()
-    assert health["store"] == "remote" and health["data_version"] == data_version(to_ntriples(graph))
-    assert remote_service.count() == len(graph)
-    response = httpx.get(f"{remote_service.base}/api/queries/stated-totals-vs-parts", timeout=30)
-    totals = {b["total"]["value"]: b["difference"]["value"] for b in response.json()["results"]["bindings"]}
-    assert totals["https://w3id.org/mfbt-kg/id/total/national-earmarked-beds-kbt-2018"] == "-3"
-    first = remote_service.get(COUNT)
-    assert first.headers["etag"] == f'W/"{health["data_version"]}-json"'
-    assert remote_service.get(COUNT, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
-    for accept in ("text/csv", "application/sparql-results+xml", "text/tab-separated-values"):
-        assert remote_service.get(COUNT, accept).headers["content-type"].startswith(accept)
-    construct = remote_service.get("CONSTRUCT WHERE { ?s ?p ?o }", "text/turtle")
-    assert construct.headers["x-result-capped"] == "true"
-    assert remote_service.get("SELECT * WHERE { ?s ?p }").status_code == 400
+    assert_remote_service_answers(remote_service, graph)
 
 
 def test_remote_mode_refuses_before_the_store_sees_the_query(remote_service: Service, uploaded: str) -> None:

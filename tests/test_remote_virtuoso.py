@@ -17,7 +17,7 @@ import pytest
 from mfbt_kg.cli import STORE_PASSWORD, main
 from mfbt_kg.namespaces import DESCRIPTION, ID, MFBT
 from mfbt_kg.sparql.store import EmbeddedStore, RemoteStore, StoreError, data_version, to_ntriples
-from service_fixtures import COUNT, ROOT, SLOW, Listener, Service, assert_generic
+from service_fixtures import COUNT, ROOT, SLOW, Listener, Service, assert_generic, assert_remote_service_answers
 from virtuoso_fixtures import MAX_QUERY_SECONDS
 
 pytestmark = pytest.mark.slow  # a Virtuoso server, uploads and a service of its own
@@ -293,22 +293,7 @@ def test_service_on_virtuoso_answers_its_time_limit_with_503(uploaded: str) -> N
 
 
 def test_service_on_virtuoso_answers_and_ties_etags_to_the_upload(remote_service: Service, graph) -> None:
-    health = remote_service.health()
-    assert health["store"] == "remote" and health["data_version"] == data_version(to_ntriples(graph))
-    assert remote_service.count() == len(graph)
-    response = httpx.get(f"{remote_service.base}/api/queries/stated-totals-vs-parts", timeout=30)
-    totals = {b["total"]["value"]: b["difference"]["value"] for b in response.json()["results"]["bindings"]}
-    assert totals["https://w3id.org/mfbt-kg/id/total/national-earmarked-beds-kbt-2018"] == "-3"
-    first = remote_service.get(COUNT)
-    assert first.headers["etag"] == f'W/"{health["data_version"]}-json"'
-    assert remote_service.get(COUNT, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
-    for accept in ("text/csv", "application/sparql-results+xml", "text/tab-separated-values"):
-        assert remote_service.get(COUNT, accept).headers["content-type"].startswith(accept)
-    construct = remote_service.get("CONSTRUCT WHERE { ?s ?p ?o }", "text/turtle")
-    assert construct.status_code == 200 and construct.headers["x-result-capped"] == "true"
-    bad = remote_service.get("SELECT * WHERE { ?s ?p }")
-    assert bad.status_code == 400
-    assert_generic(bad)
+    assert_remote_service_answers(remote_service, graph)
 
 
 def test_service_on_virtuoso_refuses_before_the_store_sees_the_query(remote_service: Service, uploaded: str) -> None:
