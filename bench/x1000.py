@@ -46,6 +46,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
 from mfbt_kg.graph.validate import project_ntriples  # noqa: E402
+from mfbt_kg.namespaces import RDF, XSD  # noqa: E402
 from mfbt_kg.sparql.catalogue import load_catalogue  # noqa: E402
 from mfbt_kg.sparql.store import EmbeddedStore, RemoteStore  # noqa: E402
 from processes import serve_argv, stop, tree_memory  # noqa: E402
@@ -55,6 +56,7 @@ from run import (
     VENV_BIN,
     WRK_TIMEOUT,
     Load,
+    bench_query,
     free_port,
     kind_of,
     query_text,
@@ -62,14 +64,14 @@ from run import (
 )  # noqa: E402
 from synthetic import _is_instance_line, _renamed  # noqa: E402
 
-PROBE = "ASK { ?s ?p ?o }"
+PROBE = bench_query("probe")
 START_LIMIT = 900.0  # seconds a server may take to its first answer (embedded at ×1000 loads ~2 GB per worker)
 LOAD_LIMIT = 1200.0  # seconds the remote store's load may take
 WRK_LONGEST = 10.0  # seconds of wrk at most per query and server (a slow query gets more than --seconds)
 EMBEDDED_LIMIT = 240.0  # seconds `serve --data` may take to its first answer
 SLOW_RUN = 10.0  # seconds: an in-process query slower than this is timed once, not three times
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+XSD_STRING = str(XSD.string)
+RDF_LANG_STRING = str(RDF.langString)
 
 
 # --- the data --------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from mfbt_kg.namespaces import ID
+from mfbt_kg.namespaces import ID, XSD
 from mfbt_kg.pages.factsheets import Site, _basis, _group, _iri, _truthy
 from mfbt_kg.pages.presentation import Presenter
 from mfbt_kg.pages.texts import texts
@@ -114,7 +114,7 @@ def beds_per_region(site: Site, present: Presenter, catalogue: dict[str, NamedQu
     return {
         "groups": groups,
         "max": max((b["value"] for g in groups for b in g["bars"]), default=Decimal(1)),
-        "as_of": present.formatted(BEDS_AS_OF, "http://www.w3.org/2001/XMLSchema#date")[0],
+        "as_of": present.formatted(BEDS_AS_OF, str(XSD.date))[0],
     }
 
 
@@ -149,7 +149,7 @@ def beds_per_offer(site: Site, present: Presenter, catalogue: dict[str, NamedQue
     return {
         "bars": bars,
         "max": max((b["value"] for b in bars), default=Decimal(1)),
-        "as_of": present.formatted(BEDS_AS_OF, "http://www.w3.org/2001/XMLSchema#date")[0],
+        "as_of": present.formatted(BEDS_AS_OF, str(XSD.date))[0],
     }
 
 

@@ -17,12 +17,12 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from mfbt_kg.namespaces import ID
+from mfbt_kg.namespaces import ID, XSD
 from mfbt_kg.pages.factsheets import Site, _basis, _group, _iri, _links, _offer_methods, _truthy
 from mfbt_kg.pages.presentation import Link, Presenter
 
 PARTS = ("target", "exclusion", "policy", "referral", "programme", "tapering", "feature", "capacity", "start")
-XSD_DATE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")
+XSD_DATE = ox.NamedNode(str(XSD.date))
 # The finder's filters: the form field, the kind of resource it takes (its IRI is ID + kind + "/" + slug).
 RESOURCE_FILTERS = {
     "region": "region",

@@ -35,6 +35,7 @@ from itertools import accumulate
 from operator import sub
 from urllib.parse import urljoin
 
+from mfbt_kg.namespaces import XSD
 from mfbt_kg.sparql.chains import chain_refusal
 
 MAX_QUERY_BYTES = 64 * 1024
@@ -53,7 +54,7 @@ BAD_ESCAPE = "the query contains an invalid \\u or \\U escape"
 TOO_DEEP = f"query nested deeper than {MAX_NESTING} levels of {{ ( ["
 # With a remote store: its engine's own functions and syntax can reach the network or its files (Virtuoso's
 # bif:http_get fetches a URL from the anonymous endpoint), so only SPARQL 1.1's functions and XSD casts pass.
-XSD_FUNCTIONS = "http://www.w3.org/2001/XMLSchema#"
+XSD_FUNCTIONS = str(XSD)
 FOREIGN_FUNCTION = (
     "only SPARQL's own functions and XSD casts are accepted here: this endpoint passes queries to a remote "
     "store, whose engine's extension functions could reach beyond the dataset"
