@@ -21,10 +21,10 @@ from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 
 from mfbt_kg.sparql.guard import MAX_NESTING, MAX_QUERY_BYTES, QueryRefused, check_query, read_query
+from review_forms import DESYNC  # the review's forms, shared with test_security
 
 SUITE = Path(__file__).parent / "external" / "w3c-sparql11-syntax-query"
 MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
-LISTENER = "http://127.0.0.1:9999/"  # the review's listener; nothing here connects anywhere
 
 
 def suite_tests(kind: str) -> list[Path]:
@@ -104,24 +104,7 @@ def test_names_that_contain_keywords_pass(name: str) -> None:
 
 # --- the review's forms: SERVICE, FROM and nesting hidden from a guard that took '<' for an IRI ------
 
-DESYNC = {
-    "S24": f"SELECT * WHERE {{ BIND(1 AS ?a) FILTER(?a<'>' || true) SERVICE <{LISTENER}s24> {{ ?s ?p ?o }} }} #'",
-    "S25": f"SELECT * WHERE {{ BIND(1 AS ?a) FILTER(?a<='>' || true) SERVICE <{LISTENER}s25> {{ ?s ?p ?o }} }} #'",
-    "S26": f"SELECT * WHERE {{ BIND(1<'>' AS ?b) SERVICE <{LISTENER}s26> {{ ?s ?p ?o }} }} #'",
-    "S27": f"SELECT (1<'>' AS ?b) ?s WHERE {{ SERVICE <{LISTENER}s27> {{ ?s ?p ?o }} }} #'",
-    "S28": f"SELECT * WHERE {{ BIND(1<'>' AS ?b) OPTIONAL {{ SERVICE SILENT <{LISTENER}s28> {{ ?s ?p ?o }} }} }} #'",
-    "S36": "SELECT * WHERE { BIND(1<'>' AS ?b) SERVICE <http://127.0.0.1:9997/internal> { ?s ?p ?o } } #'",
-    "F07": f"SELECT (1<'>' AS ?b) FROM <{LISTENER}f07> WHERE {{ ?s ?p ?o }} LIMIT 1 #'",
-    "N45": "SELECT * WHERE { BIND(1 AS ?a) BIND(2 AS ?b) FILTER(?a<?b#>"
-    + ")" * 5000
-    + "\n) FILTER("
-    + "(" * 5000
-    + "1"
-    + ")" * 5000
-    + ") }",
-    "N49": "SELECT * WHERE { BIND(1<'>' AS ?b) FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") } #'",
-    "N50": "SELECT * WHERE { BIND(1<'>' AS ?b) " + "{" * 5000 + "}" * 5000 + " } #'",
-}
+
 NAMED = {"S": "SERVICE", "F": "FROM", "N": "nested deeper"}
 
 

@@ -23,6 +23,7 @@ import pytest
 from mfbt_kg.graph.files import DataFileError, parse_file
 from mfbt_kg.sparql.guard import QueryRefused, check_query
 from mfbt_kg.sparql.store import EmbeddedStore, StoreError
+from review_forms import DESYNC
 from service_fixtures import COUNT, SLOW, Listener, Service, ServicePool, assert_generic
 
 LIMIT = 2.0  # the service's time limit in these tests
@@ -236,17 +237,7 @@ def test_row_8_deep_nesting_refused_before_any_parser(service: Service, opening:
 
 def test_row_8_nesting_hidden_after_a_comparison_is_refused(service: Service) -> None:
     """Review N45, N49, N50: nesting the old guard lost count of behind ``?a<?b#>`` or ``1<'>'``."""
-    queries = [
-        "SELECT * WHERE { BIND(1 AS ?a) BIND(2 AS ?b) FILTER(?a<?b#>"
-        + ")" * 5000
-        + "\n) FILTER("
-        + "(" * 5000
-        + "1"
-        + ")" * 5000
-        + ") }",
-        "SELECT * WHERE { BIND(1<'>' AS ?b) FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") } #'",
-        "SELECT * WHERE { BIND(1<'>' AS ?b) " + "{" * 5000 + "}" * 5000 + " } #'",
-    ]
+    queries = [DESYNC[form] for form in ("N45", "N49", "N50")]
     for query in queries:
         for response in both_ways(service, query)[1:]:  # POST: too long for a URL
             assert response.status_code == 400 and "nested deeper" in response.json()["error"]
