@@ -224,25 +224,15 @@ def test_cli_parameter_errors_are_one_line(argv: list[str], fragment: str, capsy
     assert fragment in err and err.count("\n") == 1 and "Traceback" not in err
 
 
+# methods-backed-by-guideline for UNN Åsgard's unit and the psychosis guideline, as the CLI runs it
+BACKED_AT_ASGARD = ["query", "run", "methods-backed-by-guideline", "--param", "unit=unn-asgard"]
+BACKED_AT_ASGARD += ["--param", "guideline=psykoselidelser-2013"]
+
+
 def test_cli_list_and_run(capsys) -> None:
     assert main(["--root", str(ROOT), "query", "list"]) == 0
     assert "methods-backed-by-guideline" in capsys.readouterr().out
-    assert (
-        main(
-            [
-                "--root",
-                str(ROOT),
-                "query",
-                "run",
-                "methods-backed-by-guideline",
-                "--param",
-                "unit=unn-asgard",
-                "--param",
-                "guideline=psykoselidelser-2013",
-            ]
-        )
-        == 0
-    )
+    assert main(["--root", str(ROOT), *BACKED_AT_ASGARD]) == 0
     out = capsys.readouterr().out
     # IRIs by their compact names in the terminal table (issue 14 item 6), not written out in full
     assert (
@@ -252,22 +242,5 @@ def test_cli_list_and_run(capsys) -> None:
 
 @pytest.mark.parametrize("fmt,marker", [("json", '"head"'), ("csv", "method,method_label"), ("tsv", "?method\t")])
 def test_cli_formats(fmt: str, marker: str, capsysbinary) -> None:
-    assert (
-        main(
-            [
-                "--root",
-                str(ROOT),
-                "query",
-                "run",
-                "methods-backed-by-guideline",
-                "--param",
-                "unit=unn-asgard",
-                "--param",
-                "guideline=psykoselidelser-2013",
-                "--format",
-                fmt,
-            ]
-        )
-        == 0
-    )
+    assert main(["--root", str(ROOT), *BACKED_AT_ASGARD, "--format", fmt]) == 0
     assert marker in capsysbinary.readouterr().out.decode("utf-8")
