@@ -276,3 +276,29 @@ def assert_remote_service_answers(service: Service, graph) -> None:
     bad = service.get("SELECT * WHERE { ?s ?p }")
     assert bad.status_code == 400
     assert_generic(bad)
+
+
+def assert_refused_before_the_store(
+    service: Service, listener: Listener, queries: list[str], graph_params: tuple[str, ...]
+) -> None:
+    """Each query, and a COUNT with each ``default-graph-uri``, refused by the service with a generic 400, and
+    the listener called by none of them (the count it had before these requests stays as it was)."""
+    seen = listener.settle()
+    for query in queries:
+        response = service.get(query)
+        assert response.status_code == 400, query
+        assert_generic(response)
+    for graph_param in graph_params:
+        response = httpx.get(
+            f"{service.base}/sparql", params={"query": COUNT, "default-graph-uri": graph_param}, timeout=10
+        )
+        assert response.status_code == 400, graph_param
+    assert listener.settle() == seen
+
+
+def assert_time_limit(service: Service, limit: float = 2.0) -> None:
+    """SLOW answered 503 soon after the service's time limit, and the service answers again after it."""
+    started = time.monotonic()
+    response = service.get(SLOW)
+    assert response.status_code == 503 and time.monotonic() - started < limit + 1.5
+    assert service.count() > 0

@@ -17,7 +17,17 @@ import pytest
 from mfbt_kg.cli import STORE_PASSWORD, main
 from mfbt_kg.namespaces import DESCRIPTION, ID, MFBT
 from mfbt_kg.sparql.store import EmbeddedStore, RemoteStore, StoreError, data_version, to_ntriples
-from service_fixtures import COUNT, ROOT, SLOW, Listener, Service, assert_generic, assert_remote_service_answers
+from service_fixtures import (
+    COUNT,
+    ROOT,
+    SLOW,
+    Listener,
+    Service,
+    assert_generic,
+    assert_refused_before_the_store,
+    assert_remote_service_answers,
+    assert_time_limit,
+)
 from virtuoso_fixtures import MAX_QUERY_SECONDS
 
 pytestmark = pytest.mark.slow  # a Virtuoso server, uploads and a service of its own
@@ -305,8 +315,7 @@ def test_service_on_virtuoso_refuses_before_the_store_sees_the_query(remote_serv
         fetch = f'SELECT (bif:http_get("{listener.url}f") AS ?x) WHERE {{ ?s ?p ?o }} LIMIT 1'
         httpx.post(uploaded, data={"query": fetch, "default-graph-uri": DATA_GRAPH}, timeout=30)
         assert listener.settle() >= 1  # Virtuoso alone does call out
-        seen = listener.settle()
-        for query in [
+        queries = [
             fetch,
             f'SELECT (<bif:http_get>("{listener.url}f") AS ?x) WHERE {{ ?s ?p ?o }}',
             f'SELECT ?s WHERE {{ ?s ?p ?o FILTER (<bif:http_get>("{listener.url}f")) }}',
@@ -316,25 +325,15 @@ def test_service_on_virtuoso_refuses_before_the_store_sees_the_query(remote_serv
             "SELECT * FROM <http://www.openlinksw.com/schemas/virtrdf#> WHERE { ?s ?p ?o }",
             "INSERT DATA { GRAPH <http://e/g> { <http://e/a> <http://e/b> <http://e/c> } }",
             f"LOAD <{listener.url}data.ttl>",
-        ]:
-            response = remote_service.get(query)
-            assert response.status_code == 400, query
-            assert_generic(response)
-        for graph_param in (listener.url, "http://www.openlinksw.com/schemas/virtrdf#", DATA_GRAPH):
-            response = httpx.get(
-                f"{remote_service.base}/sparql", params={"query": COUNT, "default-graph-uri": graph_param}, timeout=10
-            )
-            assert response.status_code == 400, graph_param
-        assert listener.settle() == seen
+        ]
+        graph_params = (listener.url, "http://www.openlinksw.com/schemas/virtrdf#", DATA_GRAPH)
+        assert_refused_before_the_store(remote_service, listener, queries, graph_params)
     finally:
         listener.stop()
 
 
 def test_service_on_virtuoso_time_limit(remote_service: Service) -> None:
-    started = time.monotonic()
-    response = remote_service.get(SLOW)
-    assert response.status_code == 503 and time.monotonic() - started < 2.0 + 1.5
-    assert remote_service.count() > 0
+    assert_time_limit(remote_service)
 
 
 def test_a_new_upload_to_virtuoso_is_followed(virtuoso, remote_service: Service, graph) -> None:
